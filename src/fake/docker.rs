@@ -1,0 +1,193 @@
+//! The fake docker: the host's docker client and daemon, and the weaveexec image's answers.
+
+use super::Reply;
+use crate::world::World;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// What the fake docker keeps between calls.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DockerState {
+    /// How many containers `run -d` has started.
+    pub started: u64,
+}
+
+/// The image whose `--local` commands the model answers.
+const WEAVEEXEC: &[u8] = b"weaveworks/weaveexec";
+
+/// `docker run` flags of docker 1.x that take no value; every other flag takes one.
+const RUN_BOOL_FLAGS: [&[u8]; 14] = [
+    b"-d",
+    b"--detach",
+    b"--rm",
+    b"--sig-proxy",
+    b"--privileged",
+    b"-P",
+    b"--publish-all",
+    b"-i",
+    b"--interactive",
+    b"-t",
+    b"--tty",
+    b"--read-only",
+    b"--oom-kill-disable",
+    b"--help",
+];
+
+thread_local! {
+    static ANSWER_RES: RefCell<HashMap<String, Option<regex::bytes::Regex>>> = RefCell::new(HashMap::new());
+}
+
+/// Answers one docker call: an explicit answer of the world if one matches, else the model.
+pub fn docker(world: &World, state: &mut DockerState, argv: &[Vec<u8>]) -> Reply {
+    let line = argv.join(&b' ');
+    for answer in &world.docker.answer {
+        let matched = ANSWER_RES.with(|c| {
+            let mut cache = c.borrow_mut();
+            let re = cache
+                .entry(answer.args.clone())
+                .or_insert_with(|| regex::bytes::Regex::new(&answer.args).ok());
+            re.as_ref().is_some_and(|re| re.is_match(&line))
+        });
+        if matched {
+            return Reply {
+                stdout: answer.stdout.clone().into_bytes(),
+                stderr: answer.stderr.clone().into_bytes(),
+                status: answer.status,
+            };
+        }
+    }
+    let args = &argv[1.min(argv.len())..];
+    match args.first().map(Vec::as_slice) {
+        Some(b"-v" | b"--version") => {
+            let mut stdout = world.docker.version_output.clone().into_bytes();
+            if !stdout.is_empty() {
+                stdout.push(b'\n');
+            }
+            Reply { stdout, stderr: Vec::new(), status: world.docker.version_status }
+        }
+        Some(b"run") => run(world, state, &args[1..]),
+        _ => Reply::default(),
+    }
+}
+
+/// `docker run FLAGS IMAGE ARGS`.
+fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>]) -> Reply {
+    let mut detach = false;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_slice();
+        if a == b"--" {
+            i += 1;
+            break;
+        }
+        if a.len() < 2 || a[0] != b'-' {
+            break;
+        }
+        let takes_value = if a.starts_with(b"--") {
+            !a.contains(&b'=') && !RUN_BOOL_FLAGS.contains(&a)
+        } else {
+            // Short flags may be grouped (`-ti`, `-dit`); only the last of a group may take a value.
+            let last = [b'-', a[a.len() - 1]];
+            if a[1..].contains(&b'd') {
+                detach = true;
+            }
+            !a.contains(&b'=') && !RUN_BOOL_FLAGS.contains(&last.as_slice())
+        };
+        if a == b"--detach" || a == b"-d" {
+            detach = true;
+        }
+        i += if takes_value { 2 } else { 1 };
+    }
+    let image = args.get(i).map(Vec::as_slice).unwrap_or_default();
+    let rest = args.get(i + 1..).unwrap_or_default();
+    let base = image.split(|&b| b == b':').next().unwrap_or_default();
+    if base == WEAVEEXEC && rest.first().map(Vec::as_slice) == Some(b"--local") {
+        return weaveexec_local(world, &rest[1..]);
+    }
+    if detach {
+        let n = state.started as usize;
+        state.started += 1;
+        let mut stdout = match world.docker.container_ids.get(n) {
+            Some(id) => id.clone().into_bytes(),
+            None => generated_id((n - world.docker.container_ids.len()) as u64).into_bytes(),
+        };
+        stdout.push(b'\n');
+        return Reply { stdout, ..Reply::default() };
+    }
+    Reply::default()
+}
+
+/// weaveexec's `--local CMD ...`: `dns-args` prints the world's DNS arguments; the rest print
+/// nothing and succeed.
+fn weaveexec_local(world: &World, args: &[Vec<u8>]) -> Reply {
+    match args.first().map(Vec::as_slice) {
+        Some(b"dns-args") => Reply { stdout: world.weaveexec.dns_args.clone().into_bytes(), ..Reply::default() },
+        _ => Reply::default(),
+    }
+}
+
+/// The n-th container id after the world's list: 64 hex digits from a fixed generator (splitmix64),
+/// never with twelve leading digits, as docker guarantees.
+pub fn generated_id(n: u64) -> String {
+    let mut x = 0x7765_6176_6574_7261_u64 ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut id = String::with_capacity(64);
+    for _ in 0..4 {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        id.push_str(&format!("{z:016x}"));
+    }
+    if id[..12].bytes().all(|b| b.is_ascii_digit()) {
+        id.replace_range(0..1, "f");
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::Answer;
+
+    fn argv(line: &str) -> Vec<Vec<u8>> {
+        line.split(' ').map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn run_detached_hands_out_ids_in_order() {
+        let mut world = World::default();
+        world.docker.container_ids = vec!["aaa".into()];
+        let mut state = DockerState::default();
+        let first = docker(&world, &mut state, &argv("docker run -d --label=x -ti ubuntu"));
+        assert_eq!(first.stdout, b"aaa\n");
+        let second = docker(&world, &mut state, &argv("docker run -ti -d ubuntu"));
+        assert_eq!(second.stdout, format!("{}\n", generated_id(0)).into_bytes());
+        assert_ne!(generated_id(0), generated_id(1));
+        assert_eq!(generated_id(5).len(), 64);
+        let third = docker(&world, &mut state, &argv("docker run -dit ubuntu sh"));
+        assert_eq!(third.stdout, format!("{}\n", generated_id(1)).into_bytes());
+    }
+
+    #[test]
+    fn weaveexec_answers_dns_args_only() {
+        let world = World::default();
+        let mut state = DockerState::default();
+        let base = "docker run --rm -v /var/run/docker.sock:/var/run/docker.sock -e VERSION --privileged --net=host weaveworks/weaveexec:0.10.0 --local";
+        let dns = docker(&world, &mut state, &argv(&format!("{base} dns-args 10.2.0.1/24 -ti ubuntu")));
+        assert_eq!(dns.stdout, b"--dns 172.17.42.1 --dns-search=.");
+        let attach = docker(&world, &mut state, &argv(&format!("{base} attach 10.2.0.1/24 abc")));
+        assert_eq!(attach, Reply::default());
+        assert_eq!(state.started, 0);
+    }
+
+    #[test]
+    fn explicit_answers_come_first() {
+        let mut world = World::default();
+        world.docker.answer.push(Answer { args: "^docker run .*-d".into(), stderr: "boom\n".into(), status: 1, ..Default::default() });
+        let mut state = DockerState::default();
+        let r = docker(&world, &mut state, &argv("docker run -d ubuntu"));
+        assert_eq!((r.stderr.as_slice(), r.status), (&b"boom\n"[..], 1));
+        assert_eq!(docker(&world, &mut state, &argv("docker -v")).stdout, b"Docker version 1.6.0, build 4749651\n");
+    }
+}

@@ -1,0 +1,68 @@
+//! The fakes: the multi-call binary that stands in for docker (and, later, every host command the
+//! script runs), answering from the world and recording each call in the invocation log.
+//!
+//! [`answer`] is the model, a pure function of the world, the fakes' state and the call; the binary
+//! ([`process::main`]) wraps it with the sandbox's files, and the in-process subject calls it directly,
+//! so both forms give the same answers.
+
+pub mod docker;
+pub mod log;
+pub mod process;
+
+use crate::world::World;
+use log::{Bytes, Call, PASSED_ENV};
+
+/// The environment variable that names the sandbox directory to a fake.
+pub const SANDBOX_ENV: &str = "WEAVETRACE_SANDBOX";
+/// Files of the sandbox directory the fakes share.
+pub const WORLD_FILE: &str = "world.json";
+pub const STATE_FILE: &str = "state.json";
+pub const LOG_FILE: &str = "calls.jsonl";
+pub const LOCK_FILE: &str = "lock";
+
+/// The names the multi-call binary answers to.
+pub const FAKES: &[&str] = &["docker"];
+
+/// What a fake writes and exits with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reply {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub status: i32,
+}
+
+/// What the fakes keep between calls of one run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct State {
+    /// Calls so far: the last call's sequence number.
+    pub calls: u64,
+    #[serde(default)]
+    pub docker: docker::DockerState,
+}
+
+/// Answers one call of the fake named by `argv[0]` (its base name), and the log record of it;
+/// `None` when no fake has that name. `env` looks up the caller's environment.
+pub fn answer(
+    world: &World,
+    state: &mut State,
+    argv: &[Vec<u8>],
+    env: &dyn Fn(&str) -> Option<Vec<u8>>,
+    stdin: Vec<u8>,
+) -> Option<(Reply, Call)> {
+    let name = argv.first()?.rsplit(|&b| b == b'/').next()?;
+    let reply = match name {
+        b"docker" => docker::docker(world, &mut state.docker, argv),
+        _ => return None,
+    };
+    state.calls += 1;
+    let call = Call {
+        seq: state.calls,
+        argv: argv.iter().cloned().map(Bytes).collect(),
+        env: PASSED_ENV.iter().filter_map(|&k| env(k).map(|v| (k.to_string(), Bytes(v)))).collect(),
+        stdin: Bytes(stdin),
+        stdout: Bytes(reply.stdout.clone()),
+        stderr: Bytes(reply.stderr.clone()),
+        status: reply.status,
+    };
+    Some((reply, call))
+}

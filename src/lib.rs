@@ -1,0 +1,11 @@
+//! weavetrace: a shell-compatible test harness and trace replayer for the weave script.
+//!
+//! The modules follow the data flow: a [`case`] names a command line and a [`world`]; a [`sandbox`]
+//! lays the world out behind fake commands; a [`subject`] (the Rust [`spec`], or a real script) runs in
+//! it and yields a [`recording`]; [`compare`] holds the recording against the case; [`report`] shows the
+//! verdict. [`trace`] is the one trace model all of them share.
+
+pub mod spec;
+pub mod trace;
+pub mod fake;
+pub mod world;

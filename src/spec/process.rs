@@ -1,0 +1,90 @@
+//! The spec as a process: output straight to its file descriptors, external commands spawned from
+//! PATH, as dash does. This is what `weave` (the binary) runs.
+
+use super::shell::{Command, Host, Io, Outcome, Word};
+use std::ffi::OsStr;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+
+/// Unbuffered writes to fds 1 and 2, as dash makes them: nothing waits in a buffer while a child
+/// writes to the same descriptor.
+pub struct FdIo;
+
+fn write_fd(fd: rustix::fd::BorrowedFd, bytes: &[u8]) {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match rustix::io::write(fd, rest) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => rest = &rest[n..],
+        }
+    }
+}
+
+impl Io for FdIo {
+    fn xtrace(&mut self, mut line: Word, _pipeline: Option<u32>) {
+        line.push(b'\n');
+        write_fd(rustix::stdio::stderr(), &line);
+    }
+
+    fn stderr(&mut self, bytes: &[u8]) {
+        write_fd(rustix::stdio::stderr(), bytes);
+    }
+
+    fn stdout(&mut self, bytes: &[u8]) {
+        write_fd(rustix::stdio::stdout(), bytes);
+    }
+}
+
+/// Spawns external commands found on the PATH of their environment.
+pub struct ProcessHost;
+
+impl Host for ProcessHost {
+    fn exec(&mut self, cmd: &Command) -> Outcome {
+        let Some(name) = cmd.argv.first() else {
+            return Outcome::default();
+        };
+        let mut command = std::process::Command::new(OsStr::from_bytes(name));
+        command
+            .args(cmd.argv[1..].iter().map(|a| OsStr::from_bytes(a)))
+            .env_clear()
+            .envs(cmd.env.iter().map(|(k, v)| (OsStr::from_bytes(k), OsStr::from_bytes(v))))
+            .stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::inherit() })
+            .stdout(if cmd.capture { Stdio::piped() } else { Stdio::inherit() })
+            .stderr(Stdio::inherit());
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Outcome { status: 127, not_found: true, ..Outcome::default() }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Outcome { status: 126, stderr: format!("{}: Permission denied\n", String::from_utf8_lossy(name)).into_bytes(), ..Outcome::default() }
+            }
+            Err(e) => return Outcome { status: 126, stderr: format!("{e}\n").into_bytes(), ..Outcome::default() },
+        };
+        // Feed stdin from a thread so a child that writes before it reads cannot deadlock us.
+        let feeder = match (cmd.stdin, child.stdin.take()) {
+            (Some(data), Some(mut pipe)) => {
+                let data = data.to_vec();
+                Some(std::thread::spawn(move || {
+                    let _ = pipe.write_all(&data);
+                }))
+            }
+            _ => None,
+        };
+        let output = child.wait_with_output();
+        if let Some(f) = feeder {
+            let _ = f.join();
+        }
+        match output {
+            Ok(out) => Outcome {
+                status: out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0)),
+                stdout: out.stdout,
+                stderr: Vec::new(),
+                not_found: false,
+            },
+            Err(e) => Outcome { status: 126, stderr: format!("{e}\n").into_bytes(), ..Outcome::default() },
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! The shell's two boundaries: where its output goes ([`Io`]) and how it runs external commands
+//! ([`Host`]). The process form of the spec writes to its file descriptors and spawns from PATH; the
+//! in-process form buffers and answers from the fakes' model directly. The shell cannot tell.
+
+use super::Word;
+
+/// Where a running script's output goes.
+pub trait Io {
+    /// One `set -x` line, without its newline; `pipeline` names the pipeline whose element wrote it.
+    fn xtrace(&mut self, line: Word, pipeline: Option<u32>);
+    /// Other bytes on stderr: the script's messages, dash's errors, a command's stderr.
+    fn stderr(&mut self, bytes: &[u8]);
+    /// Bytes on stdout that no substitution or pipeline captured.
+    fn stdout(&mut self, bytes: &[u8]);
+}
+
+/// An external command to run.
+pub struct Command<'a> {
+    pub argv: &'a [Word],
+    /// The exported variables, as the command's environment.
+    pub env: &'a [(Word, Word)],
+    /// `None`: the shell's own stdin.
+    pub stdin: Option<&'a [u8]>,
+    /// Whether stdout must come back in [`Outcome::stdout`]; otherwise it may go straight to the
+    /// shell's stdout.
+    pub capture: bool,
+}
+
+/// What an external command did.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub status: i32,
+    pub stdout: Vec<u8>,
+    /// stderr bytes the shell must write; empty when the command wrote to the shell's stderr itself.
+    pub stderr: Vec<u8>,
+    /// No such command on PATH (status 127): the shell reports it.
+    pub not_found: bool,
+}
+
+/// Runs external commands.
+pub trait Host {
+    fn exec(&mut self, cmd: &Command) -> Outcome;
+}

@@ -1,0 +1,485 @@
+//! The shell-semantics layer: the one place where the spec's "execution" of shell constructs happens.
+//!
+//! The spec of a script is written as Rust calls on [`Shell`], one per shell construct, and this layer
+//! does what dash would do for it: writes the `set -x` line (`PS4`, the words joined by single spaces,
+//! unquoted, a newline), expands and splits words, runs builtins, modeled utilities and external
+//! commands, captures command substitutions, runs pipelines, keeps `$?`, positional parameters and
+//! variables, and applies `set -e`. Nothing here knows weave.
+//!
+//! `exit` and a `set -e` failure unwind as `Err(Exit(status))`, so spec code propagates them with `?`.
+
+mod builtins;
+mod expand;
+mod io;
+
+pub use builtins::echo_output;
+pub use io::{Command, Host, Io, Outcome};
+
+use std::collections::HashMap;
+
+/// A word or a value: shell strings are bytes.
+pub type Word = Vec<u8>;
+
+/// The script ends with this status (`exit N`, or `set -e` on a failing command).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exit(pub i32);
+
+/// What a construct evaluates to: a value, or the end of the script.
+pub type Sh<T> = Result<T, Exit>;
+
+/// What a modeled utility (sed, grep, ...) does with its standard input.
+pub type Utility = fn(args: &[Word], stdin: &[u8]) -> UtilityOutput;
+
+/// A modeled utility's answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UtilityOutput {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub status: i32,
+}
+
+/// One element of a pipeline.
+pub enum Stage {
+    /// An external command, run through the host (and so through the fakes on PATH).
+    External { line: u32, argv: Vec<Word> },
+    /// A host utility the spec models in-process: it has no world to consult, so its semantics are
+    /// a pure function of its arguments and input.
+    Utility { argv: Vec<Word>, run: Utility },
+    /// The `echo` builtin.
+    Echo { args: Vec<Word> },
+}
+
+/// Where a command's stdout goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Redirect {
+    /// Where the shell's goes (or into the enclosing substitution).
+    Inherit,
+    /// `>/dev/null`.
+    Null,
+}
+
+#[derive(Clone, Debug)]
+struct Var {
+    value: Word,
+    exported: bool,
+}
+
+/// The state of one running script.
+pub struct Shell<'a> {
+    host: &'a mut dyn Host,
+    io: &'a mut dyn Io,
+    /// `$0`: the name the script was started under; dash prefixes its own error messages with it.
+    arg0: Word,
+    vars: HashMap<Word, Var>,
+    params: Vec<Word>,
+    ps4: Word,
+    errexit: bool,
+    /// Above zero inside an `if`/`while` condition, the left side of `&&`/`||`, or after `!`,
+    /// where `set -e` does not apply.
+    cond_depth: u32,
+    /// `$?`.
+    status: i32,
+    /// Command substitutions being captured, innermost last.
+    captures: Vec<Vec<u8>>,
+    next_pipeline: u32,
+}
+
+impl<'a> Shell<'a> {
+    /// A shell started with `env` as its environment and `args` as `$1...`.
+    pub fn new(
+        host: &'a mut dyn Host,
+        io: &'a mut dyn Io,
+        arg0: Word,
+        env: impl IntoIterator<Item = (Word, Word)>,
+        args: Vec<Word>,
+    ) -> Self {
+        let mut vars = HashMap::new();
+        for (name, value) in env {
+            // dash resets IFS at start-up and never imports it.
+            if expand::is_name(&name) && name != b"IFS" {
+                vars.insert(name, Var { value, exported: true });
+            }
+        }
+        let ps4 = vars.get(b"PS4".as_slice()).map_or_else(|| crate::trace::DEFAULT_PS4.to_vec(), |v| v.value.clone());
+        Shell {
+            host,
+            io,
+            arg0,
+            vars,
+            params: args,
+            ps4,
+            errexit: false,
+            cond_depth: 0,
+            status: 0,
+            captures: Vec::new(),
+            next_pipeline: 0,
+        }
+    }
+
+    // ---- expansions -------------------------------------------------------------------------
+
+    /// `"$NAME"`: the value, empty when unset.
+    pub fn var(&self, name: &str) -> Word {
+        self.vars.get(name.as_bytes()).map(|v| v.value.clone()).unwrap_or_default()
+    }
+
+    /// `${NAME:-default}`.
+    pub fn var_or(&self, name: &str, default: &[u8]) -> Word {
+        match self.vars.get(name.as_bytes()) {
+            Some(v) if !v.value.is_empty() => v.value.clone(),
+            _ => default.to_vec(),
+        }
+    }
+
+    /// `"$N"`, 1-based.
+    pub fn arg(&self, n: usize) -> Word {
+        self.params.get(n - 1).cloned().unwrap_or_default()
+    }
+
+    /// `"$@"`.
+    pub fn args(&self) -> Vec<Word> {
+        self.params.clone()
+    }
+
+    /// `$#`.
+    pub fn argc(&self) -> usize {
+        self.params.len()
+    }
+
+    /// `$?`.
+    pub fn status(&self) -> i32 {
+        self.status
+    }
+
+    /// An unquoted expansion (`$NAME` outside quotes): split on IFS, empty fields dropped, then
+    /// pathname expansion of every field that holds a pattern.
+    pub fn split(&self, value: &[u8]) -> Vec<Word> {
+        expand::split_and_glob(value)
+    }
+
+    /// `$((NAME + n))`-style arithmetic on a variable: its value as a number.
+    pub fn arith_var(&mut self, line: u32, name: &str) -> Sh<i64> {
+        let value = self.var(name);
+        match expand::parse_number(&value) {
+            Some(n) => Ok(n),
+            None => {
+                let mut msg = b"Illegal number: ".to_vec();
+                msg.extend_from_slice(&value);
+                self.error_message(line, &msg);
+                Err(Exit(2))
+            }
+        }
+    }
+
+    // ---- simple commands --------------------------------------------------------------------
+
+    /// Writes one `set -x` line for these words.
+    pub fn xtrace(&mut self, words: &[&[u8]]) {
+        self.xtrace_in(words, None);
+    }
+
+    fn xtrace_in(&mut self, words: &[&[u8]], pipeline: Option<u32>) {
+        let mut line = self.ps4.clone();
+        for (i, w) in words.iter().enumerate() {
+            if i > 0 {
+                line.push(b' ');
+            }
+            line.extend_from_slice(w);
+        }
+        self.io.xtrace(line, pipeline);
+    }
+
+    /// `set -e`.
+    pub fn set_e(&mut self) -> Sh<()> {
+        self.xtrace(&[b"set", b"-e"]);
+        self.errexit = true;
+        self.finish(0).map(drop)
+    }
+
+    /// `NAME=value`.
+    pub fn assign(&mut self, name: &str, value: Word) -> Sh<()> {
+        let mut word = name.as_bytes().to_vec();
+        word.push(b'=');
+        word.extend_from_slice(&value);
+        self.xtrace(&[&word]);
+        self.set_var(name, value);
+        self.finish(0).map(drop)
+    }
+
+    /// `NAME=$(...)`: the substitution runs (and is traced) first, then the assignment is traced.
+    /// Its status is the substitution's, so under `set -e` a failing substitution ends the script.
+    pub fn assign_subst(&mut self, name: &str, body: impl FnOnce(&mut Self) -> Sh<()>) -> Sh<i32> {
+        let (value, status) = self.subst(body);
+        let mut word = name.as_bytes().to_vec();
+        word.push(b'=');
+        word.extend_from_slice(&value);
+        self.xtrace(&[&word]);
+        self.set_var(name, value);
+        self.finish(status)
+    }
+
+    /// `$(...)`: runs `body` as a subshell with its stdout captured; returns the output without its
+    /// trailing newlines, and the subshell's status.
+    pub fn subst(&mut self, body: impl FnOnce(&mut Self) -> Sh<()>) -> (Word, i32) {
+        let saved_vars = self.vars.clone();
+        let saved_params = self.params.clone();
+        // A subshell starts afresh: dash drops the condition context there, so `set -e` applies
+        // inside `$(...)` even when the substitution itself sits in an `if`.
+        let saved_depth = std::mem::replace(&mut self.cond_depth, 0);
+        self.captures.push(Vec::new());
+        let status = match body(self) {
+            Ok(()) => self.status,
+            Err(Exit(n)) => n,
+        };
+        let mut out = self.captures.pop().unwrap_or_default();
+        self.cond_depth = saved_depth;
+        self.vars = saved_vars;
+        self.params = saved_params;
+        while out.last() == Some(&b'\n') {
+            out.pop();
+        }
+        (out, status)
+    }
+
+    /// `echo ARGS` (dash's builtin: `-n` as first word, backslash escapes, `\c`).
+    pub fn echo(&mut self, args: &[Word]) -> Sh<()> {
+        self.trace_command(b"echo", args);
+        let out = builtins::echo_output(args);
+        self.write_stdout(&out);
+        self.finish(0).map(drop)
+    }
+
+    /// `echo ARGS >&2`.
+    pub fn echo_stderr(&mut self, args: &[Word]) -> Sh<()> {
+        self.trace_command(b"echo", args);
+        let out = builtins::echo_output(args);
+        self.io.stderr(&out);
+        self.finish(0).map(drop)
+    }
+
+    /// `[ ARGS ]`: true or false; an error (a bad number, a bad expression) prints dash's message
+    /// and counts as status 2.
+    pub fn test(&mut self, line: u32, args: &[&[u8]]) -> Sh<bool> {
+        let mut words: Vec<&[u8]> = Vec::with_capacity(args.len() + 2);
+        words.push(b"[");
+        words.extend_from_slice(args);
+        words.push(b"]");
+        self.xtrace(&words);
+        let status = match builtins::test(args) {
+            Ok(true) => 0,
+            Ok(false) => 1,
+            Err(msg) => {
+                let mut full = b"[: ".to_vec();
+                full.extend_from_slice(&msg);
+                self.error_message(line, &full);
+                2
+            }
+        };
+        self.finish(status).map(|s| s == 0)
+    }
+
+    /// `shift N`.
+    pub fn shift(&mut self, line: u32, n: &[u8]) -> Sh<()> {
+        self.xtrace(&[b"shift", n]);
+        let count = match expand::parse_number(n) {
+            Some(c) if c >= 0 => c as usize,
+            _ => {
+                let mut msg = b"shift: Illegal number: ".to_vec();
+                msg.extend_from_slice(n);
+                self.error_message(line, &msg);
+                return Err(Exit(2));
+            }
+        };
+        if count > self.params.len() {
+            // A special builtin's error ends a non-interactive shell.
+            self.error_message(line, b"shift: can't shift that many");
+            return Err(Exit(2));
+        }
+        self.params.drain(..count);
+        self.finish(0).map(drop)
+    }
+
+    /// `exit N`.
+    pub fn exit(&mut self, n: &[u8]) -> Sh<()> {
+        self.xtrace(&[b"exit", n]);
+        let status = expand::parse_number(n).unwrap_or(2) as i32 & 0xff;
+        Err(Exit(status))
+    }
+
+    /// A simple external command found on PATH, its stdout going where the shell's goes.
+    pub fn external(&mut self, line: u32, argv: Vec<Word>) -> Sh<i32> {
+        let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        self.xtrace(&refs);
+        let (status, out) = self.run_external(line, &argv, None, false);
+        self.write_stdout(&out);
+        self.finish(status)
+    }
+
+    /// A pipeline: each element is traced left to right (the canonical order of the concurrent
+    /// writers), its stdout feeds the next one's stdin, and the status is the last element's.
+    pub fn pipeline(&mut self, stages: Vec<Stage>, stdout: Redirect) -> Sh<i32> {
+        let id = self.next_pipeline;
+        self.next_pipeline += 1;
+        let mut input: Option<Vec<u8>> = None;
+        let mut status = 0;
+        for stage in &stages {
+            let (out, st) = match stage {
+                Stage::External { line, argv } => {
+                    self.xtrace_in(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>(), Some(id));
+                    let (st, out) = self.run_external(*line, argv, input.as_deref(), true);
+                    (out, st)
+                }
+                Stage::Utility { argv, run } => {
+                    self.xtrace_in(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>(), Some(id));
+                    let r = run(&argv[1..], input.as_deref().unwrap_or(&[]));
+                    self.io.stderr(&r.stderr);
+                    (r.stdout, r.status)
+                }
+                Stage::Echo { args } => {
+                    let mut words: Vec<&[u8]> = vec![b"echo"];
+                    words.extend(args.iter().map(Vec::as_slice));
+                    self.xtrace_in(&words, Some(id));
+                    (builtins::echo_output(args), 0)
+                }
+            };
+            input = Some(out);
+            status = st;
+        }
+        if let (Some(out), Redirect::Inherit) = (input, stdout) {
+            self.write_stdout(&out);
+        }
+        self.finish(status)
+    }
+
+    /// `! PIPELINE` or any condition: runs `f` where `set -e` does not apply.
+    pub fn cond<T>(&mut self, f: impl FnOnce(&mut Self) -> Sh<T>) -> Sh<T> {
+        self.cond_depth += 1;
+        let r = f(self);
+        self.cond_depth -= 1;
+        r
+    }
+
+    /// `name ARGS`: a shell function call. `$@` is `args` inside; the call's status is the status of
+    /// the last command the body ran (0 for none).
+    pub fn call(&mut self, name: &str, args: Vec<Word>, body: impl FnOnce(&mut Self) -> Sh<()>) -> Sh<i32> {
+        self.trace_command(name.as_bytes(), &args);
+        let saved = std::mem::replace(&mut self.params, args);
+        self.status = 0;
+        let r = body(self);
+        self.params = saved;
+        r?;
+        let status = self.status;
+        self.finish(status)
+    }
+
+    /// `if COND; then BODY; fi`: an `if` whose branch is not taken has status 0.
+    pub fn if_then(
+        &mut self,
+        cond: impl FnOnce(&mut Self) -> Sh<bool>,
+        then: impl FnOnce(&mut Self) -> Sh<()>,
+    ) -> Sh<()> {
+        if self.cond(cond)? {
+            then(self)
+        } else {
+            self.status = 0;
+            Ok(())
+        }
+    }
+
+    /// `if COND; then THEN; else OTHERWISE; fi`.
+    pub fn if_else(
+        &mut self,
+        cond: impl FnOnce(&mut Self) -> Sh<bool>,
+        then: impl FnOnce(&mut Self) -> Sh<()>,
+        otherwise: impl FnOnce(&mut Self) -> Sh<()>,
+    ) -> Sh<()> {
+        if self.cond(cond)? {
+            then(self)
+        } else {
+            otherwise(self)
+        }
+    }
+
+    /// `while COND; do BODY; done`: status of the last body run, 0 for none.
+    pub fn while_do(
+        &mut self,
+        mut cond: impl FnMut(&mut Self) -> Sh<bool>,
+        mut body: impl FnMut(&mut Self) -> Sh<()>,
+    ) -> Sh<()> {
+        let mut last = 0;
+        while self.cond(&mut cond)? {
+            body(self)?;
+            last = self.status;
+        }
+        self.status = last;
+        Ok(())
+    }
+
+    // ---- internals --------------------------------------------------------------------------
+
+    fn set_var(&mut self, name: &str, value: Word) {
+        match self.vars.get_mut(name.as_bytes()) {
+            Some(v) => v.value = value,
+            None => {
+                self.vars.insert(name.as_bytes().to_vec(), Var { value, exported: false });
+            }
+        }
+    }
+
+    fn trace_command(&mut self, name: &[u8], args: &[Word]) {
+        let mut words: Vec<&[u8]> = Vec::with_capacity(args.len() + 1);
+        words.push(name);
+        words.extend(args.iter().map(Vec::as_slice));
+        self.xtrace(&words);
+    }
+
+    /// Records `status` as `$?` and applies `set -e`.
+    fn finish(&mut self, status: i32) -> Sh<i32> {
+        self.status = status;
+        if status != 0 && self.errexit && self.cond_depth == 0 {
+            return Err(Exit(status));
+        }
+        Ok(status)
+    }
+
+    fn write_stdout(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        match self.captures.last_mut() {
+            Some(buf) => buf.extend_from_slice(bytes),
+            None => self.io.stdout(bytes),
+        }
+    }
+
+    /// dash's message for an error it reports itself: `$0: LINE: message`.
+    fn error_message(&mut self, line: u32, msg: &[u8]) {
+        let mut out = self.arg0.clone();
+        out.extend_from_slice(format!(": {line}: ").as_bytes());
+        out.extend_from_slice(msg);
+        out.push(b'\n');
+        self.io.stderr(&out);
+    }
+
+    /// Runs an external command; its stdout is returned when it must be captured (a substitution,
+    /// a pipeline) and otherwise goes where the shell's own stdout goes.
+    fn run_external(&mut self, line: u32, argv: &[Word], stdin: Option<&[u8]>, piped: bool) -> (i32, Vec<u8>) {
+        let env: Vec<(Word, Word)> = self
+            .vars
+            .iter()
+            .filter(|(_, v)| v.exported)
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+        let capture = piped || !self.captures.is_empty();
+        let out = self.host.exec(&Command { argv, env: &env, stdin, capture });
+        if out.not_found {
+            let mut msg = argv[0].clone();
+            msg.extend_from_slice(b": not found");
+            self.error_message(line, &msg);
+        }
+        if !out.stderr.is_empty() {
+            self.io.stderr(&out.stderr);
+        }
+        (out.status, out.stdout)
+    }
+}

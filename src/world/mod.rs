@@ -1,0 +1,152 @@
+//! The simulated world the fakes answer from: today the host's docker client and what weaveexec
+//! answers; the local side's hosts, links and containers will join it.
+//!
+//! A world file is TOML; every key has a default, and the defaults are the world of the documented
+//! traces (`shared/documented`), so an empty file, or none, is that world.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A world, as a world file (or a case's `[world]` table) describes it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    #[serde(default)]
+    pub docker: Docker,
+    #[serde(default)]
+    pub weaveexec: Weaveexec,
+}
+
+/// The host's docker client and daemon.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Docker {
+    /// The line `docker -v` prints (a newline is added; empty prints nothing).
+    pub version_output: String,
+    /// `docker -v`'s exit status.
+    pub version_status: i32,
+    /// The ids `docker run -d` hands out, in order; after them, deterministic 64-hex ids.
+    pub container_ids: Vec<String>,
+    /// Explicit answers, tried in order before the model.
+    pub answer: Vec<Answer>,
+}
+
+/// An explicit answer to the docker calls whose words match `args`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// A regex over the call's words (`docker` first) joined by single spaces, as its trace line
+    /// reads without the `+ `.
+    pub args: String,
+    #[serde(default)]
+    pub stdout: String,
+    #[serde(default)]
+    pub stderr: String,
+    #[serde(default)]
+    pub status: i32,
+}
+
+/// What the weaveexec image's `--local` commands answer.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Weaveexec {
+    /// What `--local dns-args ...` prints, as is (no newline is added).
+    pub dns_args: String,
+}
+
+/// The container id of the documented `weave run` trace, the default world's first.
+pub const DOCUMENTED_CONTAINER_ID: &str = "0eedd4c8c0a53d53209f415f5d1f004d75163f94a3f906d652aa7b37e56bbaaa";
+
+impl Default for Docker {
+    fn default() -> Self {
+        Docker {
+            version_output: "Docker version 1.6.0, build 4749651".into(),
+            version_status: 0,
+            container_ids: vec![DOCUMENTED_CONTAINER_ID.into()],
+            answer: Vec::new(),
+        }
+    }
+}
+
+impl Default for Weaveexec {
+    fn default() -> Self {
+        Weaveexec { dns_args: "--dns 172.17.42.1 --dns-search=.".into() }
+    }
+}
+
+/// A world file that cannot be used: where, and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}: {message}")]
+pub struct WorldError {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+impl World {
+    /// Reads a world file.
+    pub fn load(path: &Path) -> Result<World, WorldError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| WorldError { path: display.clone(), line: 1, message: format!("cannot read world file: {e}") })?;
+        World::parse(&text, &display, 1)
+    }
+
+    /// Parses world TOML taken from `path`, where the text starts at line `first_line`.
+    pub fn parse(text: &str, path: &str, first_line: usize) -> Result<World, WorldError> {
+        let err = |offset: Option<usize>, message: String| WorldError {
+            path: path.to_string(),
+            line: first_line - 1 + offset.map_or(1, |o| line_of(text, o)),
+            message,
+        };
+        let world: World = toml::from_str(text)
+            .map_err(|e| err(e.span().map(|s| s.start), format!("bad world: {}", e.message().trim_end())))?;
+        world.check().map_err(|(needle, msg)| err(text.find(&needle), msg))?;
+        Ok(world)
+    }
+
+    /// Checks what serde cannot; on error, a piece of text to locate it by, and the message.
+    fn check(&self) -> Result<(), (String, String)> {
+        for a in &self.docker.answer {
+            if let Err(e) = regex::Regex::new(&a.args) {
+                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                return Err((a.args.clone(), format!("bad world: docker.answer args is not a valid regex: {first}")));
+            }
+        }
+        for id in &self.docker.container_ids {
+            if id.is_empty() || id.contains(char::is_whitespace) {
+                return Err((format!("{id:?}"), format!("bad world: container id {id:?} is empty or holds white space")));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_is_the_documented_world() {
+        let w = World::parse("", "w.toml", 1).unwrap();
+        assert_eq!(w, World::default());
+        assert_eq!(w.docker.version_output, "Docker version 1.6.0, build 4749651");
+        assert_eq!(w.weaveexec.dns_args, "--dns 172.17.42.1 --dns-search=.");
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = World::parse("[docker]\nversion_status = \"x\"\n", "w.toml", 1).unwrap_err();
+        assert_eq!((e.path.as_str(), e.line), ("w.toml", 2));
+        let e = World::parse("[docker]\nnope = 1\n", "c.case", 10).unwrap_err();
+        assert_eq!(e.line, 11);
+        assert!(e.to_string().starts_with("c.case:11: "), "{e}");
+        let e = World::parse("[[docker.answer]]\nargs = \"(\"\n", "w.toml", 1).unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+    }
+}

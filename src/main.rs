@@ -1,1 +1,169 @@
-fn main(){}
+//! `weavetrace`: parses the command line, runs the library, maps the outcome to an exit code.
+
+use clap::Parser;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+use weavetrace::case::{self, Case};
+use weavetrace::cli::{CheckArgs, Cli, Command, RecordArgs, SubjectArgs};
+use weavetrace::exit;
+use weavetrace::recording::Status;
+use weavetrace::report;
+use weavetrace::runner;
+use weavetrace::sandbox::{companion_bin, Sandbox};
+use weavetrace::subject::{InProcessSpec, Invocation, Script, SpecProcess, Subject};
+use weavetrace::world::World;
+
+/// A failure that ends the command: its one-line message and exit code.
+struct Fatal(u8, String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Record(args) => record(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Fatal(code, message)) => {
+            eprintln!("{message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn fake_bin() -> PathBuf {
+    companion_bin("weavetrace-fake", "WEAVETRACE_FAKE_BIN")
+}
+
+fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Fatal> {
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return Err(Fatal(exit::BAD_INPUT, format!("--timeout {}: must be a positive number of seconds", args.timeout)));
+    }
+    let timeout = Duration::from_secs_f64(args.timeout);
+    if let Some(path) = &args.script {
+        if !path.is_file() {
+            return Err(Fatal(exit::BAD_INPUT, format!("{}:1: no such script", path.display())));
+        }
+        let shell = which(&args.shell).ok_or_else(|| Fatal(exit::BAD_INPUT, format!("{}:1: no such shell", args.shell.display())))?;
+        return Ok(Box::new(Script { path: path.clone(), shell, timeout }));
+    }
+    if args.in_process {
+        return Ok(Box::new(InProcessSpec { arg0: "weave".into() }));
+    }
+    let bin = companion_bin("weave", "WEAVETRACE_SPEC_BIN");
+    if !bin.is_file() {
+        return Err(Fatal(exit::HARNESS, format!("the spec binary {} does not exist (build it with `cargo build`, or set WEAVETRACE_SPEC_BIN)", bin.display())));
+    }
+    Ok(Box::new(SpecProcess { bin, arg0: "weave".into(), timeout }))
+}
+
+fn check(args: CheckArgs) -> Result<u8, Fatal> {
+    let bad = |e: case::CaseError| Fatal(exit::BAD_INPUT, e.to_string());
+    let paths = case::discover(&args.paths).map_err(bad)?;
+    if paths.is_empty() {
+        let names: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(Fatal(exit::BAD_INPUT, format!("{}:1: no *.case files found", names.join(", "))));
+    }
+    let cases: Vec<Case> = paths.iter().map(|p| case::load(p)).collect::<Result<_, _>>().map_err(bad)?;
+    let subject = subject(&args.subject)?;
+    let fake = fake_bin();
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (mut passed, mut failed, mut harness_error) = (0, 0, None);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    runner::run_all(&cases, subject.as_ref(), &fake, jobs, |i, result| match result {
+        Ok(outcome) => {
+            if outcome.verdict.holds() {
+                passed += 1;
+            } else {
+                failed += 1;
+            }
+            let _ = report::human(&mut out, &outcome.verdict);
+        }
+        Err(e) => {
+            harness_error.get_or_insert_with(|| format!("{}: {e}", cases[i].path.display()));
+        }
+    });
+    if let Some(message) = harness_error {
+        return Err(Fatal(exit::HARNESS, message));
+    }
+    let _ = report::summary(&mut out, passed, failed);
+    Ok(if failed == 0 { exit::HOLD } else { exit::MISMATCH })
+}
+
+fn record(args: RecordArgs) -> Result<u8, Fatal> {
+    let invocation = Invocation::from_words(&args.args, false).map_err(|m| Fatal(exit::BAD_INPUT, m))?;
+    let world = match &args.world {
+        Some(path) => World::load(path).map_err(|e| Fatal(exit::BAD_INPUT, e.to_string()))?,
+        None => World::default(),
+    };
+    if let Some(out) = &args.output {
+        if out.exists() {
+            return Err(Fatal(exit::BAD_INPUT, format!("{}:1: already exists; record never overwrites (bless rewrites goldens)", out.display())));
+        }
+    }
+    let subject = subject(&args.subject)?;
+    let harness = |e: &dyn std::fmt::Display| Fatal(exit::HARNESS, e.to_string());
+    let sandbox = Sandbox::new(&world, &fake_bin(), subject.script()).map_err(|e| harness(&e))?;
+    let recording = subject.run(&invocation, &sandbox).map_err(|e| harness(&e))?;
+    let Some(out) = args.output else {
+        let _ = std::io::stderr().write_all(&recording.trace.to_bytes());
+        let _ = std::io::stdout().write_all(&recording.stdout);
+        return Ok(match recording.status {
+            Status::Exited(n) => n as u8,
+            Status::Signaled(s) => (128 + s) as u8,
+            Status::TimedOut => exit::HARNESS,
+        });
+    };
+    let Status::Exited(status) = recording.status else {
+        return Err(Fatal(exit::HARNESS, format!("the subject did not exit: {}", recording.status)));
+    };
+    // The in-process spec knows which trace lines each pipeline wrote; keep that when it agrees.
+    let structured = InProcessSpec { arg0: "weave".into() }.run(&invocation, &Sandbox::new(&world, &fake_bin(), None).map_err(|e| harness(&e))?);
+    let pipelines = match structured {
+        Ok(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),
+        _ => Vec::new(),
+    };
+    let world_file = args.world.as_ref().map(|w| relative_to(w, out.parent().unwrap_or(Path::new("."))));
+    let case = Case {
+        path: out.clone(),
+        name: String::new(),
+        invocation,
+        world,
+        world_file,
+        status,
+        pipelines,
+        trace: recording.trace.to_bytes(),
+        stdout: recording.stdout,
+        calls: case::render_calls(&recording.calls),
+    };
+    let comment = args.describe.as_deref().unwrap_or("Recorded by `weavetrace record`; say here what this case shows.");
+    let bytes = case::write_case(&case, comment);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&out)
+        .and_then(|mut f| f.write_all(&bytes))
+        .map_err(|e| Fatal(exit::BAD_INPUT, format!("{}:1: cannot write: {e}", out.display())))?;
+    eprintln!("wrote {}", out.display());
+    Ok(exit::HOLD)
+}
+
+/// A shell named by path, or by name on the harness's own PATH (the sandbox's holds none).
+fn which(shell: &Path) -> Option<PathBuf> {
+    if shell.components().count() > 1 {
+        return shell.is_file().then(|| shell.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(shell)).find(|p| p.is_file())
+}
+
+/// `path` as seen from `dir`, for a case file that names its world file.
+fn relative_to(path: &Path, dir: &Path) -> String {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    pathdiff::diff_paths(abs(path), abs(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}

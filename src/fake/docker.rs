@@ -98,7 +98,14 @@ fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>]) -> Reply {
         }
         i += if takes_value { 2 } else { 1 };
     }
-    let image = args.get(i).map(Vec::as_slice).unwrap_or_default();
+    let Some(image) = args.get(i).map(Vec::as_slice) else {
+        // The text of docker 1.5 and 1.6, the clients weave 0.10 meets most.
+        return Reply {
+            stderr: b"docker: \"run\" requires a minimum of 1 argument. See 'docker run --help'.\n".to_vec(),
+            status: 1,
+            ..Reply::default()
+        };
+    };
     let rest = args.get(i + 1..).unwrap_or_default();
     let base = image.split(|&b| b == b':').next().unwrap_or_default();
     if base == WEAVEEXEC && rest.first().map(Vec::as_slice) == Some(b"--local") {

@@ -106,8 +106,20 @@ impl World {
         };
         let world: World = toml::from_str(text)
             .map_err(|e| err(e.span().map(|s| s.start), format!("bad world: {}", e.message().trim_end())))?;
-        world.check().map_err(|(needle, msg)| err(text.find(&needle), msg))?;
-        Ok(world)
+        world.validated(text, path, first_line)
+    }
+
+    /// Checks what the TOML schema cannot (answer regexes, ids); `text` is where the world was read
+    /// from, to point at the offending line.
+    pub fn validated(self, text: &str, path: &str, first_line: usize) -> Result<World, WorldError> {
+        match self.check() {
+            Ok(()) => Ok(self),
+            Err((needle, message)) => Err(WorldError {
+                path: path.to_string(),
+                line: first_line - 1 + text.find(&needle).map_or(1, |o| line_of(text, o)),
+                message,
+            }),
+        }
     }
 
     /// Checks what serde cannot; on error, a piece of text to locate it by, and the message.

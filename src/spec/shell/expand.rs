@@ -33,11 +33,11 @@ pub fn parse_number(word: &[u8]) -> Option<i64> {
 
 /// Splits an unquoted expansion on IFS whitespace (empty fields are dropped), then expands each
 /// field that holds a pattern against the file system; a pattern that matches nothing stays as is.
-pub fn split_and_glob(value: &[u8]) -> Vec<Word> {
+pub fn split_and_glob(value: &[u8], cwd: &Path) -> Vec<Word> {
     let mut fields = Vec::new();
     for field in value.split(|c| IFS.contains(c)).filter(|f| !f.is_empty()) {
         if has_pattern(field) {
-            let mut matches = glob(field);
+            let mut matches = glob(field, cwd);
             if !matches.is_empty() {
                 matches.sort();
                 fields.extend(matches);
@@ -84,20 +84,21 @@ fn bracket_end(s: &[u8], open: usize) -> Option<usize> {
 }
 
 /// Pathname expansion of one field, component by component, as dash's `expmeta` does.
-fn glob(pattern: &[u8]) -> Vec<Word> {
+fn glob(pattern: &[u8], cwd: &Path) -> Vec<Word> {
     let (prefix, rest) = if pattern.first() == Some(&b'/') { (b"/".to_vec(), &pattern[1..]) } else { (Vec::new(), pattern) };
     let components: Vec<&[u8]> = rest.split(|&c| c == b'/').collect();
     let mut out = Vec::new();
-    expand_components(prefix, &components, &mut out);
+    expand_components(cwd, prefix, &components, &mut out);
     out
 }
 
-fn expand_components(prefix: Word, components: &[&[u8]], out: &mut Vec<Word>) {
+/// Matches `components` below `prefix`; relative paths are looked up from `cwd` but kept relative.
+fn expand_components(cwd: &Path, prefix: Word, components: &[&[u8]], out: &mut Vec<Word>) {
     let Some((&first, rest)) = components.split_first() else {
         out.push(prefix);
         return;
     };
-    let path_of = |p: &[u8]| Path::new(OsStr::from_bytes(p)).to_path_buf();
+    let path_of = |p: &[u8]| cwd.join(OsStr::from_bytes(p));
     if first.is_empty() {
         // A trailing slash: only directories match.
         if rest.is_empty() && path_of(&prefix).is_dir() {
@@ -114,7 +115,7 @@ fn expand_components(prefix: Word, components: &[&[u8]], out: &mut Vec<Word>) {
             }
         } else {
             next.push(b'/');
-            expand_components(next, rest, out);
+            expand_components(cwd, next, rest, out);
         }
         return;
     }
@@ -135,7 +136,7 @@ fn expand_components(prefix: Word, components: &[&[u8]], out: &mut Vec<Word>) {
                 out.push(next);
             } else {
                 next.push(b'/');
-                expand_components(next, rest, out);
+                expand_components(cwd, next, rest, out);
             }
         }
     }
@@ -227,8 +228,8 @@ mod tests {
 
     #[test]
     fn splitting_drops_empty_fields() {
-        assert_eq!(split_and_glob(b"  --dns 1.2.3.4\t--dns-search=.\n"), vec![b"--dns".to_vec(), b"1.2.3.4".to_vec(), b"--dns-search=.".to_vec()]);
-        assert!(split_and_glob(b"").is_empty());
+        assert_eq!(split_and_glob(b"  --dns 1.2.3.4\t--dns-search=.\n", Path::new(".")), vec![b"--dns".to_vec(), b"1.2.3.4".to_vec(), b"--dns-search=.".to_vec()]);
+        assert!(split_and_glob(b"", Path::new(".")).is_empty());
     }
 
     #[test]
@@ -246,10 +247,11 @@ mod tests {
     fn unmatched_patterns_stay_literal() {
         let dir = tempfile::tempdir().unwrap();
         let pattern = format!("{}/*\\*", dir.path().display());
-        assert_eq!(split_and_glob(pattern.as_bytes()), vec![pattern.into_bytes()]);
+        assert_eq!(split_and_glob(pattern.as_bytes(), Path::new(".")), vec![pattern.into_bytes()]);
         std::fs::write(dir.path().join("b"), "").unwrap();
         std::fs::write(dir.path().join("a"), "").unwrap();
-        let got = split_and_glob(format!("{}/?", dir.path().display()).as_bytes());
+        let got = split_and_glob(format!("{}/?", dir.path().display()).as_bytes(), Path::new("."));
+        assert_eq!(split_and_glob(b"?", dir.path()), vec![b"a".to_vec(), b"b".to_vec()]);
         assert_eq!(got, vec![format!("{}/a", dir.path().display()).into_bytes(), format!("{}/b", dir.path().display()).into_bytes()]);
     }
 }

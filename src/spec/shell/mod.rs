@@ -13,6 +13,7 @@ mod expand;
 mod io;
 
 pub use builtins::echo_output;
+pub use expand::is_name;
 pub use io::{Command, Host, Io, Outcome};
 
 use std::collections::HashMap;
@@ -82,6 +83,8 @@ pub struct Shell<'a> {
     /// Command substitutions being captured, innermost last.
     captures: Vec<Vec<u8>>,
     next_pipeline: u32,
+    /// The directory relative patterns are matched in (the process's own by default).
+    cwd: std::path::PathBuf,
 }
 
 impl<'a> Shell<'a> {
@@ -113,7 +116,14 @@ impl<'a> Shell<'a> {
             status: 0,
             captures: Vec::new(),
             next_pipeline: 0,
+            cwd: std::path::PathBuf::from("."),
         }
+    }
+
+    /// Sets the working directory pathname expansion looks in (an in-process run has none of its
+    /// own).
+    pub fn set_cwd(&mut self, dir: std::path::PathBuf) {
+        self.cwd = dir;
     }
 
     // ---- expansions -------------------------------------------------------------------------
@@ -154,7 +164,7 @@ impl<'a> Shell<'a> {
     /// An unquoted expansion (`$NAME` outside quotes): split on IFS, empty fields dropped, then
     /// pathname expansion of every field that holds a pattern.
     pub fn split(&self, value: &[u8]) -> Vec<Word> {
-        expand::split_and_glob(value)
+        expand::split_and_glob(value, &self.cwd)
     }
 
     /// `$((NAME + n))`-style arithmetic on a variable: its value as a number.

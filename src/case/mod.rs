@@ -1,0 +1,152 @@
+//! Golden cases: one readable file per case, under `traces/`.
+//!
+//! ```text
+//! # what the case shows (TOML comments)
+//! command = "weave run 10.2.0.1/24 -ti ubuntu"   # leading NAME=value words are environment
+//! status = 0
+//! pipelines = [[13, 14], [24, 25]]             # trace lines written by one pipeline (optional)
+//! world_file = "../fixtures/worlds/x.toml"     # or an inline [world] table, or neither (default)
+//!
+//! ~~~ trace
+//! + set -e
+//! ...
+//! ~~~
+//!
+//! ~~~ stdout
+//! ~~~
+//!
+//! ~~~ calls
+//! docker -v
+//! ~~~
+//! ```
+//! A section holds exact bytes: every line between the fences, each with its newline; a fence line
+//! `~~~ NAME (no newline at end)` drops the last newline. The `trace` section is all of stderr, as
+//! `sh -x` writes it, so it can be pasted as is. A section whose content has a line of three tildes
+//! gets a longer fence.
+
+mod format;
+
+pub use format::{parse_case, render_calls, write_case};
+
+use crate::world::{World, WorldError};
+use std::path::{Path, PathBuf};
+
+/// A weave command line: environment assignments, then the arguments after `weave`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Invocation {
+    pub env: Vec<(String, String)>,
+    pub args: Vec<String>,
+}
+
+impl Invocation {
+    /// Splits words as a case file or `record` gives them: leading `NAME=value` words are
+    /// environment, then (in a case) the word `weave`, then weave's arguments.
+    pub fn from_words(words: &[String], expect_weave: bool) -> Result<Invocation, String> {
+        let mut inv = Invocation::default();
+        let mut i = 0;
+        while let Some((name, value)) = words.get(i).and_then(|w| w.split_once('=')) {
+            if !crate::spec::shell::is_name(name.as_bytes()) {
+                break;
+            }
+            inv.env.push((name.to_string(), value.to_string()));
+            i += 1;
+        }
+        if expect_weave {
+            match words.get(i).map(String::as_str) {
+                Some("weave") => i += 1,
+                Some(other) => return Err(format!("the command must run `weave`, not `{other}`")),
+                None => return Err("the command has no `weave` word".to_string()),
+            }
+        }
+        inv.args = words[i..].to_vec();
+        Ok(inv)
+    }
+
+    /// The command line as a case file writes it.
+    pub fn to_command_line(&self) -> String {
+        let mut words: Vec<String> = self.env.iter().map(|(k, v)| format!("{k}={}", format::quote_command_word(v))).collect();
+        words.push("weave".into());
+        words.extend(self.args.iter().map(|a| format::quote_command_word(a)));
+        words.join(" ")
+    }
+}
+
+/// A golden case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    pub path: PathBuf,
+    /// The case's name for reports: its path without `.case`.
+    pub name: String,
+    pub invocation: Invocation,
+    pub world: World,
+    /// The world file the case names, if any (as written in the case).
+    pub world_file: Option<String>,
+    pub status: i32,
+    pub pipelines: Vec<(usize, usize)>,
+    pub trace: Vec<u8>,
+    pub stdout: Vec<u8>,
+    /// The expected calls, one rendered line each (see [`render_calls`]).
+    pub calls: Vec<u8>,
+}
+
+/// A case file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}: {message}")]
+pub struct CaseError {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl From<WorldError> for CaseError {
+    fn from(e: WorldError) -> Self {
+        CaseError { path: e.path, line: e.line, message: e.message }
+    }
+}
+
+/// The extension of case files.
+pub const EXTENSION: &str = "case";
+
+/// Reads a case file.
+pub fn load(path: &Path) -> Result<Case, CaseError> {
+    let bytes = std::fs::read(path).map_err(|e| CaseError {
+        path: path.display().to_string(),
+        line: 1,
+        message: format!("cannot read case file: {e}"),
+    })?;
+    parse_case(path, &bytes)
+}
+
+/// The case files a list of paths names: files as given, directories searched for `*.case`
+/// (sorted). A path that does not exist is an error.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut stack = vec![path.clone()];
+            let mut here = Vec::new();
+            while let Some(dir) = stack.pop() {
+                let entries = std::fs::read_dir(&dir).map_err(|e| CaseError {
+                    path: dir.display().to_string(),
+                    line: 1,
+                    message: format!("cannot read directory: {e}"),
+                })?;
+                for entry in entries.filter_map(Result::ok) {
+                    let p = entry.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|e| e == EXTENSION) {
+                        here.push(p);
+                    }
+                }
+            }
+            here.sort();
+            found.extend(here);
+        } else if path.exists() {
+            found.push(path.clone());
+        } else {
+            return Err(CaseError { path: path.display().to_string(), line: 1, message: "no such file or directory".into() });
+        }
+    }
+    Ok(found)
+}

@@ -1,0 +1,32 @@
+//! What a subject did in one run: its stderr (the trace), stdout, status and the fakes' calls.
+
+use crate::fake::log::Call;
+use crate::trace::Trace;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Exited(i32),
+    Signaled(i32),
+    TimedOut,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Exited(n) => write!(f, "{n}"),
+            Status::Signaled(s) => write!(f, "killed by signal {s}"),
+            Status::TimedOut => write!(f, "timed out"),
+        }
+    }
+}
+
+/// One run of a subject.
+#[derive(Clone, Debug)]
+pub struct Recording {
+    /// stderr as lines; for the in-process spec also which lines each pipeline wrote.
+    pub trace: Trace,
+    pub stdout: Vec<u8>,
+    pub status: Status,
+    pub calls: Vec<Call>,
+}

@@ -1,0 +1,130 @@
+//! A world laid out on disk behind a closed PATH: the directory a subject runs in.
+//!
+//! ```text
+//! ROOT/bin/         the fakes (links to the multi-call binary) and allowed utilities; the only PATH
+//! ROOT/work/        the subject's working directory, holding only `weave` (the script under test, or
+//!                   the spec), as when a person runs `sh -x weave ...` beside the script
+//! ROOT/home/, tmp/  HOME and TMPDIR
+//! ROOT/world.json   the world the fakes answer from
+//! ROOT/calls.jsonl  the invocation log the fakes append to
+//! ```
+//! The subject's environment is scrubbed to [`Sandbox::env`]: nothing of the harness's own leaks in.
+
+use crate::fake::{self, log::Call};
+use crate::world::World;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// Harmless utilities a real script may use, linked into the sandbox's bin from the host.
+pub const ALLOWED_UTILITIES: &[&str] =
+    &["sed", "grep", "cut", "tr", "cat", "od", "head", "tail", "readlink", "sleep", "printf", "echo", "true", "false", "wc", "sort", "uniq"];
+
+/// Why a sandbox could not be built: the harness's failure, not the subject's.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot build the sandbox: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the fake binary {0} does not exist (build it with `cargo build`, or set WEAVETRACE_FAKE_BIN)")]
+    NoFake(PathBuf),
+    #[error("the invocation log {path}:{line}: {message}")]
+    BadLog { path: PathBuf, line: usize, message: String },
+}
+
+/// A sandbox directory; removed when dropped.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    /// The name of the script in the working directory.
+    pub const SCRIPT_NAME: &'static str = "weave";
+
+    /// Lays out `world` with the fakes served by `fake_bin`, and `script` (or, for a subject with no
+    /// file of its own, an empty stand-in) as `work/weave`.
+    pub fn new(world: &World, fake_bin: &Path, script: Option<&Path>) -> Result<Sandbox, SandboxError> {
+        if !fake_bin.is_file() {
+            return Err(SandboxError::NoFake(fake_bin.to_path_buf()));
+        }
+        let dir = tempfile::Builder::new().prefix("weavetrace-").tempdir()?;
+        let root = dir.path();
+        for sub in ["bin", "work", "home", "tmp"] {
+            std::fs::create_dir(root.join(sub))?;
+        }
+        for name in fake::FAKES {
+            std::os::unix::fs::symlink(fake_bin, root.join("bin").join(name))?;
+        }
+        for name in ALLOWED_UTILITIES {
+            if let Some(real) = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(name)).find(|p| p.is_file()) {
+                std::os::unix::fs::symlink(real, root.join("bin").join(name))?;
+            }
+        }
+        let script_link = root.join("work").join(Self::SCRIPT_NAME);
+        match script {
+            Some(path) => std::os::unix::fs::symlink(std::path::absolute(path)?, script_link)?,
+            None => std::fs::write(script_link, b"")?,
+        }
+        std::fs::write(root.join(fake::WORLD_FILE), serde_json::to_vec(world).map_err(std::io::Error::other)?)?;
+        Ok(Sandbox { dir })
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The subject's working directory.
+    pub fn work(&self) -> PathBuf {
+        self.root().join("work")
+    }
+
+    /// The script (or spec) under test, as `work/weave`.
+    pub fn script(&self) -> PathBuf {
+        self.work().join(Self::SCRIPT_NAME)
+    }
+
+    /// The subject's whole environment: the sandbox's own variables, then the case's.
+    pub fn env(&self, case_env: &[(String, String)]) -> Vec<(OsString, OsString)> {
+        let root = self.root();
+        let mut env: Vec<(OsString, OsString)> = vec![
+            ("PATH".into(), root.join("bin").into()),
+            ("HOME".into(), root.join("home").into()),
+            ("TMPDIR".into(), root.join("tmp").into()),
+            // Byte semantics for sed and grep, whatever the host's locale.
+            ("LC_ALL".into(), "C".into()),
+            (fake::SANDBOX_ENV.into(), root.into()),
+        ];
+        for (k, v) in case_env {
+            env.retain(|(name, _)| name != k.as_str());
+            env.push((k.into(), v.into()));
+        }
+        env
+    }
+
+    /// The calls the fakes recorded, in sequence order.
+    pub fn calls(&self) -> Result<Vec<Call>, SandboxError> {
+        let path = self.root().join(fake::LOG_FILE);
+        let text = match std::fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut calls = fake::log::read_log(&text).map_err(|(line, message)| SandboxError::BadLog { path, line, message })?;
+        calls.sort_by_key(|c| c.seq);
+        Ok(calls)
+    }
+}
+
+/// The harness's companion binaries (the spec and the fakes): named by an environment variable, or
+/// beside the running executable, as cargo builds them.
+pub fn companion_bin(name: &str, env_var: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env_var) {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe.parent().unwrap_or(Path::new("."));
+    // Test binaries live one level deeper, in target/*/deps.
+    let beside = dir.join(name);
+    if beside.is_file() || !dir.ends_with("deps") {
+        return beside;
+    }
+    dir.parent().unwrap_or(dir).join(name)
+}

@@ -1,0 +1,35 @@
+//! Subjects: what runs a weave command line in a sandbox and yields a [`Recording`].
+//!
+//! The spec runs as a process (the `weave` binary, its `docker` the fake on the closed PATH) or
+//! in-process (the same spec, its external commands answered by the fakes' model directly); both
+//! give the same recording. Real scripts under `sh -x` join as a third subject.
+
+mod in_process;
+mod script;
+mod spec_process;
+
+pub use in_process::InProcessSpec;
+pub use script::Script;
+pub use spec_process::{wait_with_timeout, SpecProcess};
+
+pub use crate::case::Invocation;
+use crate::recording::Recording;
+use crate::sandbox::{Sandbox, SandboxError};
+
+/// Why a subject could not be run at all: a failure of the harness, not a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum SubjectError {
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error("cannot run {what}: {err}")]
+    Spawn { what: String, err: std::io::Error },
+}
+
+/// Something that runs weave command lines.
+pub trait Subject: Sync {
+    /// A short name for reports.
+    fn name(&self) -> String;
+    /// The file the sandbox lays out as `work/weave`, if the subject has one.
+    fn script(&self) -> Option<&std::path::Path>;
+    fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError>;
+}

@@ -1,1 +1,161 @@
-fn main(){}
+//! Speed figures, reported as ratios against their floors (run with `cargo bench --bench speed`).
+//!
+//! - a fake call against exec'ing `/bin/true`, both from a dash loop, as the script makes them;
+//! - the spec in-process, in cases per second on one core, and the spec as a process per case;
+//! - `weavetrace check --script` against running `sh -x` bare over the same fakes (needs the real
+//!   script: set WEAVE_0_10_SCRIPT; otherwise the fixture scripts stand in);
+//! - `check --jobs 2` against `--jobs 1`.
+//!
+//! Nothing here asserts a time: the figures go to the issues' closing notes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use weavetrace::case::{self, Case};
+use weavetrace::sandbox::Sandbox;
+use weavetrace::subject::{InProcessSpec, Subject};
+use weavetrace::world::World;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn goldens() -> Vec<Case> {
+    case::discover(&[root().join("traces")]).unwrap().iter().map(|p| case::load(p).unwrap()).collect()
+}
+
+/// Best of `rounds` timings of `f`: the least disturbed by the rest of the machine.
+fn best(rounds: usize, mut f: impl FnMut()) -> Duration {
+    (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+fn dash_loop(body: &str, n: usize, env: &[(&str, &Path)]) -> Duration {
+    let script = format!("i=0; while [ $i -lt {n} ]; do {body}; i=$((i+1)); done");
+    best(5, || {
+        let status = Command::new("/bin/sh").arg("-c").arg(&script).envs(env.iter().copied()).status().unwrap();
+        assert!(status.success());
+    })
+}
+
+fn fake_call_vs_exec_floor() {
+    let n = 2000;
+    let sandbox = Sandbox::new(&World::default(), Path::new(env!("CARGO_BIN_EXE_weavetrace-fake")), None).unwrap();
+    let docker = sandbox.root().join("bin/docker");
+    let floor = dash_loop("/bin/true", n, &[]);
+    let fake = dash_loop(&format!("{} -v >/dev/null", docker.display()), n, &[("WEAVETRACE_SANDBOX", sandbox.root())]);
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+    println!(
+        "fake call: {:.0} us per `docker -v`, exec of /bin/true {:.0} us: {:.2}x the exec floor (goal <= 1.5x)",
+        per(fake),
+        per(floor),
+        fake.as_secs_f64() / floor.as_secs_f64()
+    );
+}
+
+fn spec_in_process(cases: &[Case]) {
+    let spec = InProcessSpec { arg0: "weave".into() };
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("weave"), "").unwrap();
+    let envs: Vec<Vec<(Vec<u8>, Vec<u8>)>> = cases
+        .iter()
+        .map(|c| {
+            let mut env = vec![(b"PATH".to_vec(), b"/nonexistent".to_vec()), (b"LC_ALL".to_vec(), b"C".to_vec())];
+            env.extend(c.invocation.env.iter().map(|(k, v)| (k.clone().into_bytes(), v.clone().into_bytes())));
+            env
+        })
+        .collect();
+    let rounds = 400;
+    let took = best(3, || {
+        for _ in 0..rounds {
+            for (case, env) in cases.iter().zip(&envs) {
+                std::hint::black_box(spec.run_in(&case.world, env.clone(), work.path(), &case.invocation));
+            }
+        }
+    });
+    let per_second = (rounds * cases.len()) as f64 / took.as_secs_f64();
+    println!("spec in-process: {per_second:.0} cases/s on one core over {} goldens (goal >= 50,000)", cases.len());
+}
+
+fn weavetrace_check(args: &[&str]) -> Duration {
+    best(3, || {
+        let out = Command::new(env!("CARGO_BIN_EXE_weavetrace"))
+            .current_dir(root())
+            .env("WEAVETRACE_SPEC_BIN", env!("CARGO_BIN_EXE_weave"))
+            .env("WEAVETRACE_FAKE_BIN", env!("CARGO_BIN_EXE_weavetrace-fake"))
+            .arg("check")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    })
+}
+
+/// `sh -x SCRIPT ARGS` for every case, each in a sandbox made beforehand: the floor for checking.
+fn bare_runs(cases: &[Case], script: &Path) -> Duration {
+    let fake = Path::new(env!("CARGO_BIN_EXE_weavetrace-fake"));
+    best(3, || {
+        let sandboxes: Vec<Sandbox> =
+            cases.iter().map(|c| Sandbox::new(&c.world, fake, Some(script)).unwrap()).collect();
+        let t = Instant::now();
+        for (case, sandbox) in cases.iter().zip(&sandboxes) {
+            Command::new("/bin/sh")
+                .arg("-x")
+                .arg("weave")
+                .args(&case.invocation.args)
+                .env_clear()
+                .envs(sandbox.env(&case.invocation.env))
+                .current_dir(sandbox.work())
+                .output()
+                .unwrap();
+        }
+        std::hint::black_box(t.elapsed());
+    })
+}
+
+fn script_check_vs_bare(cases: &[Case]) {
+    let Some(path) = std::env::var_os("WEAVE_0_10_SCRIPT") else {
+        println!("script check: skipped (set WEAVE_0_10_SCRIPT to the weave 0.10.0 script to measure it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    let script = dir.path().join("weave");
+    std::fs::write(&script, text.replacen("\"(unreleased version)\"", "\"0.10.0\"", 1)).unwrap();
+    let bare = bare_runs(cases, &script);
+    let checked = weavetrace_check(&["-j1", "--script", script.to_str().unwrap()]);
+    println!(
+        "script check: {:.1} ms per case checked, {:.1} ms per bare `sh -x` run: {:.2}x (goal <= 1.15x)",
+        checked.as_secs_f64() * 1e3 / cases.len() as f64,
+        bare.as_secs_f64() * 1e3 / cases.len() as f64,
+        checked.as_secs_f64() / bare.as_secs_f64()
+    );
+}
+
+fn spec_process_and_jobs(cases: &[Case]) {
+    let one = weavetrace_check(&["-j1"]);
+    let two = weavetrace_check(&["-j2"]);
+    println!(
+        "spec as a process: {:.2} ms per case checked with -j1; -j2 is {:.2}x faster",
+        one.as_secs_f64() * 1e3 / cases.len() as f64,
+        one.as_secs_f64() / two.as_secs_f64()
+    );
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` would pass nothing and expects no work.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let cases = goldens();
+    fake_call_vs_exec_floor();
+    spec_in_process(&cases);
+    spec_process_and_jobs(&cases);
+    script_check_vs_bare(&cases);
+}

@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "weavetrace", version, about = "A shell-compatible test harness and trace replayer for the weave script")]
+#[command(
+    name = "weavetrace",
+    version,
+    about = "A shell-compatible test harness and trace replayer for the weave script"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -5,16 +5,16 @@
 //! it and yields a [`recording`]; [`compare`] holds the recording against the case; [`report`] shows the
 //! verdict. [`trace`] is the one trace model all of them share.
 
-pub mod spec;
-pub mod trace;
-pub mod fake;
-pub mod world;
-pub mod recording;
-pub mod sandbox;
-pub mod subject;
 pub mod case;
-pub mod compare;
-pub mod report;
 pub mod cli;
+pub mod compare;
 pub mod exit;
+pub mod fake;
+pub mod recording;
+pub mod report;
 pub mod runner;
+pub mod sandbox;
+pub mod spec;
+pub mod subject;
+pub mod trace;
+pub mod world;

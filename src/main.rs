@@ -39,14 +39,18 @@ fn fake_bin() -> PathBuf {
 
 fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Fatal> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(Fatal(exit::BAD_INPUT, format!("--timeout {}: must be a positive number of seconds", args.timeout)));
+        return Err(Fatal(
+            exit::BAD_INPUT,
+            format!("--timeout {}: must be a positive number of seconds", args.timeout),
+        ));
     }
     let timeout = Duration::from_secs_f64(args.timeout);
     if let Some(path) = &args.script {
         if !path.is_file() {
             return Err(Fatal(exit::BAD_INPUT, format!("{}:1: no such script", path.display())));
         }
-        let shell = which(&args.shell).ok_or_else(|| Fatal(exit::BAD_INPUT, format!("{}:1: no such shell", args.shell.display())))?;
+        let shell = which(&args.shell)
+            .ok_or_else(|| Fatal(exit::BAD_INPUT, format!("{}:1: no such shell", args.shell.display())))?;
         return Ok(Box::new(Script { path: path.clone(), shell, timeout }));
     }
     if args.in_process {
@@ -54,7 +58,13 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Fatal> {
     }
     let bin = companion_bin("weave", "WEAVETRACE_SPEC_BIN");
     if !bin.is_file() {
-        return Err(Fatal(exit::HARNESS, format!("the spec binary {} does not exist (build it with `cargo build`, or set WEAVETRACE_SPEC_BIN)", bin.display())));
+        return Err(Fatal(
+            exit::HARNESS,
+            format!(
+                "the spec binary {} does not exist (build it with `cargo build`, or set WEAVETRACE_SPEC_BIN)",
+                bin.display()
+            ),
+        ));
     }
     Ok(Box::new(SpecProcess { bin, arg0: "weave".into(), timeout }))
 }
@@ -101,7 +111,10 @@ fn record(args: RecordArgs) -> Result<u8, Fatal> {
     };
     if let Some(out) = &args.output {
         if out.exists() {
-            return Err(Fatal(exit::BAD_INPUT, format!("{}:1: already exists; record never overwrites (bless rewrites goldens)", out.display())));
+            return Err(Fatal(
+                exit::BAD_INPUT,
+                format!("{}:1: already exists; record never overwrites (bless rewrites goldens)", out.display()),
+            ));
         }
     }
     let subject = subject(&args.subject)?;
@@ -121,7 +134,8 @@ fn record(args: RecordArgs) -> Result<u8, Fatal> {
         return Err(Fatal(exit::HARNESS, format!("the subject did not exit: {}", recording.status)));
     };
     // The in-process spec knows which trace lines each pipeline wrote; keep that when it agrees.
-    let structured = InProcessSpec { arg0: "weave".into() }.run(&invocation, &Sandbox::new(&world, &fake_bin(), None).map_err(|e| harness(&e))?);
+    let structured = InProcessSpec { arg0: "weave".into() }
+        .run(&invocation, &Sandbox::new(&world, &fake_bin(), None).map_err(|e| harness(&e))?);
     let pipelines = match structured {
         Ok(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),
         _ => Vec::new(),

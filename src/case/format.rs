@@ -1,9 +1,9 @@
 //! Reading and writing the case file format.
 
+use super::Invocation;
 use super::{Case, CaseError};
 use crate::fake::log::Call;
-use super::Invocation;
-use crate::world::World;
+use crate::world::{one_line, World};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -29,22 +29,27 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
     let lines: Vec<&[u8]> = split_lines(bytes);
     let header_end = lines.iter().position(|l| l.starts_with(b"~~~")).unwrap_or(lines.len());
     let header_bytes: Vec<u8> = lines[..header_end].iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
-    let header_text =
-        String::from_utf8(header_bytes).map_err(|e| err(crate::world::line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to()), "the header is not UTF-8".into()))?;
+    let header_text = String::from_utf8(header_bytes).map_err(|e| {
+        err(
+            crate::world::line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to()),
+            "the header is not UTF-8".into(),
+        )
+    })?;
     let header: Header = toml::from_str(&header_text).map_err(|e| {
         let line = e.span().map_or(1, |s| crate::world::line_of(&header_text, s.start));
-        err(line, format!("bad case header: {}", e.message().trim_end()))
+        err(line, format!("bad case header: {}", one_line(e.message())))
     })?;
-    let line_of_key = |key: &str| {
-        header_text.lines().position(|l| l.trim_start().starts_with(key)).map_or(1, |i| i + 1)
-    };
+    let line_of_key =
+        |key: &str| header_text.lines().position(|l| l.trim_start().starts_with(key)).map_or(1, |i| i + 1);
 
     let words = shell_words::split(&header.command)
         .map_err(|e| err(line_of_key("command"), format!("command is not a valid shell command line: {e}")))?;
     let invocation = Invocation::from_words(&words, true).map_err(|m| err(line_of_key("command"), m))?;
 
     let (world, world_file) = match (header.world, header.world_file) {
-        (Some(_), Some(_)) => return Err(err(line_of_key("world_file"), "a case takes world_file or a [world] table, not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(err(line_of_key("world_file"), "a case takes world_file or a [world] table, not both".into()))
+        }
         (Some(world), None) => (world.validated(&header_text, &display, 1)?, None),
         (None, Some(file)) => {
             let base = path.parent().unwrap_or(Path::new("."));
@@ -63,7 +68,8 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
             i += 1;
             continue;
         }
-        let text = std::str::from_utf8(line).map_err(|_| err(i + 1, "expected a section fence like `~~~ trace`".into()))?;
+        let text =
+            std::str::from_utf8(line).map_err(|_| err(i + 1, "expected a section fence like `~~~ trace`".into()))?;
         let tildes = text.bytes().take_while(|&b| b == b'~').count();
         let rest = text[tildes..].trim();
         if tildes < 3 || rest.is_empty() {
@@ -82,26 +88,29 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         let fence = &text.as_bytes()[..tildes];
         let start = i + 1;
         let Some(close) = (start..lines.len()).find(|&j| lines[j] == fence) else {
-            return Err(err(i + 1, format!("section `{name}` is never closed by a `{}` line", text[..tildes].to_string())));
+            return Err(err(i + 1, format!("section `{name}` is never closed by a `{}` line", &text[..tildes])));
         };
         let mut content: Vec<u8> = lines[start..close].iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
-        if no_eol {
-            if content.pop().is_none() {
-                return Err(err(i + 1, format!("section `{name}` is empty, so it cannot lack a final newline")));
-            }
+        if no_eol && content.pop().is_none() {
+            return Err(err(i + 1, format!("section `{name}` is empty, so it cannot lack a final newline")));
         }
         sections[slot] = Some(content);
         i = close + 1;
     }
     let last = lines.len().max(1);
     let [trace, stdout, calls] = sections;
-    let need = |s: Option<Vec<u8>>, name: &str| s.ok_or_else(|| err(last, format!("the case has no `~~~ {name}` section")));
+    let need =
+        |s: Option<Vec<u8>>, name: &str| s.ok_or_else(|| err(last, format!("the case has no `~~~ {name}` section")));
     let trace = need(trace, "trace")?;
     let stdout = need(stdout, "stdout")?;
     let calls = need(calls, "calls")?;
-    let line_count = trace.iter().filter(|&&b| b == b'\n').count() + usize::from(!trace.ends_with(b"\n") && !trace.is_empty());
+    let line_count =
+        trace.iter().filter(|&&b| b == b'\n').count() + usize::from(!trace.ends_with(b"\n") && !trace.is_empty());
     if let Some(&(a, b)) = header.pipelines.iter().find(|&&(a, b)| a == 0 || a > b || b > line_count) {
-        return Err(err(line_of_key("pipelines"), format!("pipeline [{a}, {b}] is not a range of trace lines (1 to {line_count})")));
+        return Err(err(
+            line_of_key("pipelines"),
+            format!("pipeline [{a}, {b}] is not a range of trace lines (1 to {line_count})"),
+        ));
     }
     let name = path.with_extension("").display().to_string();
     Ok(Case {
@@ -204,11 +213,13 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
     for (name, content) in [("trace", &case.trace), ("stdout", &case.stdout), ("calls", &case.calls)] {
         out.push(b'\n');
         let mut fence = "~~~".to_string();
-        while split_lines(content).iter().any(|l| *l == fence.as_bytes()) {
+        while split_lines(content).contains(&fence.as_bytes()) {
             fence.push('~');
         }
         let no_eol = !content.is_empty() && !content.ends_with(b"\n");
-        out.extend_from_slice(format!("{fence} {name}{}\n", if no_eol { format!(" {NO_EOL}") } else { String::new() }).as_bytes());
+        out.extend_from_slice(
+            format!("{fence} {name}{}\n", if no_eol { format!(" {NO_EOL}") } else { String::new() }).as_bytes(),
+        );
         out.extend_from_slice(content);
         if no_eol {
             out.push(b'\n');
@@ -265,9 +276,11 @@ mod tests {
         assert_eq!(e.line, 4, "{e}");
         let e = parse_case(Path::new("x.case"), b"command = \"ls\"\nstatus = 0\n").unwrap_err();
         assert_eq!(e.line, 1, "{e}");
-        let e = parse_case(Path::new("x.case"), b"command = \"weave\"\nstatus = 0\n~~~ trace\n~~~\n~~~ bogus\n~~~\n").unwrap_err();
+        let e = parse_case(Path::new("x.case"), b"command = \"weave\"\nstatus = 0\n~~~ trace\n~~~\n~~~ bogus\n~~~\n")
+            .unwrap_err();
         assert_eq!(e.line, 5, "{e}");
-        let e = parse_case(Path::new("x.case"), b"command = \"weave\"\nstatus = 0\n~~~ trace\n~~~\n~~~ stdout\n~~~\n").unwrap_err();
+        let e = parse_case(Path::new("x.case"), b"command = \"weave\"\nstatus = 0\n~~~ trace\n~~~\n~~~ stdout\n~~~\n")
+            .unwrap_err();
         assert!(e.message.contains("calls"), "{e}");
         let e = parse_case(Path::new("x.case"), b"command = \"weave 'x\"\nstatus = 0\n").unwrap_err();
         assert_eq!(e.line, 1, "{e}");
@@ -275,7 +288,11 @@ mod tests {
 
     #[test]
     fn inline_world_errors_point_into_the_case() {
-        let e = parse_case(Path::new("x.case"), b"command = \"weave\"\nstatus = 0\n\n[world.docker]\nversion_statuss = 1\n").unwrap_err();
+        let e = parse_case(
+            Path::new("x.case"),
+            b"command = \"weave\"\nstatus = 0\n\n[world.docker]\nversion_statuss = 1\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, 5, "{e}");
     }
 }

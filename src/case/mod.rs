@@ -64,7 +64,8 @@ impl Invocation {
 
     /// The command line as a case file writes it.
     pub fn to_command_line(&self) -> String {
-        let mut words: Vec<String> = self.env.iter().map(|(k, v)| format!("{k}={}", format::quote_command_word(v))).collect();
+        let mut words: Vec<String> =
+            self.env.iter().map(|(k, v)| format!("{k}={}", format::quote_command_word(v))).collect();
         words.push("weave".into());
         words.extend(self.args.iter().map(|a| format::quote_command_word(a)));
         words.join(" ")
@@ -145,7 +146,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
         } else if path.exists() {
             found.push(path.clone());
         } else {
-            return Err(CaseError { path: path.display().to_string(), line: 1, message: "no such file or directory".into() });
+            return Err(CaseError {
+                path: path.display().to_string(),
+                line: 1,
+                message: "no such file or directory".into(),
+            });
         }
     }
     Ok(found)

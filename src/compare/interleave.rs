@@ -80,7 +80,13 @@ fn is_shuffle(s: &[u8], writers: &[Vec<&[u8]>]) -> bool {
     search(s, 0, writers, &mut state, &mut dead)
 }
 
-fn search(s: &[u8], pos: usize, writers: &[Vec<&[u8]>], state: &mut Vec<usize>, dead: &mut HashSet<Vec<usize>>) -> bool {
+fn search(
+    s: &[u8],
+    pos: usize,
+    writers: &[Vec<&[u8]>],
+    state: &mut Vec<usize>,
+    dead: &mut HashSet<Vec<usize>>,
+) -> bool {
     if pos == s.len() {
         return writers.iter().zip(state.iter()).all(|(w, &i)| i == w.len());
     }

@@ -66,9 +66,11 @@ pub fn compare(case: &Case, rec: &Recording) -> Verdict {
     let trace = rec.trace.to_bytes();
     let calls = render_calls(&rec.calls);
     let ps4 = case.invocation.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
-    for (aspect, expected, actual) in
-        [(Aspect::Trace, &case.trace, &trace), (Aspect::Stdout, &case.stdout, &rec.stdout), (Aspect::Calls, &case.calls, &calls)]
-    {
+    for (aspect, expected, actual) in [
+        (Aspect::Trace, &case.trace, &trace),
+        (Aspect::Stdout, &case.stdout, &rec.stdout),
+        (Aspect::Calls, &case.calls, &calls),
+    ] {
         let holds = match aspect {
             Aspect::Trace => interleave::matches(expected, &case.pipelines, actual, ps4),
             _ => expected == actual,

@@ -43,9 +43,7 @@ pub fn docker(world: &World, state: &mut DockerState, argv: &[Vec<u8>]) -> Reply
     for answer in &world.docker.answer {
         let matched = ANSWER_RES.with(|c| {
             let mut cache = c.borrow_mut();
-            let re = cache
-                .entry(answer.args.clone())
-                .or_insert_with(|| regex::bytes::Regex::new(&answer.args).ok());
+            let re = cache.entry(answer.args.clone()).or_insert_with(|| regex::bytes::Regex::new(&answer.args).ok());
             re.as_ref().is_some_and(|re| re.is_match(&line))
         });
         if matched {
@@ -191,7 +189,12 @@ mod tests {
     #[test]
     fn explicit_answers_come_first() {
         let mut world = World::default();
-        world.docker.answer.push(Answer { args: "^docker run .*-d".into(), stderr: "boom\n".into(), status: 1, ..Default::default() });
+        world.docker.answer.push(Answer {
+            args: "^docker run .*-d".into(),
+            stderr: "boom\n".into(),
+            status: 1,
+            ..Default::default()
+        });
         let mut state = DockerState::default();
         let r = docker(&world, &mut state, &argv("docker run -d ubuntu"));
         assert_eq!((r.stderr.as_slice(), r.status), (&b"boom\n"[..], 1));

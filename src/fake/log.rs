@@ -54,8 +54,15 @@ impl<'de> Deserialize<'de> for Bytes {
 
 /// The variables the script hands to weaveexec with `-e NAME`: the log keeps their values as each
 /// call saw them.
-pub const PASSED_ENV: [&str; 7] =
-    ["VERSION", "WEAVE_DOCKER_ARGS", "WEAVEDNS_DOCKER_ARGS", "WEAVE_PASSWORD", "WEAVE_PORT", "WEAVE_CONTAINER_NAME", "DOCKER_BRIDGE"];
+pub const PASSED_ENV: [&str; 7] = [
+    "VERSION",
+    "WEAVE_DOCKER_ARGS",
+    "WEAVEDNS_DOCKER_ARGS",
+    "WEAVE_PASSWORD",
+    "WEAVE_PORT",
+    "WEAVE_CONTAINER_NAME",
+    "DOCKER_BRIDGE",
+];
 
 /// One call of a fake, as the log keeps it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

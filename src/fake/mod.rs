@@ -17,8 +17,8 @@ pub const SANDBOX_ENV: &str = "WEAVETRACE_SANDBOX";
 /// Files of the sandbox directory the fakes share.
 pub const WORLD_FILE: &str = "world.json";
 pub const STATE_FILE: &str = "state.json";
+/// The invocation log; the sandbox creates it empty, and a fake call locks it while it works.
 pub const LOG_FILE: &str = "calls.jsonl";
-pub const LOCK_FILE: &str = "lock";
 
 /// The names the multi-call binary answers to.
 pub const FAKES: &[&str] = &["docker"];

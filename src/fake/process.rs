@@ -3,7 +3,7 @@
 //! This runs once per fake call, so it does as little as it can: no argument parser, the world
 //! read only after the lock is taken, one write per record.
 
-use super::{answer, State, LOCK_FILE, LOG_FILE, SANDBOX_ENV, STATE_FILE, WORLD_FILE};
+use super::{answer, State, LOG_FILE, SANDBOX_ENV, STATE_FILE, WORLD_FILE};
 use crate::world::World;
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -30,8 +30,9 @@ pub fn main() -> i32 {
 
 fn serve(dir: &Path, argv: Vec<Vec<u8>>) -> std::io::Result<i32> {
     let stdin = read_stdin_if_given();
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(LOCK_FILE))?;
-    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)?;
+    // The log is also the lock: whoever holds it owns the state until its record is written.
+    let mut log = std::fs::OpenOptions::new().append(true).open(dir.join(LOG_FILE))?;
+    rustix::fs::flock(&log, rustix::fs::FlockOperation::LockExclusive)?;
     let world: World = serde_json::from_slice(&std::fs::read(dir.join(WORLD_FILE))?).map_err(std::io::Error::other)?;
     let mut state: State = match std::fs::read(dir.join(STATE_FILE)) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(std::io::Error::other)?,
@@ -40,15 +41,14 @@ fn serve(dir: &Path, argv: Vec<Vec<u8>>) -> std::io::Result<i32> {
     };
     let env = |k: &str| std::env::var_os(k).map(|v| v.as_bytes().to_vec());
     let Some((reply, call)) = answer(&world, &mut state, &argv, &env, stdin) else {
-        drop(lock);
+        drop(log);
         let name = String::from_utf8_lossy(argv.first().map_or(&b""[..], |a| a));
         eprintln!("weavetrace-fake: no fake is named {name:?}");
         return Ok(127);
     };
-    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join(LOG_FILE))?;
     log.write_all(&call.to_line())?;
     std::fs::write(dir.join(STATE_FILE), serde_json::to_vec(&state).map_err(std::io::Error::other)?)?;
-    drop(lock);
+    drop(log);
     // A reader that went away (a pipeline cut short) is not the fake's failure.
     let _ = std::io::stdout().write_all(&reply.stdout);
     let _ = std::io::stdout().flush();

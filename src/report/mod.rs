@@ -85,7 +85,11 @@ mod tests {
             case: "traces/run".into(),
             mismatches: vec![
                 Mismatch { aspect: Aspect::Status, expected: b"0".to_vec(), actual: b"1".to_vec() },
-                Mismatch { aspect: Aspect::Trace, expected: b"+ a\n+ b\n".to_vec(), actual: b"+ a\n+ c\x1b\n".to_vec() },
+                Mismatch {
+                    aspect: Aspect::Trace,
+                    expected: b"+ a\n+ b\n".to_vec(),
+                    actual: b"+ a\n+ c\x1b\n".to_vec(),
+                },
             ],
         };
         let mut out = Vec::new();

@@ -16,8 +16,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// Harmless utilities a real script may use, linked into the sandbox's bin from the host.
-pub const ALLOWED_UTILITIES: &[&str] =
-    &["sed", "grep", "cut", "tr", "cat", "od", "head", "tail", "readlink", "sleep", "printf", "echo", "true", "false", "wc", "sort", "uniq"];
+pub const ALLOWED_UTILITIES: &[&str] = &[
+    "sed", "grep", "cut", "tr", "cat", "od", "head", "tail", "readlink", "sleep", "printf", "echo", "true", "false",
+    "wc", "sort", "uniq",
+];
 
 /// Why a sandbox could not be built: the harness's failure, not the subject's.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +47,7 @@ impl Sandbox {
         if !fake_bin.is_file() {
             return Err(SandboxError::NoFake(fake_bin.to_path_buf()));
         }
-        let dir = tempfile::Builder::new().prefix("weavetrace-").tempdir()?;
+        let dir = tempfile::Builder::new().prefix("weavetrace-").tempdir_in(sandbox_parent())?;
         let root = dir.path();
         for sub in ["bin", "work", "home", "tmp"] {
             std::fs::create_dir(root.join(sub))?;
@@ -63,6 +65,7 @@ impl Sandbox {
             Some(path) => std::os::unix::fs::symlink(std::path::absolute(path)?, script_link)?,
             None => std::fs::write(script_link, b"")?,
         }
+        std::fs::write(root.join(fake::LOG_FILE), b"")?;
         std::fs::write(root.join(fake::WORLD_FILE), serde_json::to_vec(world).map_err(std::io::Error::other)?)?;
         Ok(Sandbox { dir })
     }
@@ -107,10 +110,24 @@ impl Sandbox {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         };
-        let mut calls = fake::log::read_log(&text).map_err(|(line, message)| SandboxError::BadLog { path, line, message })?;
+        let mut calls =
+            fake::log::read_log(&text).map_err(|(line, message)| SandboxError::BadLog { path, line, message })?;
         calls.sort_by_key(|c| c.seq);
         Ok(calls)
     }
+}
+
+/// Where sandboxes go: WEAVETRACE_TMPDIR if set, else /dev/shm where it is a writable directory
+/// (memory: the fakes' lock, log and state cost least there), else the system's temp directory.
+fn sandbox_parent() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WEAVETRACE_TMPDIR") {
+        return PathBuf::from(dir);
+    }
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() && rustix::fs::access(shm, rustix::fs::Access::WRITE_OK).is_ok() {
+        return shm.to_path_buf();
+    }
+    std::env::temp_dir()
 }
 
 /// The harness's companion binaries (the spec and the fakes): named by an environment variable, or

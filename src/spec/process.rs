@@ -59,7 +59,11 @@ impl Host for ProcessHost {
                 return Outcome { status: 127, not_found: true, ..Outcome::default() }
             }
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                return Outcome { status: 126, stderr: format!("{}: Permission denied\n", String::from_utf8_lossy(name)).into_bytes(), ..Outcome::default() }
+                return Outcome {
+                    status: 126,
+                    stderr: format!("{}: Permission denied\n", String::from_utf8_lossy(name)).into_bytes(),
+                    ..Outcome::default()
+                }
             }
             Err(e) => return Outcome { status: 126, stderr: format!("{e}\n").into_bytes(), ..Outcome::default() },
         };

@@ -401,6 +401,9 @@ mod tests {
         assert_eq!(grep(&args, b"10.2.0.1/24x\n").status, 1);
         assert_eq!(grep(&args, b"\n").status, 1);
         assert_eq!(grep(&args, b"").status, 1);
-        assert_eq!(grep(&w(&["-m1", "-o", "inet [.0-9]*"]), b"  inet 172.17.42.1/16 x\n  inet 1.2.3.4/8\n").stdout, b"inet 172.17.42.1\n");
+        assert_eq!(
+            grep(&w(&["-m1", "-o", "inet [.0-9]*"]), b"  inet 172.17.42.1/16 x\n  inet 1.2.3.4/8\n").stdout,
+            b"inet 172.17.42.1\n"
+        );
     }
 }

@@ -122,9 +122,12 @@ impl Subject for InProcessSpec {
     }
 
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
-        let world_json = std::fs::read(sandbox.root().join(fake::WORLD_FILE)).map_err(crate::sandbox::SandboxError::Io)?;
-        let world: World = serde_json::from_slice(&world_json).map_err(|e| crate::sandbox::SandboxError::Io(std::io::Error::other(e)))?;
-        let env = sandbox.env(&inv.env).into_iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
+        let world_json =
+            std::fs::read(sandbox.root().join(fake::WORLD_FILE)).map_err(crate::sandbox::SandboxError::Io)?;
+        let world: World = serde_json::from_slice(&world_json)
+            .map_err(|e| crate::sandbox::SandboxError::Io(std::io::Error::other(e)))?;
+        let env =
+            sandbox.env(&inv.env).into_iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
         Ok(self.run_in(&world, env, &sandbox.work(), inv))
     }
 }

@@ -41,7 +41,8 @@ impl Subject for Script {
             .process_group(0);
         let what = || self.name();
         let child = cmd.spawn().map_err(|err| SubjectError::Spawn { what: what(), err })?;
-        let (output, timed_out) = wait_with_timeout(child, self.timeout).map_err(|err| SubjectError::Spawn { what: what(), err })?;
+        let (output, timed_out) =
+            wait_with_timeout(child, self.timeout).map_err(|err| SubjectError::Spawn { what: what(), err })?;
         recording(output, timed_out, inv, sandbox)
     }
 }

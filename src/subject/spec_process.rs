@@ -41,7 +41,8 @@ impl Subject for SpecProcess {
             .process_group(0);
         let what = || self.bin.display().to_string();
         let child = cmd.spawn().map_err(|err| SubjectError::Spawn { what: what(), err })?;
-        let (output, timed_out) = wait_with_timeout(child, self.timeout).map_err(|err| SubjectError::Spawn { what: what(), err })?;
+        let (output, timed_out) =
+            wait_with_timeout(child, self.timeout).map_err(|err| SubjectError::Spawn { what: what(), err })?;
         recording(output, timed_out, inv, sandbox)
     }
 }
@@ -68,7 +69,10 @@ pub fn recording(
 }
 
 /// Waits for `child`; past `timeout` its whole process group is killed.
-pub fn wait_with_timeout(child: std::process::Child, timeout: Duration) -> std::io::Result<(std::process::Output, bool)> {
+pub fn wait_with_timeout(
+    child: std::process::Child,
+    timeout: Duration,
+) -> std::io::Result<(std::process::Output, bool)> {
     let pgid = child.id() as i32;
     let (done, finished) = mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {

@@ -83,6 +83,11 @@ pub struct WorldError {
     pub message: String,
 }
 
+/// A parser's message on one line, as errors a user sees are.
+pub fn one_line(message: &str) -> String {
+    message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+}
+
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
@@ -92,8 +97,11 @@ impl World {
     /// Reads a world file.
     pub fn load(path: &Path) -> Result<World, WorldError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| WorldError { path: display.clone(), line: 1, message: format!("cannot read world file: {e}") })?;
+        let text = std::fs::read_to_string(path).map_err(|e| WorldError {
+            path: display.clone(),
+            line: 1,
+            message: format!("cannot read world file: {e}"),
+        })?;
         World::parse(&text, &display, 1)
     }
 
@@ -105,7 +113,7 @@ impl World {
             message,
         };
         let world: World = toml::from_str(text)
-            .map_err(|e| err(e.span().map(|s| s.start), format!("bad world: {}", e.message().trim_end())))?;
+            .map_err(|e| err(e.span().map(|s| s.start), format!("bad world: {}", one_line(e.message()))))?;
         world.validated(text, path, first_line)
     }
 
@@ -132,7 +140,10 @@ impl World {
         }
         for id in &self.docker.container_ids {
             if id.is_empty() || id.contains(char::is_whitespace) {
-                return Err((format!("{id:?}"), format!("bad world: container id {id:?} is empty or holds white space")));
+                return Err((
+                    format!("{id:?}"),
+                    format!("bad world: container id {id:?} is empty or holds white space"),
+                ));
             }
         }
         Ok(())

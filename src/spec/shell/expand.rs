@@ -12,7 +12,8 @@ const IFS: &[u8] = b" \t\n";
 pub fn is_name(name: &[u8]) -> bool {
     match name.split_first() {
         Some((first, rest)) => {
-            (first.is_ascii_alphabetic() || *first == b'_') && rest.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            (first.is_ascii_alphabetic() || *first == b'_')
+                && rest.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
         }
         None => false,
     }
@@ -85,7 +86,8 @@ fn bracket_end(s: &[u8], open: usize) -> Option<usize> {
 
 /// Pathname expansion of one field, component by component, as dash's `expmeta` does.
 fn glob(pattern: &[u8], cwd: &Path) -> Vec<Word> {
-    let (prefix, rest) = if pattern.first() == Some(&b'/') { (b"/".to_vec(), &pattern[1..]) } else { (Vec::new(), pattern) };
+    let (prefix, rest) =
+        if pattern.first() == Some(&b'/') { (b"/".to_vec(), &pattern[1..]) } else { (Vec::new(), pattern) };
     let components: Vec<&[u8]> = rest.split(|&c| c == b'/').collect();
     let mut out = Vec::new();
     expand_components(cwd, prefix, &components, &mut out);
@@ -228,7 +230,10 @@ mod tests {
 
     #[test]
     fn splitting_drops_empty_fields() {
-        assert_eq!(split_and_glob(b"  --dns 1.2.3.4\t--dns-search=.\n", Path::new(".")), vec![b"--dns".to_vec(), b"1.2.3.4".to_vec(), b"--dns-search=.".to_vec()]);
+        assert_eq!(
+            split_and_glob(b"  --dns 1.2.3.4\t--dns-search=.\n", Path::new(".")),
+            vec![b"--dns".to_vec(), b"1.2.3.4".to_vec(), b"--dns-search=.".to_vec()]
+        );
         assert!(split_and_glob(b"", Path::new(".")).is_empty());
     }
 
@@ -252,6 +257,12 @@ mod tests {
         std::fs::write(dir.path().join("a"), "").unwrap();
         let got = split_and_glob(format!("{}/?", dir.path().display()).as_bytes(), Path::new("."));
         assert_eq!(split_and_glob(b"?", dir.path()), vec![b"a".to_vec(), b"b".to_vec()]);
-        assert_eq!(got, vec![format!("{}/a", dir.path().display()).into_bytes(), format!("{}/b", dir.path().display()).into_bytes()]);
+        assert_eq!(
+            got,
+            vec![
+                format!("{}/a", dir.path().display()).into_bytes(),
+                format!("{}/b", dir.path().display()).into_bytes()
+            ]
+        );
     }
 }

@@ -474,12 +474,8 @@ impl<'a> Shell<'a> {
     /// Runs an external command; its stdout is returned when it must be captured (a substitution,
     /// a pipeline) and otherwise goes where the shell's own stdout goes.
     fn run_external(&mut self, line: u32, argv: &[Word], stdin: Option<&[u8]>, piped: bool) -> (i32, Vec<u8>) {
-        let env: Vec<(Word, Word)> = self
-            .vars
-            .iter()
-            .filter(|(_, v)| v.exported)
-            .map(|(k, v)| (k.clone(), v.value.clone()))
-            .collect();
+        let env: Vec<(Word, Word)> =
+            self.vars.iter().filter(|(_, v)| v.exported).map(|(k, v)| (k.clone(), v.value.clone())).collect();
         let capture = piped || !self.captures.is_empty();
         let out = self.host.exec(&Command { argv, env: &env, stdin, capture });
         if out.not_found {

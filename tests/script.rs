@@ -1,0 +1,82 @@
+//! Real scripts as subjects: our own small scripts in fixtures/, and the real weave 0.10.0 script
+//! when WEAVE_0_10_SCRIPT names it.
+
+mod common;
+
+use common::{real_script, weavetrace};
+use predicates::prelude::*;
+
+#[test]
+fn fixture_scripts_hold_their_goldens_under_dash() {
+    for name in ["pipelines", "substitutions", "failures"] {
+        // Repeated: dash interleaves pipeline traces differently from run to run.
+        for _ in 0..10 {
+            weavetrace()
+                .args([
+                    "check",
+                    "--script",
+                    &format!("fixtures/scripts/{name}.sh"),
+                    &format!("fixtures/scripts/{name}.case"),
+                ])
+                .assert()
+                .code(0)
+                .stdout(predicate::str::contains("1 passed, 0 failed"));
+        }
+    }
+}
+
+#[test]
+fn a_pipeline_reordered_for_real_is_still_a_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::root().join("fixtures/scripts/pipelines.case")).unwrap();
+    // The expected trace claims `n=1` comes before the first pipeline: a sequential reordering.
+    let moved = text.replacen("+ docker -v\n", "+ n=1\n+ docker -v\n", 1).replacen(
+        "+ grep -E ^[a-z]+$\n+ n=1\n",
+        "+ grep -E ^[a-z]+$\n",
+        1,
+    );
+    assert_ne!(moved, text);
+    let case = dir.path().join("pipelines.case");
+    std::fs::write(&case, moved).unwrap();
+    let script = common::root().join("fixtures/scripts/pipelines.sh");
+    weavetrace()
+        .arg("check")
+        .arg("--script")
+        .arg(&script)
+        .arg(&case)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("trace differs"));
+}
+
+#[test]
+fn a_script_that_never_ends_is_killed_with_everything_it_started() {
+    weavetrace()
+        .args(["check", "--timeout", "0.5", "--script", "fixtures/scripts/stuck.sh", "fixtures/scripts/stuck.case"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("status: expected 0, got timed out"));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let leftovers: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .filter(|c| c == b"sleep\x0037\x00")
+        .map(|c| String::from_utf8_lossy(&c).into_owned())
+        .collect();
+    assert!(leftovers.is_empty(), "processes outlived their case: {leftovers:?}");
+}
+
+#[test]
+fn the_real_weave_0_10_script_holds_every_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(script) = real_script(dir.path()) else { return };
+    for _ in 0..3 {
+        weavetrace()
+            .arg("check")
+            .arg("--script")
+            .arg(&script)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::is_match(r"(?m)^[0-9]+ passed, 0 failed$").unwrap());
+    }
+}

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use weavetrace::case::{self, Case};
 use weavetrace::sandbox::Sandbox;
-use weavetrace::subject::{InProcessSpec, Subject};
+use weavetrace::subject::InProcessSpec;
 use weavetrace::world::World;
 
 fn root() -> PathBuf {

@@ -154,6 +154,10 @@ fn main() {
         return;
     }
     let cases = goldens();
+    // SPEED_ONLY=in-process measures the spec alone, for a profiler.
+    if std::env::var("SPEED_ONLY").as_deref() == Ok("in-process") {
+        return spec_in_process(&cases);
+    }
     fake_call_vs_exec_floor();
     spec_in_process(&cases);
     spec_process_and_jobs(&cases);

@@ -9,6 +9,7 @@ use super::shell::{UtilityOutput, Word};
 use regex::bytes::Regex;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 enum Syntax {
@@ -18,23 +19,24 @@ enum Syntax {
 }
 
 thread_local! {
-    static CACHE: RefCell<HashMap<(Syntax, Word), Option<Regex>>> = RefCell::new(HashMap::new());
+    // Shared, not cloned: a cloned Regex starts with empty match caches and rebuilds its DFA.
+    static CACHE: RefCell<HashMap<(Syntax, Word), Option<Rc<Regex>>>> = RefCell::new(HashMap::new());
 }
 
-fn compile(syntax: Syntax, pattern: &[u8]) -> Option<Regex> {
+fn compile(syntax: Syntax, pattern: &[u8]) -> Option<Rc<Regex>> {
     CACHE.with(|cache| {
-        cache
-            .borrow_mut()
-            .entry((syntax, pattern.to_vec()))
-            .or_insert_with(|| {
-                let body = match syntax {
-                    Syntax::Basic => translate(pattern, false)?,
-                    Syntax::Extended => translate(pattern, true)?,
-                    Syntax::Fixed => regex::escape(std::str::from_utf8(pattern).ok()?),
-                };
-                Regex::new(&format!("(?-u){body}")).ok()
-            })
-            .clone()
+        let key = (syntax, pattern.to_vec());
+        if let Some(re) = cache.borrow().get(&key) {
+            return re.clone();
+        }
+        let body = match syntax {
+            Syntax::Basic => translate(pattern, false),
+            Syntax::Extended => translate(pattern, true),
+            Syntax::Fixed => std::str::from_utf8(pattern).ok().map(regex::escape),
+        };
+        let re = body.and_then(|b| Regex::new(&format!("(?-u){b}")).ok()).map(Rc::new);
+        cache.borrow_mut().insert(key, re.clone());
+        re
     })
 }
 
@@ -210,7 +212,7 @@ pub fn grep(args: &[Word], input: &[u8]) -> UtilityOutput {
 }
 
 enum SedCommand {
-    Substitute { re: Regex, replacement: Word, global: bool, print: bool },
+    Substitute { re: Rc<Regex>, replacement: Word, global: bool, print: bool },
     Print,
     Delete,
 }

@@ -82,6 +82,9 @@ pub struct Shell<'a> {
     status: i32,
     /// Command substitutions being captured, innermost last.
     captures: Vec<Vec<u8>>,
+    /// While a subshell runs: each variable's value before the subshell first changed it, so the
+    /// parent's can be put back without copying all variables up front.
+    undo: Vec<(Word, Option<Var>)>,
     next_pipeline: u32,
     /// The directory relative patterns are matched in (the process's own by default).
     cwd: std::path::PathBuf,
@@ -115,6 +118,7 @@ impl<'a> Shell<'a> {
             cond_depth: 0,
             status: 0,
             captures: Vec::new(),
+            undo: Vec::new(),
             next_pipeline: 0,
             cwd: std::path::PathBuf::from("."),
         }
@@ -231,7 +235,7 @@ impl<'a> Shell<'a> {
     /// `$(...)`: runs `body` as a subshell with its stdout captured; returns the output without its
     /// trailing newlines, and the subshell's status.
     pub fn subst(&mut self, body: impl FnOnce(&mut Self) -> Sh<()>) -> (Word, i32) {
-        let saved_vars = self.vars.clone();
+        let undo_mark = self.undo.len();
         let saved_params = self.params.clone();
         // A subshell starts afresh: dash drops the condition context there, so `set -e` applies
         // inside `$(...)` even when the substitution itself sits in an `if`.
@@ -243,7 +247,12 @@ impl<'a> Shell<'a> {
         };
         let mut out = self.captures.pop().unwrap_or_default();
         self.cond_depth = saved_depth;
-        self.vars = saved_vars;
+        for (name, old) in self.undo.drain(undo_mark..).rev() {
+            match old {
+                Some(var) => self.vars.insert(name, var),
+                None => self.vars.remove(&name),
+            };
+        }
         self.params = saved_params;
         while out.last() == Some(&b'\n') {
             out.pop();
@@ -428,6 +437,10 @@ impl<'a> Shell<'a> {
     // ---- internals --------------------------------------------------------------------------
 
     fn set_var(&mut self, name: &str, value: Word) {
+        if !self.captures.is_empty() {
+            let old = self.vars.get(name.as_bytes()).cloned();
+            self.undo.push((name.as_bytes().to_vec(), old));
+        }
         match self.vars.get_mut(name.as_bytes()) {
             Some(v) => v.value = value,
             None => {
@@ -489,3 +502,6 @@ impl<'a> Shell<'a> {
         (out.status, out.stdout)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! The shell layer against what dash does for the same constructs (each expectation was read off
+//! `dash -x` on the script in the comment).
+
+use super::*;
+
+/// Answers every external command with its configured status, echoing its argv to stdout.
+struct EchoHost {
+    status: i32,
+    seen: Vec<Vec<Word>>,
+}
+
+impl Host for EchoHost {
+    fn exec(&mut self, cmd: &Command) -> Outcome {
+        self.seen.push(cmd.argv.to_vec());
+        let mut stdout = cmd.argv[1..].join(&b' ');
+        stdout.push(b'\n');
+        Outcome { status: self.status, stdout, ..Outcome::default() }
+    }
+}
+
+#[derive(Default)]
+struct Buf {
+    err: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl Io for Buf {
+    fn xtrace(&mut self, mut line: Word, _: Option<u32>) {
+        line.push(b'\n');
+        self.err.extend_from_slice(&line);
+    }
+    fn stderr(&mut self, bytes: &[u8]) {
+        self.err.extend_from_slice(bytes);
+    }
+    fn stdout(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+}
+
+fn run(status: i32, args: &[&str], script: impl FnOnce(&mut Shell) -> Sh<()>) -> (String, String, i32) {
+    let mut host = EchoHost { status, seen: Vec::new() };
+    let mut io = Buf::default();
+    let code = {
+        let mut sh = Shell::new(
+            &mut host,
+            &mut io,
+            b"t.sh".to_vec(),
+            Vec::new(),
+            args.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        );
+        match script(&mut sh) {
+            Ok(()) => sh.status(),
+            Err(Exit(n)) => n,
+        }
+    };
+    (String::from_utf8(io.err).unwrap(), String::from_utf8(io.out).unwrap(), code)
+}
+
+fn w(s: &str) -> Word {
+    s.as_bytes().to_vec()
+}
+
+#[test]
+fn a_failing_substitution_ends_the_script_after_its_assignment() {
+    // set -e; X=$(cmd a); echo not
+    let (err, out, code) = run(3, &[], |sh| {
+        sh.set_e()?;
+        sh.assign_subst("X", |sh| sh.external(1, vec![w("cmd"), w("a")]).map(drop))?;
+        sh.echo(&[w("not")])
+    });
+    assert_eq!(err, "+ set -e\n+ cmd a\n+ X=a\n");
+    assert_eq!((out.as_str(), code), ("", 3));
+}
+
+#[test]
+fn set_e_applies_inside_a_substitution_even_in_a_condition() {
+    // set -e; if ! X=$(false; echo hi); then echo no; fi
+    let (err, out, code) = run(1, &[], |sh| {
+        sh.set_e()?;
+        sh.if_then(
+            |sh| {
+                let st = sh.assign_subst("X", |sh| {
+                    sh.external(1, vec![w("false")])?;
+                    sh.echo(&[w("hi")])
+                })?;
+                Ok(st != 0)
+            },
+            |sh| sh.echo(&[w("no")]),
+        )
+    });
+    assert_eq!(err, "+ set -e\n+ false\n+ X=\n+ echo no\n");
+    assert_eq!((out.as_str(), code), ("no\n", 0));
+}
+
+#[test]
+fn a_substitution_is_a_subshell() {
+    // Y=0; X=$(Y=1; shift 1; echo $Y); echo $Y $#
+    let (_, out, _) = run(0, &["a", "b"], |sh| {
+        sh.assign("Y", w("0"))?;
+        sh.assign_subst("X", |sh| {
+            sh.assign("Y", w("1"))?;
+            sh.assign("Z", w("new"))?;
+            sh.shift(1, b"1")?;
+            let y = sh.var("Y");
+            sh.echo(&[y])
+        })?;
+        let args = vec![sh.var("Y"), sh.var("Z"), sh.argc().to_string().into_bytes(), sh.var("X")];
+        sh.echo(&args)
+    });
+    assert_eq!(out, "0  2 1\n");
+}
+
+#[test]
+fn conditions_and_functions_keep_dash_statuses() {
+    // f() { false; }; set -e; if f; then :; fi  -> f's failure does not end the script inside if;
+    // an untaken if has status 0; a function returns its last command's status.
+    let (err, _, code) = run(1, &[], |sh| {
+        sh.set_e()?;
+        sh.if_then(
+            |sh| Ok(sh.call("f", vec![], |sh| sh.external(1, vec![w("false")]).map(drop))? == 0),
+            |sh| sh.echo(&[]),
+        )?;
+        assert_eq!(sh.status(), 0);
+        sh.call("f", vec![w("x")], |sh| sh.external(1, vec![w("false")]).map(drop)).map(drop)
+    });
+    assert_eq!(err, "+ set -e\n+ f\n+ false\n+ f x\n+ false\n");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn shift_too_far_is_dashs_error() {
+    let (err, _, code) = run(0, &["a"], |sh| sh.shift(7, b"2"));
+    assert_eq!(err, "+ shift 2\nt.sh: 7: shift: can't shift that many\n");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn a_bad_number_in_a_test_is_status_2_with_a_message() {
+    let (err, _, code) = run(0, &[], |sh| sh.test(4, &[b"x", b"-eq", b"0"]).map(drop));
+    assert_eq!(err, "+ [ x -eq 0 ]\nt.sh: 4: [: Illegal number: x\n");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn empty_words_and_pipelines_trace_as_dash_does() {
+    // echo a "" ; echo x | grep -q x
+    let (err, out, code) = run(0, &[], |sh| {
+        sh.echo(&[w("a"), w("")])?;
+        sh.pipeline(
+            vec![
+                Stage::Echo { args: vec![w("x")] },
+                Stage::Utility { argv: vec![w("grep"), w("-q"), w("x")], run: crate::spec::utils::grep },
+            ],
+            Redirect::Inherit,
+        )
+        .map(drop)
+    });
+    assert_eq!(err, "+ echo a \n+ echo x\n+ grep -q x\n");
+    assert_eq!((out.as_str(), code), ("a \n", 0));
+}
+
+#[test]
+fn while_loops_report_their_last_body_status() {
+    let (err, _, code) = run(0, &["1", "2"], |sh| {
+        sh.while_do(|sh| Ok(sh.argc() > 0), |sh| sh.shift(3, b"1"))?;
+        Ok(())
+    });
+    assert_eq!(err, "+ shift 1\n+ shift 1\n");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn the_environment_is_imported_and_passed_on_but_ifs_is_not() {
+    let mut host = EchoHost { status: 0, seen: Vec::new() };
+    let mut io = Buf::default();
+    {
+        let env = vec![(w("IFS"), w(":")), (w("VERSION"), w("9")), (w("PS4"), w(">> "))];
+        let mut sh = Shell::new(&mut host, &mut io, w("t.sh"), env, vec![]);
+        assert_eq!(sh.split(b"a:b c"), vec![w("a:b"), w("c")]);
+        sh.assign("VERSION", w("10")).unwrap();
+        sh.external(1, vec![w("cmd")]).unwrap();
+    }
+    assert_eq!(String::from_utf8(io.err).unwrap(), ">> VERSION=10\n>> cmd\n");
+    assert_eq!(host.seen, vec![vec![w("cmd")]]);
+}

@@ -18,9 +18,12 @@ enum Syntax {
     Fixed,
 }
 
+/// Compiled patterns by syntax and text; `None` for a pattern the model cannot translate.
+type Cache = HashMap<(Syntax, Word), Option<Rc<Regex>>>;
+
 thread_local! {
     // Shared, not cloned: a cloned Regex starts with empty match caches and rebuilds its DFA.
-    static CACHE: RefCell<HashMap<(Syntax, Word), Option<Rc<Regex>>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<Cache> = RefCell::new(HashMap::new());
 }
 
 fn compile(syntax: Syntax, pattern: &[u8]) -> Option<Rc<Regex>> {

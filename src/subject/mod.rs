@@ -5,12 +5,14 @@
 //! give the same recording. Real scripts under `sh -x` join as a third subject.
 
 mod in_process;
+mod process;
 mod script;
 mod spec_process;
 
 pub use in_process::InProcessSpec;
+pub use process::wait_with_timeout;
 pub use script::Script;
-pub use spec_process::{wait_with_timeout, SpecProcess};
+pub use spec_process::SpecProcess;
 
 pub use crate::case::Invocation;
 use crate::recording::Recording;

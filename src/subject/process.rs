@@ -1,0 +1,65 @@
+//! Running a subject as a process in a sandbox: the closed environment, the working directory, no
+//! stdin, its own process group, a timeout that kills the group.
+
+use super::{Invocation, SubjectError};
+use crate::recording::{Recording, Status};
+use crate::sandbox::Sandbox;
+use crate::trace::{parse_dash, DEFAULT_PS4};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Runs `cmd` (program and arguments set) as the subject of `inv` in `sandbox`; `what` names it in
+/// errors.
+pub fn run(
+    mut cmd: Command,
+    what: &str,
+    timeout: Duration,
+    inv: &Invocation,
+    sandbox: &Sandbox,
+) -> Result<Recording, SubjectError> {
+    cmd.env_clear()
+        .envs(sandbox.env(&inv.env))
+        .current_dir(sandbox.work())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so a timeout kills everything it started.
+        .process_group(0);
+    let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
+    let child = cmd.spawn().map_err(spawn_error)?;
+    let (output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
+    let status = if timed_out {
+        Status::TimedOut
+    } else {
+        match output.status.code() {
+            Some(n) => Status::Exited(n),
+            None => Status::Signaled(output.status.signal().unwrap_or(0)),
+        }
+    };
+    let ps4 = inv.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
+    Ok(Recording { trace: parse_dash(&output.stderr, ps4), stdout: output.stdout, status, calls: sandbox.calls()? })
+}
+
+/// Waits for `child`; past `timeout` its whole process group is killed.
+pub fn wait_with_timeout(
+    child: std::process::Child,
+    timeout: Duration,
+) -> std::io::Result<(std::process::Output, bool)> {
+    let pgid = child.id() as i32;
+    let (done, finished) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
+            if let Some(pid) = rustix::process::Pid::from_raw(pgid) {
+                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::Kill);
+            }
+            return true;
+        }
+        false
+    });
+    let output = child.wait_with_output();
+    let _ = done.send(());
+    let timed_out = watchdog.join().unwrap_or(false);
+    Ok((output?, timed_out))
+}

@@ -45,6 +45,9 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Fatal> {
         ));
     }
     let timeout = Duration::from_secs_f64(args.timeout);
+    if let Err(reason) = weavetrace::sandbox::isolation_available() {
+        eprintln!("weavetrace: note: {reason}; subjects run without user, network and mount namespaces");
+    }
     if let Some(path) = &args.script {
         if !path.is_file() {
             return Err(Fatal(exit::BAD_INPUT, format!("{}:1: no such script", path.display())));

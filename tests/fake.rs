@@ -1,5 +1,6 @@
 //! The multi-call fake as a process: records under concurrency, and its role by name.
 
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 use weavetrace::fake::log::read_log;
 use weavetrace::sandbox::Sandbox;
@@ -23,6 +24,7 @@ fn concurrent_calls_never_lose_or_tear_a_record() {
                     // Long arguments make a record far larger than one small write.
                     let label = format!("--label=t{t}-{i}-{}", "x".repeat(5000));
                     let out = Command::new(docker)
+                        .arg0("docker")
                         .args(["run", "-d", &label, "busybox"])
                         .env("WEAVETRACE_SANDBOX", root)
                         .env("VERSION", format!("v{t}"))
@@ -68,9 +70,25 @@ fn the_fake_takes_its_role_from_its_name() {
 }
 
 #[test]
+fn a_call_by_path_is_an_escape_and_gets_no_answer() {
+    let sandbox = Sandbox::new(&World::default(), fake().as_ref(), None).unwrap();
+    let out = Command::new(sandbox.root().join("bin/docker"))
+        .arg("-v")
+        .env("WEAVETRACE_SANDBOX", sandbox.root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(126));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("weavetrace: escape: /"));
+    let records = read_log(&std::fs::read(sandbox.root().join("calls.jsonl")).unwrap()).unwrap();
+    assert!(records[0].escape);
+}
+
+#[test]
 fn stdin_is_recorded_when_a_pipe_gives_it() {
     let sandbox = Sandbox::new(&World::default(), fake().as_ref(), None).unwrap();
     let mut child = Command::new(sandbox.root().join("bin/docker"))
+        .arg0("docker")
         .args(["load"])
         .env("WEAVETRACE_SANDBOX", sandbox.root())
         .stdin(std::process::Stdio::piped())

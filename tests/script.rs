@@ -80,3 +80,57 @@ fn the_real_weave_0_10_script_holds_every_golden() {
             .stdout(predicate::str::is_match(r"(?m)^[0-9]+ passed, 0 failed$").unwrap());
     }
 }
+
+#[test]
+fn reaching_outside_the_sandbox_is_an_escape_never_a_pass() {
+    for name in ["escape-path", "escape-command-p", "escape-path-reset"] {
+        // Each golden was recorded from the script itself, so only the escape can fail it.
+        weavetrace()
+            .args([
+                "check",
+                "--script",
+                &format!("fixtures/scripts/{name}.sh"),
+                &format!("fixtures/scripts/{name}.case"),
+            ])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("  escape: "))
+            .stdout(predicate::str::contains("differs").not());
+    }
+    if weavetrace::sandbox::isolation_available().is_ok() {
+        // A host docker client is covered by the fake, which refuses and records the escape.
+        for path in
+            ["/usr/local/bin/docker", "/usr/bin/docker"].into_iter().filter(|p| std::path::Path::new(p).exists())
+        {
+            weavetrace()
+                .args(["check", "--script", "fixtures/scripts/escape-path.sh", "fixtures/scripts/escape-path.case"])
+                .assert()
+                .stdout(predicate::str::is_match(format!("escape: call [0-9]+ ran {path} by its path")).unwrap());
+        }
+    }
+}
+
+#[test]
+fn a_command_the_sandbox_lacks_is_named() {
+    weavetrace()
+        .args(["check", "--script", "fixtures/scripts/not-found.sh", "fixtures/scripts/not-found.case"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("note: `frobnicate` is neither faked nor allowed in the sandbox"));
+}
+
+#[test]
+fn the_subject_sees_no_network_its_own_tmp_and_a_read_only_root() {
+    if let Err(reason) = weavetrace::sandbox::isolation_available() {
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    let probe = std::path::Path::new("/tmp/weavetrace-isolation-probe");
+    let _ = std::fs::remove_file(probe);
+    weavetrace()
+        .args(["record", "--script", "fixtures/scripts/isolation.sh", "--"])
+        .assert()
+        .code(0)
+        .stdout("lo\ntmp writable\nroot read-only\n");
+    assert!(!probe.exists(), "the subject wrote the host's /tmp");
+}

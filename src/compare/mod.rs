@@ -8,7 +8,7 @@ pub mod interleave;
 
 use crate::case::{render_calls, Case};
 use crate::recording::{Recording, Status};
-use crate::trace::DEFAULT_PS4;
+use crate::trace::{visible, Kind, DEFAULT_PS4};
 
 /// What part of a run differs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,12 +45,74 @@ pub struct Mismatch {
 pub struct Verdict {
     pub case: String,
     pub mismatches: Vec<Mismatch>,
+    /// Ways the subject reached outside the sandbox; any one fails the case, whatever it printed.
+    pub escapes: Vec<String>,
+    /// Things worth telling that do not decide the verdict (a command the sandbox lacks).
+    pub notes: Vec<String>,
 }
 
 impl Verdict {
     pub fn holds(&self) -> bool {
-        self.mismatches.is_empty()
+        self.mismatches.is_empty() && self.escapes.is_empty()
     }
+}
+
+/// How a recording stepped outside the sandbox: a fake run by its path (the sandbox covers the
+/// host's binaries of those names), or trace lines that run a command by its path, ask
+/// `command -p` for the system's PATH, or reset PATH.
+pub fn escapes(rec: &Recording, ps4: &[u8]) -> Vec<String> {
+    let mut found: Vec<String> = rec
+        .calls
+        .iter()
+        .filter(|c| c.escape)
+        .map(|c| format!("call {} ran {} by its path", c.seq, String::from_utf8_lossy(&c.argv[0].0)))
+        .collect();
+    for (n, line) in rec.trace.lines.iter().enumerate() {
+        if line.kind != Kind::Xtrace {
+            continue;
+        }
+        let body = line.bytes.strip_prefix(ps4).unwrap_or(&line.bytes);
+        let mut words = body.split(|&b| b == b' ').filter(|w| !w.is_empty());
+        let mut command = None;
+        for word in words.by_ref() {
+            if word.starts_with(b"PATH=") {
+                found.push(format!("trace line {}: PATH is reset: {}", n + 1, visible(&line.bytes)));
+            }
+            let is_assignment =
+                word.iter().position(|&b| b == b'=').is_some_and(|i| crate::spec::shell::is_name(&word[..i]));
+            if !is_assignment {
+                command = Some(word);
+                break;
+            }
+        }
+        let Some(command) = command else { continue };
+        if command.contains(&b'/') {
+            found.push(format!("trace line {}: a command run by its path: {}", n + 1, visible(&line.bytes)));
+        } else if command == b"command" && words.next() == Some(b"-p") {
+            found.push(format!("trace line {}: `command -p` uses the system's PATH: {}", n + 1, visible(&line.bytes)));
+        }
+    }
+    found
+}
+
+/// Commands dash could not find in the sandbox (`NAME: N: CMD: not found` on stderr).
+pub fn missing_commands(rec: &Recording) -> Vec<String> {
+    rec.trace
+        .lines
+        .iter()
+        .filter(|l| l.kind == Kind::Output)
+        .filter_map(|l| {
+            let text = std::str::from_utf8(&l.bytes).ok()?;
+            let rest = text.strip_suffix(": not found")?;
+            let mut parts = rest.rsplitn(3, ": ");
+            let command = parts.next()?;
+            let line = parts.next()?;
+            line.parse::<u32>().ok()?;
+            Some(format!(
+                "`{command}` is neither faked nor allowed in the sandbox: it failed with 127 (script line {line})"
+            ))
+        })
+        .collect()
 }
 
 /// Compares every aspect of `rec` with what `case` expects.
@@ -79,5 +141,5 @@ pub fn compare(case: &Case, rec: &Recording) -> Verdict {
             mismatches.push(Mismatch { aspect, expected: expected.clone(), actual: actual.clone() });
         }
     }
-    Verdict { case: case.name.clone(), mismatches }
+    Verdict { case: case.name.clone(), mismatches, escapes: escapes(rec, ps4), notes: missing_commands(rec) }
 }

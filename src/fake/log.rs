@@ -81,6 +81,10 @@ pub struct Call {
     #[serde(default, skip_serializing_if = "is_empty")]
     pub stderr: Bytes,
     pub status: i32,
+    /// The fake was run by a path instead of through the sandbox's PATH: the subject reached for a
+    /// host binary (which the sandbox covers with the fake) and was refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub escape: bool,
 }
 
 fn is_empty(b: &Bytes) -> bool {

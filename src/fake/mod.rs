@@ -49,10 +49,24 @@ pub fn answer(
     env: &dyn Fn(&str) -> Option<Vec<u8>>,
     stdin: Vec<u8>,
 ) -> Option<(Reply, Call)> {
-    let name = argv.first()?.rsplit(|&b| b == b'/').next()?;
-    let reply = match name {
-        b"docker" => docker::docker(world, &mut state.docker, argv),
-        _ => return None,
+    let arg0 = argv.first()?;
+    let name = arg0.rsplit(|&b| b == b'/').next()?;
+    if !FAKES.iter().any(|f| f.as_bytes() == name) {
+        return None;
+    }
+    // The shell runs a command found on PATH under its bare name; a path means the subject asked for
+    // the host's binary, which the sandbox covers with this fake.
+    let escape = arg0.contains(&b'/');
+    let reply = if escape {
+        let mut stderr = b"weavetrace: escape: ".to_vec();
+        stderr.extend_from_slice(arg0);
+        stderr.extend_from_slice(b" was run by its path, outside the sandbox's PATH\n");
+        Reply { stdout: Vec::new(), stderr, status: 126 }
+    } else {
+        match name {
+            b"docker" => docker::docker(world, &mut state.docker, argv),
+            _ => unreachable!("every name in FAKES has a model"),
+        }
     };
     state.calls += 1;
     let call = Call {
@@ -63,6 +77,7 @@ pub fn answer(
         stdout: Bytes(reply.stdout.clone()),
         stderr: Bytes(reply.stderr.clone()),
         status: reply.status,
+        escape,
     };
     Some((reply, call))
 }

@@ -1,14 +1,19 @@
 //! Shows verdicts to a person: one line per case, a unified diff per mismatch, a closing count.
 
 use crate::compare::{Aspect, Verdict};
+use crate::trace::visible;
 use std::io::Write;
 
 /// Writes one case's result.
 pub fn human(out: &mut dyn Write, verdict: &Verdict) -> std::io::Result<()> {
     if verdict.holds() {
-        return writeln!(out, "ok    {}", verdict.case);
+        writeln!(out, "ok    {}", verdict.case)?;
+        return notes(out, verdict);
     }
     writeln!(out, "FAIL  {}", verdict.case)?;
+    for escape in &verdict.escapes {
+        writeln!(out, "  escape: {escape}")?;
+    }
     for m in &verdict.mismatches {
         if m.aspect == Aspect::Status {
             writeln!(
@@ -21,6 +26,13 @@ pub fn human(out: &mut dyn Write, verdict: &Verdict) -> std::io::Result<()> {
         }
         writeln!(out, "  {} differs:", m.aspect.name())?;
         write_diff(out, &m.expected, &m.actual)?;
+    }
+    notes(out, verdict)
+}
+
+fn notes(out: &mut dyn Write, verdict: &Verdict) -> std::io::Result<()> {
+    for note in &verdict.notes {
+        writeln!(out, "  note: {note}")?;
     }
     Ok(())
 }
@@ -51,24 +63,6 @@ pub fn write_diff(out: &mut dyn Write, expected: &[u8], actual: &[u8]) -> std::i
     Ok(())
 }
 
-/// Text with control bytes and invalid UTF-8 escaped.
-pub fn visible(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\t' => s.push('\t'),
-                c if c.is_control() => s.push_str(&format!("\\x{:02x}", c as u32)),
-                c => s.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            s.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    s
-}
-
 /// The closing line: `N passed, M failed`.
 pub fn summary(out: &mut dyn Write, passed: usize, failed: usize) -> std::io::Result<()> {
     writeln!(out, "{passed} passed, {failed} failed")
@@ -82,6 +76,8 @@ mod tests {
     #[test]
     fn a_failing_case_shows_its_diff() {
         let v = Verdict {
+            escapes: vec![],
+            notes: vec![],
             case: "traces/run".into(),
             mismatches: vec![
                 Mismatch { aspect: Aspect::Status, expected: b"0".to_vec(), actual: b"1".to_vec() },

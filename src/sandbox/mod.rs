@@ -10,6 +10,10 @@
 //! ```
 //! The subject's environment is scrubbed to [`Sandbox::env`]: nothing of the harness's own leaks in.
 
+mod isolate;
+
+pub use isolate::{available as isolation_available, Isolation};
+
 use crate::fake::{self, log::Call};
 use crate::world::World;
 use std::ffi::OsString;
@@ -53,7 +57,7 @@ impl Sandbox {
             std::fs::create_dir(root.join(sub))?;
         }
         for name in fake::FAKES {
-            std::os::unix::fs::symlink(fake_bin, root.join("bin").join(name))?;
+            place(fake_bin, &root.join("bin").join(name))?;
         }
         for name in ALLOWED_UTILITIES {
             if let Some(real) = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(name)).find(|p| p.is_file()) {
@@ -62,7 +66,7 @@ impl Sandbox {
         }
         let script_link = root.join("work").join(Self::SCRIPT_NAME);
         match script {
-            Some(path) => std::os::unix::fs::symlink(std::path::absolute(path)?, script_link)?,
+            Some(path) => place(path, &script_link)?,
             None => std::fs::write(script_link, b"")?,
         }
         std::fs::write(root.join(fake::LOG_FILE), b"")?;
@@ -82,6 +86,11 @@ impl Sandbox {
     /// The script (or spec) under test, as `work/weave`.
     pub fn script(&self) -> PathBuf {
         self.work().join(Self::SCRIPT_NAME)
+    }
+
+    /// The namespaces and mounts a subject process enters, when this kernel allows them.
+    pub fn isolation(&self) -> Option<Isolation> {
+        isolation_available().ok().map(|()| Isolation::new(self.root(), fake::FAKES))
     }
 
     /// The subject's whole environment: the sandbox's own variables, then the case's.
@@ -115,6 +124,17 @@ impl Sandbox {
         calls.sort_by_key(|c| c.seq);
         Ok(calls)
     }
+}
+
+/// Makes `link` run `target`: a symbolic link, or a copy where the subject's namespace will not see
+/// the target (the isolation mounts the sandbox's own `tmp/` over `/tmp`).
+fn place(target: &Path, link: &Path) -> std::io::Result<()> {
+    let target = target.canonicalize()?;
+    if target.starts_with("/tmp") {
+        std::fs::copy(&target, link)?;
+        return Ok(());
+    }
+    std::os::unix::fs::symlink(target, link)
 }
 
 /// Where sandboxes go: WEAVETRACE_TMPDIR if set, else /dev/shm where it is a writable directory

@@ -27,6 +27,12 @@ pub fn run(
         .stderr(Stdio::piped())
         // Its own process group, so a timeout kills everything it started.
         .process_group(0);
+    if let Some(isolation) = sandbox.isolation() {
+        // SAFETY: `apply` only makes system calls on data prepared before the fork.
+        unsafe {
+            cmd.pre_exec(move || isolation.apply());
+        }
+    }
     let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
     let child = cmd.spawn().map_err(spawn_error)?;
     let (output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;

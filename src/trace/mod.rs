@@ -80,3 +80,21 @@ impl Trace {
         }
     }
 }
+
+/// Text with control bytes and invalid UTF-8 escaped.
+pub fn visible(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\t' => s.push('\t'),
+                c if c.is_control() => s.push_str(&format!("\\x{:02x}", c as u32)),
+                c => s.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    s
+}

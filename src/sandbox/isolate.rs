@@ -1,0 +1,115 @@
+//! Namespaces around a subject: where the kernel allows, the subject runs in new mount and network
+//! namespaces (and a user namespace when the harness is not root), so that even a script that steps
+//! outside its PATH cannot reach the host's network, docker socket, docker client or files.
+//!
+//! Inside, before the subject starts:
+//! - no network at all (a new network namespace has only a down loopback);
+//! - the sandbox is mounted on itself, and its `tmp/` over `/tmp`;
+//! - each host binary named like a fake (`/usr/bin/docker`, ...) is covered by the fake, which, run
+//!   by a path rather than through PATH, reports an escape instead of answering;
+//! - the docker sockets are covered by `/dev/null`;
+//! - `/` is read-only.
+
+use rustix::mount::{mount_bind, mount_change, mount_remount, MountFlags, MountPropagationFlags};
+use rustix::thread::{unshare, UnshareFlags};
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Directories searched for host binaries that share a fake's name.
+const HOST_BIN_DIRS: [&str; 6] = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+/// Where a docker daemon listens.
+const DOCKER_SOCKETS: [&str; 2] = ["/run/docker.sock", "/var/run/docker.sock"];
+
+/// Everything [`Isolation::apply`] needs, prepared before the fork: the child of a multi-threaded
+/// process may only make system calls, so no allocation happens there.
+pub struct Isolation {
+    user_maps: Option<[(CString, CString); 3]>,
+    /// (source, target) bind mounts, in order.
+    binds: Vec<(CString, CString)>,
+}
+
+fn c(path: &Path) -> CString {
+    CString::new(path.as_os_str().as_bytes()).unwrap_or_default()
+}
+
+impl Isolation {
+    /// The isolation for a sandbox at `root`, whose `bin/` holds the fakes named `fakes`.
+    pub fn new(root: &Path, fakes: &[&str]) -> Isolation {
+        let uid = rustix::process::geteuid().as_raw();
+        let gid = rustix::process::getegid().as_raw();
+        let user_maps = (uid != 0).then(|| {
+            [
+                (c(Path::new("/proc/self/setgroups")), CString::new("deny").unwrap_or_default()),
+                (c(Path::new("/proc/self/uid_map")), CString::new(format!("0 {uid} 1")).unwrap_or_default()),
+                (c(Path::new("/proc/self/gid_map")), CString::new(format!("0 {gid} 1")).unwrap_or_default()),
+            ]
+        });
+        let mut binds = vec![(c(root), c(root)), (c(&root.join("tmp")), c(Path::new("/tmp")))];
+        let mut covered: Vec<PathBuf> = Vec::new();
+        for name in fakes {
+            for dir in HOST_BIN_DIRS {
+                let Ok(real) = Path::new(dir).join(name).canonicalize() else { continue };
+                if !covered.contains(&real) {
+                    binds.push((c(&root.join("bin").join(name)), c(&real)));
+                    covered.push(real);
+                }
+            }
+        }
+        for socket in DOCKER_SOCKETS {
+            let Ok(real) = Path::new(socket).canonicalize() else { continue };
+            if !covered.contains(&real) {
+                binds.push((c(Path::new("/dev/null")), c(&real)));
+                covered.push(real);
+            }
+        }
+        Isolation { user_maps, binds }
+    }
+
+    /// Enters the namespaces and lays out the mounts; runs in the forked child before exec.
+    pub fn apply(&self) -> std::io::Result<()> {
+        let mut flags = UnshareFlags::NEWNS | UnshareFlags::NEWNET;
+        if self.user_maps.is_some() {
+            flags |= UnshareFlags::NEWUSER;
+        }
+        unshare(flags)?;
+        if let Some(maps) = &self.user_maps {
+            for (file, content) in maps {
+                let fd = rustix::fs::open(file.as_c_str(), rustix::fs::OFlags::WRONLY, rustix::fs::Mode::empty())?;
+                rustix::io::write(&fd, content.as_bytes())?;
+            }
+        }
+        // Nothing done here may reach the host's mount table.
+        mount_change(c"/", MountPropagationFlags::REC | MountPropagationFlags::PRIVATE)?;
+        for (source, target) in &self.binds {
+            mount_bind(source.as_c_str(), target.as_c_str())?;
+        }
+        mount_remount(c"/", MountFlags::BIND | MountFlags::RDONLY, c"")?;
+        Ok(())
+    }
+}
+
+/// Whether subjects can be isolated here; the reason when they cannot. Probed once per process by
+/// starting `/bin/sh` in the namespaces of a throwaway sandbox directory.
+pub fn available() -> Result<(), String> {
+    static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
+    PROBE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().map_err(|e| format!("cannot probe namespaces: {e}"))?;
+            std::fs::create_dir(dir.path().join("tmp")).map_err(|e| format!("cannot probe namespaces: {e}"))?;
+            let iso = Isolation::new(dir.path(), &[]);
+            let mut cmd = std::process::Command::new("/bin/sh");
+            cmd.args(["-c", ":"]);
+            // SAFETY: `apply` only makes system calls on data prepared before the fork.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || iso.apply());
+            }
+            match cmd.status() {
+                Ok(s) if s.success() => Ok(()),
+                Ok(s) => Err(format!("a probe in namespaces exited with {s}")),
+                Err(e) => Err(format!("namespaces are not available here ({e})")),
+            }
+        })
+        .clone()
+}

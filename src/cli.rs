@@ -1,6 +1,6 @@
 //! The command line of `weavetrace` (clap types only).
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -21,6 +21,61 @@ pub enum Command {
     /// Run one weave command line: the trace on stderr, stdout on stdout, its exit status; or, with
     /// -o, write it as a new case.
     Record(RecordArgs),
+    /// Run command lines through the Rust spec and a real script in the same world, and report
+    /// every divergence, shrunk to a small reproducer.
+    Diff(DiffArgs),
+}
+
+/// How much of a run is compared.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LevelArg {
+    /// Status, stdout, the whole trace and the calls.
+    #[default]
+    Trace,
+    /// Only the external commands (docker and host commands), in order: the documented command
+    /// sequence.
+    Commands,
+}
+
+impl From<LevelArg> for crate::compare::Level {
+    fn from(l: LevelArg) -> Self {
+        match l {
+            LevelArg::Trace => crate::compare::Level::Trace,
+            LevelArg::Commands => crate::compare::Level::Commands,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The weave script to hold against the spec.
+    #[arg(long, value_name = "FILE")]
+    pub script: PathBuf,
+    /// The shell for the script.
+    #[arg(long, value_name = "SHELL", default_value = "/bin/sh")]
+    pub shell: PathBuf,
+    /// Command lines to run, one shell-quoted line each (leading NAME=value words are environment;
+    /// `#` starts a comment).
+    #[arg(long, value_name = "FILE", required_unless_present = "random")]
+    pub cases: Option<PathBuf>,
+    /// Also draw this many command lines from a grammar of weave's arguments.
+    #[arg(long, value_name = "N")]
+    pub random: Option<usize>,
+    /// The seed for --random: the same seed draws the same lines.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// The world both run in (TOML); the built-in default is the documented world.
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
+    /// Command lines run at once (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Seconds a script run may take before its whole process group is killed.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Compare everything, or only the external commands.
+    #[arg(long, value_enum, default_value_t = LevelArg::Trace)]
+    pub level: LevelArg,
 }
 
 #[derive(Args, Debug)]
@@ -47,6 +102,9 @@ pub struct CheckArgs {
     /// Cases run at once (default: the number of cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Compare everything, or only the external commands (the documented command sequence).
+    #[arg(long, value_enum, default_value_t = LevelArg::Trace)]
+    pub level: LevelArg,
     #[command(flatten)]
     pub subject: SubjectArgs,
 }

@@ -8,6 +8,7 @@
 pub mod case;
 pub mod cli;
 pub mod compare;
+pub mod diff;
 pub mod exit;
 pub mod fake;
 pub mod recording;

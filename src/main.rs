@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use weavetrace::case::{self, Case};
-use weavetrace::cli::{CheckArgs, Cli, Command, RecordArgs, SubjectArgs};
+use weavetrace::cli::{CheckArgs, Cli, Command, DiffArgs, RecordArgs, SubjectArgs};
 use weavetrace::exit;
 use weavetrace::recording::Status;
 use weavetrace::report;
@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Record(args) => record(args),
+        Command::Diff(args) => diff(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -86,7 +87,7 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
     let (mut passed, mut failed, mut harness_error) = (0, 0, None);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    runner::run_all(&cases, subject.as_ref(), &fake, jobs, |i, result| match result {
+    runner::run_all(&cases, subject.as_ref(), &fake, jobs, args.level.into(), |i, result| match result {
         Ok(outcome) => {
             if outcome.verdict.holds() {
                 passed += 1;
@@ -166,6 +167,78 @@ fn record(args: RecordArgs) -> Result<u8, Fatal> {
         .map_err(|e| Fatal(exit::BAD_INPUT, format!("{}:1: cannot write: {e}", out.display())))?;
     eprintln!("wrote {}", out.display());
     Ok(exit::HOLD)
+}
+
+fn diff(args: DiffArgs) -> Result<u8, Fatal> {
+    let bad = |m: String| Fatal(exit::BAD_INPUT, m);
+    let mut invocations = Vec::new();
+    if let Some(path) = &args.cases {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad(format!("{}:1: cannot read cases file: {e}", path.display())))?;
+        let parsed =
+            weavetrace::diff::parse_cases(&text).map_err(|(line, m)| bad(format!("{}:{line}: {m}", path.display())))?;
+        invocations.extend(parsed);
+    }
+    if let Some(n) = args.random {
+        invocations.extend(weavetrace::diff::random_invocations(n, args.seed));
+    }
+    if invocations.is_empty() {
+        return Err(bad("no command lines to run: give --cases FILE with lines in it, or --random N".into()));
+    }
+    let world = match &args.world {
+        Some(path) => World::load(path).map_err(|e| bad(e.to_string()))?,
+        None => World::default(),
+    };
+    let script = subject(&SubjectArgs {
+        script: Some(args.script.clone()),
+        shell: args.shell.clone(),
+        in_process: false,
+        timeout: args.timeout,
+    })?;
+    let fake = fake_bin();
+    let level = args.level.into();
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (mut held, mut diverged, mut harness_error) = (0, Vec::new(), None);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    runner::in_order(
+        &invocations,
+        jobs,
+        |inv| weavetrace::diff::differ(&world, inv, script.as_ref(), &fake, level),
+        |i, result| match result {
+            Ok((_, verdict)) if verdict.holds() => held += 1,
+            Ok((_, verdict)) => {
+                let _ = report::human(&mut out, &verdict);
+                diverged.push(i);
+            }
+            Err(e) => {
+                harness_error.get_or_insert_with(|| e.to_string());
+            }
+        },
+    );
+    if let Some(message) = harness_error {
+        return Err(Fatal(exit::HARNESS, message));
+    }
+    // Shrink the first few divergences: one reproducer usually explains the rest.
+    for &i in diverged.iter().take(3) {
+        let small = weavetrace::diff::shrink(&world, &invocations[i], script.as_ref(), &fake, level)
+            .map_err(|e| Fatal(exit::HARNESS, e.to_string()))?;
+        let (case, _) =
+            weavetrace::diff::spec_case(&world, &small, &fake).map_err(|e| Fatal(exit::HARNESS, e.to_string()))?;
+        let _ = writeln!(
+            out,
+            "\nshrunk `{}` to `{}`; as a case (the spec's answer):\n",
+            invocations[i].to_command_line(),
+            small.to_command_line()
+        );
+        let world_note = args.world.as_ref().map(|w| relative_to(w, Path::new("traces")));
+        let case = Case { world_file: world_note, ..case };
+        let _ = out
+            .write_all(&case::write_case(&case, "Found by `weavetrace diff`: the script diverges from the spec here."));
+    }
+    let _ = writeln!(out, "\n{} command lines: {} held, {} diverged", invocations.len(), held, diverged.len());
+    let _ = report::summary(&mut out, held, diverged.len());
+    Ok(if diverged.is_empty() { exit::HOLD } else { exit::MISMATCH })
 }
 
 /// A shell named by path, or by name on the harness's own PATH (the sandbox's holds none).

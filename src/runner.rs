@@ -2,7 +2,7 @@
 //! verdicts back in the cases' order.
 
 use crate::case::Case;
-use crate::compare::{compare, Verdict};
+use crate::compare::{compare_at, Level, Verdict};
 use crate::recording::Recording;
 use crate::sandbox::Sandbox;
 use crate::subject::{Subject, SubjectError};
@@ -17,10 +17,10 @@ pub struct Outcome {
 }
 
 /// Runs one case.
-pub fn run_case(case: &Case, subject: &dyn Subject, fake_bin: &Path) -> Result<Outcome, SubjectError> {
+pub fn run_case(case: &Case, subject: &dyn Subject, fake_bin: &Path, level: Level) -> Result<Outcome, SubjectError> {
     let sandbox = Sandbox::new(&case.world, fake_bin, subject.script())?;
     let recording = subject.run(&case.invocation, &sandbox)?;
-    Ok(Outcome { verdict: compare(case, &recording), recording })
+    Ok(Outcome { verdict: compare_at(case, &recording, level), recording })
 }
 
 /// Runs every case on `jobs` threads; `each` sees the results in the cases' order, as soon as the
@@ -30,18 +30,29 @@ pub fn run_all(
     subject: &dyn Subject,
     fake_bin: &Path,
     jobs: usize,
-    mut each: impl FnMut(usize, Result<Outcome, SubjectError>),
+    level: Level,
+    each: impl FnMut(usize, Result<Outcome, SubjectError>),
+) {
+    in_order(cases, jobs, |case| run_case(case, subject, fake_bin, level), each)
+}
+
+/// Maps `f` over `items` on `jobs` threads, handing the results to `each` in the items' order.
+pub fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(&T) -> R + Sync,
+    mut each: impl FnMut(usize, R),
 ) {
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|s| {
-        for _ in 0..jobs.max(1).min(cases.len().max(1)) {
+        for _ in 0..jobs.max(1).min(items.len().max(1)) {
             let tx = tx.clone();
-            let next = &next;
+            let (next, f) = (&next, &f);
             s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = cases.get(i) else { break };
-                if tx.send((i, run_case(case, subject, fake_bin))).is_err() {
+                let Some(item) = items.get(i) else { break };
+                if tx.send((i, f(item))).is_err() {
                     break;
                 }
             });

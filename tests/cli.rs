@@ -90,8 +90,9 @@ fn a_golden_that_no_longer_holds_fails_with_a_diff() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("FAIL  "))
-        .stdout(predicate::str::contains("  trace differs:"))
-        .stdout(predicate::str::contains("  calls differs:"))
+        .stdout(predicate::str::contains("  trace differs (first at line 13):"))
+        .stdout(predicate::str::contains("  calls differs (first at line 1):"))
+        .stdout(predicate::str::contains("    call 1: moved `--privileged`"))
         .stdout(predicate::str::contains(
             "-+ docker run --rm -v /var/run/docker.sock:/var/run/docker.sock -v /proc:/hostproc",
         ))
@@ -117,7 +118,7 @@ fn a_wrong_status_or_stdout_is_reported() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("  status: expected 3, got 0"))
-        .stdout(predicate::str::contains("  stdout differs:"))
+        .stdout(predicate::str::contains("  stdout differs (first at line 1):"))
         .stdout(predicate::str::contains("+0eedd4c8c0a53d53209f415f5d1f004d75163f94a3f906d652aa7b37e56bbaaa"));
 }
 

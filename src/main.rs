@@ -208,7 +208,10 @@ fn diff(args: DiffArgs) -> Result<u8, Fatal> {
         |i, result| match result {
             Ok((_, verdict)) if verdict.holds() => held += 1,
             Ok((_, verdict)) => {
-                let _ = report::human(&mut out, &verdict);
+                let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
+                let escaped = if verdict.escapes.is_empty() { "" } else { ", escape" };
+                let _ =
+                    writeln!(out, "diverged  {}  ({}{escaped})", invocations[i].to_command_line(), aspects.join(", "));
                 diverged.push(i);
             }
             Err(e) => {
@@ -219,24 +222,27 @@ fn diff(args: DiffArgs) -> Result<u8, Fatal> {
     if let Some(message) = harness_error {
         return Err(Fatal(exit::HARNESS, message));
     }
-    // Shrink the first few divergences: one reproducer usually explains the rest.
-    for &i in diverged.iter().take(3) {
-        let small = weavetrace::diff::shrink(&world, &invocations[i], script.as_ref(), &fake, level)
-            .map_err(|e| Fatal(exit::HARNESS, e.to_string()))?;
-        let (case, _) =
-            weavetrace::diff::spec_case(&world, &small, &fake).map_err(|e| Fatal(exit::HARNESS, e.to_string()))?;
-        let _ = writeln!(
-            out,
-            "\nshrunk `{}` to `{}`; as a case (the spec's answer):\n",
-            invocations[i].to_command_line(),
-            small.to_command_line()
-        );
-        let world_note = args.world.as_ref().map(|w| relative_to(w, Path::new("traces")));
-        let case = Case { world_file: world_note, ..case };
+    // Shrink the first few divergences; distinct reproducers only, as one usually explains many.
+    let harness = |e: weavetrace::subject::SubjectError| Fatal(exit::HARNESS, e.to_string());
+    let mut shown: Vec<Invocation> = Vec::new();
+    for &i in diverged.iter().take(5) {
+        let small =
+            weavetrace::diff::shrink(&world, &invocations[i], script.as_ref(), &fake, level).map_err(harness)?;
+        if shown.contains(&small) {
+            continue;
+        }
+        let (case, verdict) =
+            weavetrace::diff::differ(&world, &small, script.as_ref(), &fake, level).map_err(harness)?;
+        let _ = writeln!(out, "\nshrunk `{}` to `{}`:", invocations[i].to_command_line(), small.to_command_line());
+        let _ = report::human(&mut out, &verdict);
+        let world_file = args.world.as_ref().map(|w| relative_to(w, Path::new("traces")));
+        let _ = writeln!(out, "\nas a case (what the spec does; the script fails it):\n");
+        let case = Case { world_file, ..case };
         let _ = out
             .write_all(&case::write_case(&case, "Found by `weavetrace diff`: the script diverges from the spec here."));
+        shown.push(small);
     }
-    let _ = writeln!(out, "\n{} command lines: {} held, {} diverged", invocations.len(), held, diverged.len());
+    let _ = writeln!(out);
     let _ = report::summary(&mut out, held, diverged.len());
     Ok(if diverged.is_empty() { exit::HOLD } else { exit::MISMATCH })
 }

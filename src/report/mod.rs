@@ -86,7 +86,8 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> usize {
 /// For each call that changed (a line replaced by another in the calls diff), what happened to its
 /// words: moved, added, removed or changed, so that a reader sees at once how a docker call moved.
 pub fn explain_calls(expected: &[u8], actual: &[u8]) -> Vec<String> {
-    let words = |line: &str| shell_words::split(line).unwrap_or_else(|_| line.split(' ').map(String::from).collect());
+    let words =
+        |line: &str| units(&shell_words::split(line).unwrap_or_else(|_| line.split(' ').map(String::from).collect()));
     let diff = similar::TextDiff::from_lines(expected, actual);
     let mut out = Vec::new();
     for op in diff.ops() {
@@ -95,31 +96,74 @@ pub fn explain_calls(expected: &[u8], actual: &[u8]) -> Vec<String> {
             let old_line = String::from_utf8_lossy(diff.old_slices()[old_index + k]).trim_end().to_string();
             let new_line = String::from_utf8_lossy(diff.new_slices()[new_index + k]).trim_end().to_string();
             let (old, new) = (words(&old_line), words(&new_line));
-            let mut removed: Vec<Vec<String>> = Vec::new();
-            let mut added: Vec<Vec<String>> = Vec::new();
+            // Units (whole arguments) that left one place and arrived at another have moved.
+            let mut removed: Vec<usize> = Vec::new();
+            let mut added: Vec<usize> = Vec::new();
             for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new) {
-                let (o, n) = (op.old_range(), op.new_range());
                 if !matches!(op, similar::DiffOp::Equal { .. }) {
-                    if !o.is_empty() {
-                        removed.push(old[o].to_vec());
-                    }
-                    if !n.is_empty() {
-                        added.push(new[n].to_vec());
-                    }
+                    removed.extend(op.old_range());
+                    added.extend(op.new_range());
                 }
             }
+            let mut moved: Vec<(usize, usize)> = Vec::new();
+            removed.retain(|&o| match added.iter().position(|&n| new[n] == old[o]) {
+                Some(at) => {
+                    moved.push((o, added.remove(at)));
+                    false
+                }
+                None => true,
+            });
             let mut parts = Vec::new();
-            for run in &removed {
-                if let Some(at) = added.iter().position(|a| a == run) {
-                    added.remove(at);
-                    parts.push(format!("moved `{}`", run.join(" ")));
-                } else {
-                    parts.push(format!("removed `{}`", run.join(" ")));
-                }
+            for run in runs(&moved, |&(o, n), &(po, pn)| o == po + 1 && n == pn + 1) {
+                let text: Vec<&str> = run.iter().map(|&(o, _)| old[o].as_str()).collect();
+                let way = if run[0].1 < run[0].0 { "forward" } else { "back" };
+                parts.push(format!("moved `{}` {way}", text.join(" ")));
             }
-            parts.extend(added.iter().map(|a| format!("added `{}`", a.join(" "))));
+            for run in runs(&removed, |&o, &p| o == p + 1) {
+                let text: Vec<&str> = run.iter().map(|&o| old[o].as_str()).collect();
+                parts.push(format!("removed `{}`", text.join(" ")));
+            }
+            for run in runs(&added, |&n, &p| n == p + 1) {
+                let text: Vec<&str> = run.iter().map(|&n| new[n].as_str()).collect();
+                parts.push(format!("added `{}`", text.join(" ")));
+            }
             if !parts.is_empty() {
                 out.push(format!("call {}: {}", old_index + k + 1, parts.join("; ")));
+            }
+        }
+    }
+    out
+}
+
+/// Splits `items` into runs of neighbours: `follows(item, previous)` says whether an item continues
+/// the run of the one before it.
+fn runs<T: Copy>(items: &[T], follows: impl Fn(&T, &T) -> bool) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    for item in items {
+        match out.last_mut() {
+            Some(run) if follows(item, run.last().expect("runs are never empty")) => run.push(*item),
+            _ => out.push(vec![*item]),
+        }
+    }
+    out
+}
+
+/// A call's words grouped into arguments: a flag without `=` takes the word after it as its value
+/// (`-e VERSION`, `-v a:b`, `--local attach`), so that a diff moves whole arguments.
+fn units(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        let takes_value = w.starts_with('-') && !w.contains('=') && w.len() > 1;
+        match words.get(i + 1) {
+            Some(next) if takes_value && !next.starts_with('-') => {
+                out.push(format!("{w} {next}"));
+                i += 2;
+            }
+            _ => {
+                out.push(w.clone());
+                i += 1;
             }
         }
     }
@@ -143,7 +187,11 @@ mod tests {
         let got = explain_calls(old, new);
         assert_eq!(got.len(), 1, "{got:?}");
         assert!(got[0].starts_with("call 2: "), "{got:?}");
-        assert!(got[0].contains("moved `"), "{got:?}");
+        // Moving one block forward is moving the other back: either tells the story.
+        assert!(
+            got[0].contains("moved `--privileged --net=host` forward") || got[0].contains("moved `-v a:b -e X` back"),
+            "{got:?}"
+        );
         assert!(got[0].contains("added `-e DEBUG`"), "{got:?}");
     }
 

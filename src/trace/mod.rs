@@ -3,10 +3,17 @@
 //! The Rust spec emits it, the parser reads it back from any subject's bytes, the comparison and the
 //! renderers take it. A line keeps its exact bytes; what kind of line it is and which pipeline wrote it
 //! are annotations on top, known exactly when the spec emitted it and inferred when it was parsed.
+//!
+//! dash, busybox ash and bash traces all parse into this model ([`parse`]); ash and bash quote their
+//! words, so their lines also carry the words, and [`dash_form`] maps them onto what dash would print.
+
+use std::fmt;
+use std::ops::Range;
 
 mod parse;
+mod words;
 
-pub use parse::parse_dash;
+pub use parse::{parse, parse_dash};
 
 /// dash's default PS4, the prefix of every trace line.
 pub const DEFAULT_PS4: &[u8] = b"+ ";
@@ -17,10 +24,23 @@ pub struct Trace {
     pub lines: Vec<Line>,
 }
 
+/// The shell that wrote a trace: each writes `set -x` lines its own way (see `XTRACE.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// dash: PS4 and the raw words, no quoting.
+    Dash,
+    /// busybox ash: words single-quoted unless every byte is safe, no nesting marker.
+    Ash,
+    /// bash: words quoted (`'…'`, `$'…'`, `\'`), PS4's first character repeated once per nesting level.
+    /// bash run as root ignores PS4 from the environment (measured: it printed `+ `); set it in the script.
+    Bash,
+}
+
 /// One line of stderr.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
-    /// The bytes without the line's terminating newline.
+    /// The bytes without the line's terminating newline. An ash or bash trace line whose quoted word
+    /// holds a newline spans several physical lines: the inner newlines are kept here.
     pub bytes: Vec<u8>,
     pub kind: Kind,
     /// False only for a last line that the subject left without a newline.
@@ -28,6 +48,15 @@ pub struct Line {
     /// Lines written by the elements of one pipeline share an id: their writers ran concurrently,
     /// so a real shell may interleave them.
     pub pipeline: Option<u32>,
+    /// Nesting level of a trace line: 1 at top level, more inside bash's `$(…)`, `eval`, `.`
+    /// (dash and ash do not show nesting, so theirs are always 1); 0 for a line that is not a trace line.
+    pub depth: u32,
+    /// Where one level of PS4 sits in `bytes`: after bash's repeated nesting characters, so
+    /// `bytes[ps4.end..]` are the command's words as printed. `0..0` when unknown or not a trace line.
+    pub ps4: Range<usize>,
+    /// The command's words, unquoted, for an ash or bash [`Kind::Xtrace`] line. `None` for dash, whose
+    /// lines cannot be split back into words (a word may hold spaces), and for every other kind.
+    pub words: Option<Vec<Vec<u8>>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,11 +65,91 @@ pub enum Kind {
     Xtrace,
     /// Anything else on stderr: the script's own messages, a command's errors.
     Output,
+    /// A bash trace line dash has no counterpart for: the head of a `for`, `case` or `select`, a
+    /// `[[ … ]]` or `(( … ))`, an array assignment `a=(…)`. bash prints these as source-like text,
+    /// not as quoted words, so their words are not read, and each is taken as one physical line: a
+    /// newline in that text (`for k in "a⏎b"`) leaves the rest (`b"`) as an [`Kind::Output`] line.
+    BashOnly,
+    /// An ash or bash line that starts with PS4 but does not read as the dialect's trace line (a quote
+    /// left open, an escape or a byte the shell never writes there): kept as it came, with why.
+    Unparsed(ParseError),
+}
+
+/// Why a trace line did not parse, and where: `at` is a byte offset into [`Line::bytes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub reason: Reason,
+    pub at: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// A quote opened on this line and closed nowhere after it that gives a whole trace line.
+    UnterminatedQuote,
+    /// A `$'…'` escape bash never writes (`\q`, `\u…`, an octal value over `\377`).
+    BadEscape,
+    /// A byte the shell would have quoted, here unquoted (a double space in bash, a `*` in ash).
+    Unexpected(u8),
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason {
+            Reason::UnterminatedQuote => write!(f, "quote at byte {} is never closed", self.at),
+            Reason::BadEscape => write!(f, "escape at byte {} is not one the shell writes", self.at),
+            Reason::Unexpected(b) => {
+                write!(f, "byte {:?} at {} would have been quoted", char::from(b), self.at)
+            }
+        }
+    }
 }
 
 impl Line {
     pub fn xtrace(bytes: Vec<u8>) -> Self {
-        Line { bytes, kind: Kind::Xtrace, eol: true, pipeline: None }
+        Line { bytes, kind: Kind::Xtrace, eol: true, pipeline: None, depth: 1, ps4: 0..0, words: None }
+    }
+
+    /// See [`dash_form`].
+    pub fn dash_form(&self) -> Option<Vec<u8>> {
+        dash_form(self)
+    }
+}
+
+/// A trace line as dash would have printed it, to hold an ash or bash trace against a dash golden:
+/// one level of PS4, then the unquoted words joined by single spaces (no newline). A dash line
+/// comes back as it is. `None` for lines that are not [`Kind::Xtrace`].
+///
+/// What this cannot map, measured with dash 0.5.12, bash 5.2.15, busybox 1.35:
+/// - bash prints `A=1 B='x y' cmd arg` as three lines (`+ A=1`, `+ B='x y'`, `+ cmd arg`) where dash
+///   prints one; it repeats a declaration builtin's assignment (`+ export E=2` then `+ E=2`); it traces
+///   `$(…)` in another order (dash: arguments, redirections, assignments, then the line; bash:
+///   arguments, assignments, the assignment lines, the command, then redirections); it prints nothing
+///   for a command without words (`>file`), where dash prints bare PS4. Each line's dash form is exact;
+///   the sequence of lines is not dash's.
+/// - bash's nesting depth is dropped (dash shows none); [`Kind::BashOnly`] lines have no dash form.
+/// - A word holding a newline gives a dash form with that newline in it; [`parse_dash`] splits such a
+///   dash line in two, so compare joined bytes there.
+/// - ash writes an empty word as nothing between its single-space separators (`+ echo 'a b'  x`), so
+///   empty words are read back exactly, save one case: a command whose only word is empty and a command
+///   with no words both print bare PS4 (read as no words). dash prints bare PS4 for both as well.
+pub fn dash_form(line: &Line) -> Option<Vec<u8>> {
+    if line.kind != Kind::Xtrace {
+        return None;
+    }
+    let ps4 = line.bytes.get(line.ps4.clone()).unwrap_or_default();
+    match &line.words {
+        Some(words) => {
+            let mut out = ps4.to_vec();
+            for (i, word) in words.iter().enumerate() {
+                if i > 0 {
+                    out.push(b' ');
+                }
+                out.extend_from_slice(word);
+            }
+            Some(out)
+        }
+        // dash's own line: drop nothing but nesting characters, which dash never writes anyway.
+        None => Some(line.bytes.get(line.ps4.start..).unwrap_or_default().to_vec()),
     }
 }
 

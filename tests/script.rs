@@ -134,3 +134,28 @@ fn the_subject_sees_no_network_its_own_tmp_and_a_read_only_root() {
         .stdout("lo\ntmp writable\nroot read-only\n");
     assert!(!probe.exists(), "the subject wrote the host's /tmp");
 }
+
+/// A shell on this machine, by name, or `None` with a message.
+fn shell(name: &str) -> Option<String> {
+    let found = ["/usr/bin", "/bin"].iter().map(|d| format!("{d}/{name}")).find(|p| std::path::Path::new(p).exists());
+    if found.is_none() {
+        eprintln!("skipped for {name}: not installed (apt-get install {name})");
+    }
+    found
+}
+
+#[test]
+fn bash_and_busybox_traces_are_held_against_dash_goldens_in_dash_form() {
+    for name in ["bash", "busybox"] {
+        let Some(sh) = shell(name) else { continue };
+        for script in ["substitutions", "failures"] {
+            weavetrace()
+                .args(["check", "--shell", &sh, "--script"])
+                .arg(format!("fixtures/scripts/{script}.sh"))
+                .arg(format!("fixtures/scripts/{script}.case"))
+                .assert()
+                .code(0)
+                .stdout(predicate::str::contains("1 passed, 0 failed"));
+        }
+    }
+}

@@ -33,6 +33,19 @@ const RUN_BOOL_FLAGS: [&[u8]; 14] = [
     b"--help",
 ];
 
+/// Whether a `docker run` flag word (`--name`, `-ti`, `--net=host`) takes the next word as its value.
+pub fn run_flag_takes_value(flag: &[u8]) -> bool {
+    if flag.len() < 2 || flag[0] != b'-' || flag.contains(&b'=') {
+        return false;
+    }
+    if flag.starts_with(b"--") {
+        return !RUN_BOOL_FLAGS.contains(&flag);
+    }
+    // Short flags may be grouped (`-ti`, `-dit`); only the last of a group may take a value.
+    let last = [b'-', flag[flag.len() - 1]];
+    !RUN_BOOL_FLAGS.contains(&last.as_slice())
+}
+
 thread_local! {
     static ANSWER_RES: RefCell<HashMap<String, Option<regex::bytes::Regex>>> = RefCell::new(HashMap::new());
 }
@@ -81,19 +94,10 @@ fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>]) -> Reply {
         if a.len() < 2 || a[0] != b'-' {
             break;
         }
-        let takes_value = if a.starts_with(b"--") {
-            !a.contains(&b'=') && !RUN_BOOL_FLAGS.contains(&a)
-        } else {
-            // Short flags may be grouped (`-ti`, `-dit`); only the last of a group may take a value.
-            let last = [b'-', a[a.len() - 1]];
-            if a[1..].contains(&b'd') {
-                detach = true;
-            }
-            !a.contains(&b'=') && !RUN_BOOL_FLAGS.contains(&last.as_slice())
-        };
-        if a == b"--detach" || a == b"-d" {
+        if a == b"--detach" || (!a.starts_with(b"--") && a[1..].contains(&b'd')) {
             detach = true;
         }
+        let takes_value = run_flag_takes_value(a);
         i += if takes_value { 2 } else { 1 };
     }
     let Some(image) = args.get(i).map(Vec::as_slice) else {

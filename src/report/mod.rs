@@ -148,14 +148,14 @@ fn runs<T: Copy>(items: &[T], follows: impl Fn(&T, &T) -> bool) -> Vec<Vec<T>> {
     out
 }
 
-/// A call's words grouped into arguments: a flag without `=` takes the word after it as its value
+/// A call's words grouped into arguments: a docker flag that takes a value keeps the word after it
 /// (`-e VERSION`, `-v a:b`, `--local attach`), so that a diff moves whole arguments.
 fn units(words: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
-        let takes_value = w.starts_with('-') && !w.contains('=') && w.len() > 1;
+        let takes_value = crate::fake::docker::run_flag_takes_value(w.as_bytes());
         match words.get(i + 1) {
             Some(next) if takes_value && !next.starts_with('-') => {
                 out.push(format!("{w} {next}"));

@@ -4,7 +4,7 @@
 use super::{Invocation, SubjectError};
 use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
-use crate::trace::{parse_dash, DEFAULT_PS4};
+use crate::trace::{parse, Dialect, DEFAULT_PS4};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -15,6 +15,7 @@ use std::time::Duration;
 pub fn run(
     mut cmd: Command,
     what: &str,
+    dialect: Dialect,
     timeout: Duration,
     inv: &Invocation,
     sandbox: &Sandbox,
@@ -45,7 +46,7 @@ pub fn run(
         }
     };
     let ps4 = inv.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
-    Ok(Recording { trace: parse_dash(&output.stderr, ps4), stdout: output.stdout, status, calls: sandbox.calls()? })
+    Ok(Recording { trace: parse(&output.stderr, dialect, ps4), stdout: output.stdout, status, calls: sandbox.calls()? })
 }
 
 /// Waits for `child`; past `timeout` its whole process group is killed.

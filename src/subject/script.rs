@@ -4,6 +4,7 @@
 use super::{process, Invocation, Subject, SubjectError};
 use crate::recording::Recording;
 use crate::sandbox::Sandbox;
+use crate::trace::Dialect;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -27,7 +28,25 @@ impl Subject for Script {
 
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
         let mut cmd = Command::new(&self.shell);
+        // busybox is a multi-call binary: its shell is the `sh` applet.
+        if self.shell.file_name().is_some_and(|n| n == "busybox") {
+            cmd.arg("sh");
+        }
         cmd.arg("-x").arg(Sandbox::SCRIPT_NAME).args(&inv.args);
-        process::run(cmd, &self.name(), self.timeout, inv, sandbox)
+        process::run(cmd, &self.name(), self.dialect(), self.timeout, inv, sandbox)
+    }
+}
+
+impl Script {
+    /// How the shell writes its trace, told by its name (`bash`, `busybox`/`ash`, else dash's way).
+    pub fn dialect(&self) -> Dialect {
+        let name = self.shell.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.contains("bash") {
+            Dialect::Bash
+        } else if name.contains("busybox") || name.contains("ash") {
+            Dialect::Ash
+        } else {
+            Dialect::Dash
+        }
     }
 }

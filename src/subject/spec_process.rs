@@ -3,6 +3,7 @@
 use super::{process, Invocation, Subject, SubjectError};
 use crate::recording::Recording;
 use crate::sandbox::Sandbox;
+use crate::trace::Dialect;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
@@ -28,6 +29,6 @@ impl Subject for SpecProcess {
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
         let mut cmd = Command::new(sandbox.script());
         cmd.arg0(&self.arg0).args(&inv.args);
-        process::run(cmd, &self.bin.display().to_string(), self.timeout, inv, sandbox)
+        process::run(cmd, &self.bin.display().to_string(), Dialect::Dash, self.timeout, inv, sandbox)
     }
 }

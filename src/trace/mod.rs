@@ -154,6 +154,24 @@ pub fn dash_form(line: &Line) -> Option<Vec<u8>> {
 }
 
 impl Trace {
+    /// The trace as dash would have written it: ash and bash trace lines in their [`dash_form`],
+    /// lines dash has no counterpart for left out, everything else as it came. For a dash trace,
+    /// exactly [`Trace::to_bytes`].
+    pub fn dash_view(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for line in &self.lines {
+            match line.kind {
+                Kind::BashOnly => continue,
+                Kind::Xtrace if line.words.is_some() => out.extend_from_slice(&dash_form(line).unwrap_or_default()),
+                _ => out.extend_from_slice(&line.bytes),
+            }
+            if line.eol {
+                out.push(b'\n');
+            }
+        }
+        out
+    }
+
     /// The exact bytes, as the subject wrote them.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.lines.iter().map(|l| l.bytes.len() + 1).sum());

@@ -59,10 +59,8 @@ impl Sandbox {
         for name in fake::FAKES {
             place(fake_bin, &root.join("bin").join(name))?;
         }
-        for name in ALLOWED_UTILITIES {
-            if let Some(real) = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(name)).find(|p| p.is_file()) {
-                std::os::unix::fs::symlink(real, root.join("bin").join(name))?;
-            }
+        for (name, real) in host_utilities() {
+            std::os::unix::fs::symlink(real, root.join("bin").join(name))?;
         }
         let script_link = root.join("work").join(Self::SCRIPT_NAME);
         match script {
@@ -124,6 +122,20 @@ impl Sandbox {
         calls.sort_by_key(|c| c.seq);
         Ok(calls)
     }
+}
+
+/// The allowed utilities this host has, looked up once per process.
+fn host_utilities() -> &'static [(&'static str, PathBuf)] {
+    static FOUND: std::sync::OnceLock<Vec<(&'static str, PathBuf)>> = std::sync::OnceLock::new();
+    FOUND.get_or_init(|| {
+        ALLOWED_UTILITIES
+            .iter()
+            .filter_map(|name| {
+                let real = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(name)).find(|p| p.is_file())?;
+                Some((*name, real))
+            })
+            .collect()
+    })
 }
 
 /// Makes `link` run `target`: a symbolic link, or a copy where the subject's namespace will not see

@@ -39,8 +39,9 @@ fn c(path: &Path) -> CString {
 }
 
 impl Isolation {
-    /// The isolation for a sandbox at `root`, whose `bin/` holds the fakes named `fakes`.
-    pub fn new(root: &Path, fakes: &[&str]) -> Isolation {
+    /// The isolation for a sandbox at `root`, whose `bin/` holds the fakes; without
+    /// `cover_host_binaries`, the host's binaries named like fakes are left as they are.
+    pub fn new(root: &Path, cover_host_binaries: bool) -> Isolation {
         let uid = rustix::process::geteuid().as_raw();
         let gid = rustix::process::getegid().as_raw();
         let user_maps = (uid != 0).then(|| {
@@ -51,8 +52,12 @@ impl Isolation {
             ]
         });
         let mut binds = vec![(c(root), c(root)), (c(&root.join("tmp")), c(Path::new("/tmp")))];
-        for (name, real) in host_paths(fakes) {
-            let source = if name.is_empty() { PathBuf::from("/dev/null") } else { root.join("bin").join(name) };
+        for (name, real) in host_paths() {
+            let source = match name.is_empty() {
+                true => PathBuf::from("/dev/null"),
+                false if cover_host_binaries => root.join("bin").join(name),
+                false => continue,
+            };
             binds.push((c(&source), c(real)));
         }
         Isolation { user_maps, shared_net: shared_network(), binds }
@@ -87,7 +92,7 @@ impl Isolation {
 
 /// What the isolation covers on this host, looked up once: each host binary named like a fake (with
 /// that name), and each docker socket (with an empty name: covered by /dev/null).
-fn host_paths(fakes: &[&str]) -> &'static [(String, PathBuf)] {
+fn host_paths() -> &'static [(String, PathBuf)] {
     static FOUND: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
     FOUND.get_or_init(|| {
         let mut found: Vec<(String, PathBuf)> = Vec::new();
@@ -98,7 +103,7 @@ fn host_paths(fakes: &[&str]) -> &'static [(String, PathBuf)] {
                 }
             }
         };
-        for name in fakes {
+        for name in crate::fake::FAKES {
             for dir in HOST_BIN_DIRS {
                 add(name, Path::new(dir).join(name));
             }
@@ -148,7 +153,7 @@ pub fn available() -> Result<(), String> {
             }
             let dir = tempfile::tempdir().map_err(|e| format!("cannot probe namespaces: {e}"))?;
             std::fs::create_dir(dir.path().join("tmp")).map_err(|e| format!("cannot probe namespaces: {e}"))?;
-            let iso = Isolation::new(dir.path(), &[]);
+            let iso = Isolation::new(dir.path(), false);
             let mut cmd = std::process::Command::new("/bin/sh");
             cmd.args(["-c", ":"]);
             // SAFETY: `apply` only makes system calls on data prepared before the fork.

@@ -88,7 +88,7 @@ impl Sandbox {
 
     /// The namespaces and mounts a subject process enters, when this kernel allows them.
     pub fn isolation(&self) -> Option<Isolation> {
-        isolation_available().ok().map(|()| Isolation::new(self.root(), fake::FAKES))
+        isolation_available().ok().map(|()| Isolation::new(self.root(), true))
     }
 
     /// The subject's whole environment: the sandbox's own variables, then the case's.

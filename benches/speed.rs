@@ -134,6 +134,25 @@ fn script_check_vs_bare(cases: &[Case]) {
     let text = std::fs::read_to_string(path).unwrap();
     let script = dir.path().join("weave");
     std::fs::write(&script, text.replacen("\"(unreleased version)\"", "\"0.10.0\"", 1)).unwrap();
+    let diff = |jobs: &str| {
+        best(3, || {
+            let out = Command::new(env!("CARGO_BIN_EXE_weavetrace"))
+                .env("WEAVETRACE_SPEC_BIN", env!("CARGO_BIN_EXE_weave"))
+                .env("WEAVETRACE_FAKE_BIN", env!("CARGO_BIN_EXE_weavetrace-fake"))
+                .args(["diff", "--random", "200", "--seed", "1", "--jobs", jobs, "--script"])
+                .arg(&script)
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+        })
+    };
+    let (one, two) = (diff("1"), diff("2"));
+    println!(
+        "differential run of 200 random lines: {:.2} s with --jobs 1, {:.2} s with --jobs 2: {:.2}x faster (goal >= 1.7x)",
+        one.as_secs_f64(),
+        two.as_secs_f64(),
+        one.as_secs_f64() / two.as_secs_f64()
+    );
     let bare = bare_runs(cases, &script);
     let args = ["-j1", "--script", script.to_str().unwrap()];
     let per_case = |d: Duration| d.as_secs_f64() * 1e3 / cases.len() as f64;

@@ -3,11 +3,15 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// Exit codes, as the man page and README give them.
+pub const EXIT_CODES: &str = "0: every case holds; 1: a case does not hold (a mismatch or an escape); 2: bad input (a case, world or cases file that cannot be used, a missing path or script, a bad command line); 3: the harness failed (a sandbox could not be built, a companion binary is missing)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "weavetrace",
     version,
-    about = "A shell-compatible test harness and trace replayer for the weave script"
+    about = "A shell-compatible test harness and trace replayer for the weave script",
+    after_help = "Exit status: 0 every case holds; 1 a case does not hold; 2 bad input; 3 the harness failed."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -24,6 +28,62 @@ pub enum Command {
     /// Run command lines through the Rust spec and a real script in the same world, and report
     /// every divergence, shrunk to a small reproducer.
     Diff(DiffArgs),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// Report formats.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FormatArg {
+    /// One line per case, a diff per mismatch, `N passed, M failed`.
+    #[default]
+    Human,
+    /// JUnit XML, one testcase per golden (Jenkins, GitLab).
+    Junit,
+    /// TAP version 13.
+    Tap,
+    /// JSON lines, one object per case.
+    Json,
+}
+
+impl From<FormatArg> for crate::report::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Human => crate::report::Format::Human,
+            FormatArg::Junit => crate::report::Format::Junit,
+            FormatArg::Tap => crate::report::Format::Tap,
+            FormatArg::Json => crate::report::Format::Json,
+        }
+    }
+}
+
+/// `K/N` (or nextest's `count:K/N`): the K-th of N shards, cases dealt round-robin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Partition {
+    pub shard: usize,
+    pub of: usize,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bare = s.strip_prefix("count:").unwrap_or(s);
+        let (k, n) = bare.split_once('/').ok_or_else(|| format!("`{s}` is not K/N"))?;
+        let (shard, of): (usize, usize) = (
+            k.parse().map_err(|_| format!("`{k}` is not a number"))?,
+            n.parse().map_err(|_| format!("`{n}` is not a number"))?,
+        );
+        if of == 0 || shard == 0 || shard > of {
+            return Err(format!("`{s}`: K must be from 1 to N"));
+        }
+        Ok(Partition { shard, of })
+    }
 }
 
 /// How much of a run is compared.
@@ -105,6 +165,15 @@ pub struct CheckArgs {
     /// Compare everything, or only the external commands (the documented command sequence).
     #[arg(long, value_enum, default_value_t = LevelArg::Trace)]
     pub level: LevelArg,
+    /// How to report: for people, or JUnit XML, TAP 13 or JSON lines for CI (on stdout).
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+    /// Run only the K-th of N shards (cases dealt round-robin in path order), e.g. 2/3.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
+    /// Stop starting cases after the first that does not hold.
+    #[arg(long)]
+    pub fail_fast: bool,
     #[command(flatten)]
     pub subject: SubjectArgs,
 }

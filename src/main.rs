@@ -1,9 +1,10 @@
 //! `weavetrace`: parses the command line, runs the library, maps the outcome to an exit code.
 
 use clap::Parser;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use weavetrace::case::{self, Case};
 use weavetrace::cli::{CheckArgs, Cli, Command, DiffArgs, RecordArgs, SubjectArgs};
@@ -24,6 +25,16 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Record(args) => record(args),
         Command::Diff(args) => diff(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "weavetrace",
+                &mut std::io::stdout(),
+            );
+            Ok(exit::HOLD)
+        }
+        Command::Man => man(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -81,30 +92,65 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
         return Err(Fatal(exit::BAD_INPUT, format!("{}:1: no *.case files found", names.join(", "))));
     }
     let cases: Vec<Case> = paths.iter().map(|p| case::load(p)).collect::<Result<_, _>>().map_err(bad)?;
+    let cases: Vec<Case> = match args.partition {
+        Some(p) => cases.into_iter().enumerate().filter(|(i, _)| i % p.of == p.shard - 1).map(|(_, c)| c).collect(),
+        None => cases,
+    };
     let subject = subject(&args.subject)?;
     let fake = fake_bin();
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut reporter = report::reporter(args.format.into(), cases.len());
+    let progress = std::io::stderr().is_terminal() && cases.len() > 1;
+    let start = std::time::Instant::now();
     let (mut passed, mut failed, mut harness_error) = (0, 0, None);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    runner::run_all(&cases, subject.as_ref(), &fake, jobs, args.level.into(), |i, result| match result {
-        Ok(outcome) => {
-            if outcome.verdict.holds() {
-                passed += 1;
-            } else {
-                failed += 1;
+    runner::run_all(
+        &cases,
+        subject.as_ref(),
+        &fake,
+        jobs,
+        args.level.into(),
+        args.fail_fast,
+        |i, result| match result {
+            Ok(outcome) => {
+                if outcome.verdict.holds() {
+                    passed += 1;
+                } else {
+                    failed += 1;
+                }
+                if progress {
+                    eprint!("\r\x1b[K[{}/{}] {}", i + 1, cases.len(), cases[i].name);
+                }
+                let path = cases[i].path.display().to_string();
+                let _ = reporter.case(&mut out, &path, &outcome.verdict, outcome.elapsed);
             }
-            let _ = report::human(&mut out, &outcome.verdict);
-        }
-        Err(e) => {
-            harness_error.get_or_insert_with(|| format!("{}: {e}", cases[i].path.display()));
-        }
-    });
+            Err(e) => {
+                harness_error.get_or_insert_with(|| format!("{}: {e}", cases[i].path.display()));
+            }
+        },
+    );
+    if progress {
+        eprint!("\r\x1b[K");
+    }
     if let Some(message) = harness_error {
         return Err(Fatal(exit::HARNESS, message));
     }
-    let _ = report::summary(&mut out, passed, failed);
+    let _ = reporter.finish(&mut out, passed, failed, start.elapsed());
     Ok(if failed == 0 { exit::HOLD } else { exit::MISMATCH })
+}
+
+/// The man page: clap's, with the exit codes.
+fn man() -> Result<u8, Fatal> {
+    let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+    let mut out = Vec::new();
+    page.render(&mut out).map_err(|e| Fatal(exit::HARNESS, e.to_string()))?;
+    out.extend_from_slice(b".SH \"EXIT STATUS\"\n");
+    for code in weavetrace::cli::EXIT_CODES.split("; ") {
+        out.extend_from_slice(format!(".TP\n{}\n", code.replacen(": ", "\n", 1)).as_bytes());
+    }
+    let _ = std::io::stdout().write_all(&out);
+    Ok(exit::HOLD)
 }
 
 fn record(args: RecordArgs) -> Result<u8, Fatal> {
@@ -201,9 +247,11 @@ fn diff(args: DiffArgs) -> Result<u8, Fatal> {
     let (mut held, mut diverged, mut harness_error) = (0, Vec::new(), None);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    let stop = AtomicBool::new(false);
     runner::in_order(
         &invocations,
         jobs,
+        &stop,
         |inv| weavetrace::diff::differ(&world, inv, script.as_ref(), &fake, level),
         |i, result| match result {
             Ok((_, verdict)) if verdict.holds() => held += 1,

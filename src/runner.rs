@@ -7,20 +7,23 @@ use crate::recording::Recording;
 use crate::sandbox::Sandbox;
 use crate::subject::{Subject, SubjectError};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 /// One case's run, compared.
 pub struct Outcome {
     pub verdict: Verdict,
     pub recording: Recording,
+    /// How long the case took, sandbox included.
+    pub elapsed: std::time::Duration,
 }
 
 /// Runs one case.
 pub fn run_case(case: &Case, subject: &dyn Subject, fake_bin: &Path, level: Level) -> Result<Outcome, SubjectError> {
+    let start = std::time::Instant::now();
     let sandbox = Sandbox::new(&case.world, fake_bin, subject.script())?;
     let recording = subject.run(&case.invocation, &sandbox)?;
-    Ok(Outcome { verdict: compare_at(case, &recording, level), recording })
+    Ok(Outcome { verdict: compare_at(case, &recording, level), recording, elapsed: start.elapsed() })
 }
 
 /// Runs every case on `jobs` threads; `each` sees the results in the cases' order, as soon as the
@@ -31,15 +34,26 @@ pub fn run_all(
     fake_bin: &Path,
     jobs: usize,
     level: Level,
+    fail_fast: bool,
     each: impl FnMut(usize, Result<Outcome, SubjectError>),
 ) {
-    in_order(cases, jobs, |case| run_case(case, subject, fake_bin, level), each)
+    let stop = AtomicBool::new(false);
+    let run = |case: &Case| {
+        let result = run_case(case, subject, fake_bin, level);
+        // Decided by the worker itself, so that it starts nothing after the first failure.
+        if result.as_ref().map_or(true, |o| fail_fast && !o.verdict.holds()) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        result
+    };
+    in_order(cases, jobs, &stop, run, each)
 }
 
 /// Maps `f` over `items` on `jobs` threads, handing the results to `each` in the items' order.
 pub fn in_order<T: Sync, R: Send>(
     items: &[T],
     jobs: usize,
+    stop: &AtomicBool,
     f: impl Fn(&T) -> R + Sync,
     mut each: impl FnMut(usize, R),
 ) {
@@ -50,6 +64,9 @@ pub fn in_order<T: Sync, R: Send>(
             let tx = tx.clone();
             let (next, f) = (&next, &f);
             s.spawn(move || loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = items.get(i) else { break };
                 if tx.send((i, f(item))).is_err() {

@@ -43,8 +43,14 @@ pub fn parse_cases(text: &str) -> Result<Vec<Invocation>, (usize, String)> {
 
 /// The spec's run of `inv`, as the case a script must match.
 pub fn spec_case(world: &World, inv: &Invocation, fake_bin: &Path) -> Result<(Case, Recording), SubjectError> {
+    spec_case_in(world, inv, &Sandbox::new(world, fake_bin, None)?)
+}
+
+/// The same, in a given sandbox: the in-process spec only reads it, so the script can run there
+/// after it.
+fn spec_case_in(world: &World, inv: &Invocation, sandbox: &Sandbox) -> Result<(Case, Recording), SubjectError> {
     let spec = InProcessSpec { arg0: "weave".into() };
-    let rec = spec.run(inv, &Sandbox::new(world, fake_bin, None)?)?;
+    let rec = spec.run(inv, sandbox)?;
     let status = match rec.status {
         Status::Exited(n) => n,
         _ => -1,
@@ -72,8 +78,9 @@ pub fn differ(
     fake_bin: &Path,
     level: Level,
 ) -> Result<(Case, Verdict), SubjectError> {
-    let (case, _) = spec_case(world, inv, fake_bin)?;
-    let rec = script.run(inv, &Sandbox::new(world, fake_bin, script.script())?)?;
+    let sandbox = Sandbox::new(world, fake_bin, script.script())?;
+    let (case, _) = spec_case_in(world, inv, &sandbox)?;
+    let rec = script.run(inv, &sandbox)?;
     let verdict = compare_at(&case, &rec, level);
     Ok((case, verdict))
 }

@@ -1,0 +1,222 @@
+//! Verdicts for a person: one line per case, a unified diff per mismatch, a closing count.
+
+use crate::compare::{Aspect, Verdict};
+use crate::trace::visible;
+use std::io::Write;
+
+/// Writes one case's result.
+pub fn human(out: &mut dyn Write, verdict: &Verdict) -> std::io::Result<()> {
+    if verdict.holds() {
+        writeln!(out, "ok    {}", verdict.case)?;
+        return notes(out, verdict);
+    }
+    writeln!(out, "FAIL  {}", verdict.case)?;
+    for escape in &verdict.escapes {
+        writeln!(out, "  escape: {escape}")?;
+    }
+    for m in &verdict.mismatches {
+        if m.aspect == Aspect::Status {
+            writeln!(
+                out,
+                "  status: expected {}, got {}",
+                String::from_utf8_lossy(&m.expected),
+                String::from_utf8_lossy(&m.actual)
+            )?;
+            continue;
+        }
+        let first = first_difference(&m.expected, &m.actual);
+        writeln!(out, "  {} differs (first at line {first}):", m.aspect.name())?;
+        write_diff(out, &m.expected, &m.actual)?;
+        if m.aspect == Aspect::Calls {
+            for change in explain_calls(&m.expected, &m.actual) {
+                writeln!(out, "    {change}")?;
+            }
+        }
+    }
+    notes(out, verdict)
+}
+
+fn notes(out: &mut dyn Write, verdict: &Verdict) -> std::io::Result<()> {
+    for note in &verdict.notes {
+        writeln!(out, "  note: {note}")?;
+    }
+    Ok(())
+}
+
+/// A unified diff, indented, with invisible bytes shown (`\x1b`, `\r`) so that a difference in
+/// them can be seen.
+pub fn write_diff(out: &mut dyn Write, expected: &[u8], actual: &[u8]) -> std::io::Result<()> {
+    let diff = similar::TextDiff::from_lines(expected, actual);
+    for hunk in diff.unified_diff().context_radius(3).header("expected", "actual").iter_hunks() {
+        writeln!(out, "    {}", hunk.header())?;
+        for change in hunk.iter_changes() {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            let bytes = change.value();
+            let (body, eol) = match bytes.strip_suffix(b"\n") {
+                Some(b) => (b, true),
+                None => (bytes, false),
+            };
+            writeln!(out, "    {sign}{}", visible(body))?;
+            if !eol {
+                writeln!(out, "    \\ No newline at end")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// 1-based number of the first line where `a` and `b` differ.
+pub fn first_difference(a: &[u8], b: &[u8]) -> usize {
+    let mut a_lines = a.split_inclusive(|&c| c == b'\n');
+    let mut b_lines = b.split_inclusive(|&c| c == b'\n');
+    let mut n = 1;
+    while let (Some(x), Some(y)) = (a_lines.next(), b_lines.next()) {
+        if x != y {
+            return n;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// For each call that changed (a line replaced by another in the calls diff), what happened to its
+/// words: moved, added, removed or changed, so that a reader sees at once how a docker call moved.
+pub fn explain_calls(expected: &[u8], actual: &[u8]) -> Vec<String> {
+    let words =
+        |line: &str| units(&shell_words::split(line).unwrap_or_else(|_| line.split(' ').map(String::from).collect()));
+    let diff = similar::TextDiff::from_lines(expected, actual);
+    let mut out = Vec::new();
+    for op in diff.ops() {
+        let similar::DiffOp::Replace { old_index, old_len, new_index, new_len } = *op else { continue };
+        for k in 0..old_len.min(new_len) {
+            let old_line = String::from_utf8_lossy(diff.old_slices()[old_index + k]).trim_end().to_string();
+            let new_line = String::from_utf8_lossy(diff.new_slices()[new_index + k]).trim_end().to_string();
+            let (old, new) = (words(&old_line), words(&new_line));
+            // Units (whole arguments) that left one place and arrived at another have moved.
+            let mut removed: Vec<usize> = Vec::new();
+            let mut added: Vec<usize> = Vec::new();
+            for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new) {
+                if !matches!(op, similar::DiffOp::Equal { .. }) {
+                    removed.extend(op.old_range());
+                    added.extend(op.new_range());
+                }
+            }
+            let mut moved: Vec<(usize, usize)> = Vec::new();
+            removed.retain(|&o| match added.iter().position(|&n| new[n] == old[o]) {
+                Some(at) => {
+                    moved.push((o, added.remove(at)));
+                    false
+                }
+                None => true,
+            });
+            let mut parts = Vec::new();
+            for run in runs(&moved, |&(o, n), &(po, pn)| o == po + 1 && n == pn + 1) {
+                let text: Vec<&str> = run.iter().map(|&(o, _)| old[o].as_str()).collect();
+                let way = if run[0].1 < run[0].0 { "forward" } else { "back" };
+                parts.push(format!("moved `{}` {way}", text.join(" ")));
+            }
+            for run in runs(&removed, |&o, &p| o == p + 1) {
+                let text: Vec<&str> = run.iter().map(|&o| old[o].as_str()).collect();
+                parts.push(format!("removed `{}`", text.join(" ")));
+            }
+            for run in runs(&added, |&n, &p| n == p + 1) {
+                let text: Vec<&str> = run.iter().map(|&n| new[n].as_str()).collect();
+                parts.push(format!("added `{}`", text.join(" ")));
+            }
+            if !parts.is_empty() {
+                out.push(format!("call {}: {}", old_index + k + 1, parts.join("; ")));
+            }
+        }
+    }
+    out
+}
+
+/// Splits `items` into runs of neighbours: `follows(item, previous)` says whether an item continues
+/// the run of the one before it.
+fn runs<T: Copy>(items: &[T], follows: impl Fn(&T, &T) -> bool) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    for item in items {
+        match out.last_mut() {
+            Some(run) if follows(item, run.last().expect("runs are never empty")) => run.push(*item),
+            _ => out.push(vec![*item]),
+        }
+    }
+    out
+}
+
+/// A call's words grouped into arguments: a docker flag that takes a value keeps the word after it
+/// (`-e VERSION`, `-v a:b`, `--local attach`), so that a diff moves whole arguments.
+fn units(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        let takes_value = crate::fake::docker::run_flag_takes_value(w.as_bytes());
+        match words.get(i + 1) {
+            Some(next) if takes_value && !next.starts_with('-') => {
+                out.push(format!("{w} {next}"));
+                i += 2;
+            }
+            _ => {
+                out.push(w.clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The closing line: `N passed, M failed`.
+pub fn summary(out: &mut dyn Write, passed: usize, failed: usize) -> std::io::Result<()> {
+    writeln!(out, "{passed} passed, {failed} failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::Mismatch;
+
+    #[test]
+    fn a_changed_call_is_explained_word_by_word() {
+        let old = b"docker -v\ndocker run --rm -v a:b -e X --privileged --net=host img --local launch\n";
+        let new = b"docker -v\ndocker run --rm --privileged --net=host -v a:b -e X -e DEBUG img --local launch\n";
+        let got = explain_calls(old, new);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].starts_with("call 2: "), "{got:?}");
+        // Moving one block forward is moving the other back: either tells the story.
+        assert!(
+            got[0].contains("moved `--privileged --net=host` forward") || got[0].contains("moved `-v a:b -e X` back"),
+            "{got:?}"
+        );
+        assert!(got[0].contains("added `-e DEBUG`"), "{got:?}");
+    }
+
+    #[test]
+    fn a_failing_case_shows_its_diff() {
+        let v = Verdict {
+            escapes: vec![],
+            notes: vec![],
+            case: "traces/run".into(),
+            mismatches: vec![
+                Mismatch { aspect: Aspect::Status, expected: b"0".to_vec(), actual: b"1".to_vec() },
+                Mismatch {
+                    aspect: Aspect::Trace,
+                    expected: b"+ a\n+ b\n".to_vec(),
+                    actual: b"+ a\n+ c\x1b\n".to_vec(),
+                },
+            ],
+        };
+        let mut out = Vec::new();
+        human(&mut out, &v).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("FAIL  traces/run\n  status: expected 0, got 1\n  trace differs (first at line 2):\n"),
+            "{text}"
+        );
+        assert!(text.contains("    -+ b\n    ++ c\\x1b\n"), "{text}");
+    }
+}

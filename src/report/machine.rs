@@ -1,0 +1,139 @@
+//! Reports for machines: JUnit XML as Jenkins and GitLab read it, TAP 13, JSON lines.
+
+use super::{failure_text, Reporter};
+use crate::compare::Verdict;
+use crate::trace::visible;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use std::io::Write;
+use std::time::Duration;
+
+/// JUnit XML: one testsuite, one testcase per golden; a failing one carries its report (the diffs)
+/// as the failure's text.
+pub struct Junit {
+    cases: Vec<TestCase>,
+}
+
+impl Junit {
+    pub fn new() -> Self {
+        Junit { cases: Vec::new() }
+    }
+}
+
+impl Default for Junit {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Reporter for Junit {
+    fn case(&mut self, _out: &mut dyn Write, path: &str, verdict: &Verdict, elapsed: Duration) -> std::io::Result<()> {
+        let status = if verdict.holds() {
+            TestCaseStatus::success()
+        } else {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
+            let what = if verdict.escapes.is_empty() { aspects.join(", ") + " differ" } else { "escape".to_string() };
+            status.set_message(what).set_type("mismatch").set_description(failure_text(verdict));
+            status
+        };
+        let mut case = TestCase::new(verdict.case.clone(), status);
+        case.set_classname("weavetrace").set_time(elapsed);
+        case.add_property(quick_junit::Property::new("file", path));
+        self.cases.push(case);
+        Ok(())
+    }
+
+    fn finish(
+        &mut self,
+        out: &mut dyn Write,
+        _passed: usize,
+        _failed: usize,
+        elapsed: Duration,
+    ) -> std::io::Result<()> {
+        let mut suite = TestSuite::new("weavetrace check");
+        suite.add_test_cases(std::mem::take(&mut self.cases)).set_time(elapsed);
+        let mut report = Report::new("weavetrace");
+        report.add_test_suite(suite).set_time(elapsed);
+        report.serialize(&mut *out).map_err(std::io::Error::other)?;
+        writeln!(out)
+    }
+}
+
+/// TAP version 13: a plan, a line per case, a YAML block with the report of a failing one.
+pub struct Tap {
+    total: usize,
+    n: usize,
+}
+
+impl Tap {
+    pub fn new(total: usize) -> Self {
+        Tap { total, n: 0 }
+    }
+}
+
+impl Reporter for Tap {
+    fn case(&mut self, out: &mut dyn Write, _path: &str, verdict: &Verdict, _elapsed: Duration) -> std::io::Result<()> {
+        if self.n == 0 {
+            writeln!(out, "TAP version 13\n1..{}", self.total)?;
+        }
+        self.n += 1;
+        if verdict.holds() {
+            return writeln!(out, "ok {} - {}", self.n, verdict.case);
+        }
+        writeln!(out, "not ok {} - {}", self.n, verdict.case)?;
+        writeln!(out, "  ---")?;
+        writeln!(out, "  message: \"{}\"", if verdict.escapes.is_empty() { "mismatch" } else { "escape" })?;
+        writeln!(out, "  report: |")?;
+        for line in failure_text(verdict).lines() {
+            writeln!(out, "    {line}")?;
+        }
+        writeln!(out, "  ...")
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, passed: usize, failed: usize, _elapsed: Duration) -> std::io::Result<()> {
+        if self.n == 0 {
+            writeln!(out, "TAP version 13\n1..0")?;
+        }
+        writeln!(out, "# {passed} passed, {failed} failed")
+    }
+}
+
+/// JSON lines: one object per case.
+pub struct Json;
+
+impl Reporter for Json {
+    fn case(&mut self, out: &mut dyn Write, path: &str, verdict: &Verdict, elapsed: Duration) -> std::io::Result<()> {
+        let mismatches: Vec<serde_json::Value> = verdict
+            .mismatches
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "aspect": m.aspect.name(),
+                    "expected": visible(&m.expected),
+                    "actual": visible(&m.actual),
+                })
+            })
+            .collect();
+        let record = serde_json::json!({
+            "case": verdict.case,
+            "file": path,
+            "outcome": if verdict.holds() { "pass" } else { "fail" },
+            "duration_ms": elapsed.as_secs_f64() * 1e3,
+            "mismatches": mismatches,
+            "escapes": verdict.escapes,
+            "notes": verdict.notes,
+        });
+        serde_json::to_writer(&mut *out, &record).map_err(std::io::Error::other)?;
+        writeln!(out)
+    }
+
+    fn finish(
+        &mut self,
+        _out: &mut dyn Write,
+        _passed: usize,
+        _failed: usize,
+        _elapsed: Duration,
+    ) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -81,7 +81,9 @@ fn tap_and_json_lines_report_each_case() {
 fn partitions_split_the_goldens_and_fail_fast_stops() {
     let count = |args: &[&str]| -> usize {
         let out = weavetrace().arg("check").args(args).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with("ok ") || l.starts_with("FAIL ")).count()
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "check {args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        stdout.lines().filter(|l| l.starts_with("ok ") || l.starts_with("FAIL ")).count()
     };
     let all = count(&[]);
     let parts: Vec<usize> = (1..=3).map(|k| count(&["--partition", &format!("{k}/3")])).collect();

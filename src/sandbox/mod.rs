@@ -138,15 +138,35 @@ fn host_utilities() -> &'static [(&'static str, PathBuf)] {
     })
 }
 
-/// Makes `link` run `target`: a symbolic link, or a copy where the subject's namespace will not see
-/// the target (the isolation mounts the sandbox's own `tmp/` over `/tmp`).
+/// Makes `link` run `target`: a symbolic link; to a cached copy where the subject's namespace would
+/// not see the target (the isolation mounts the sandbox's own `tmp/` over `/tmp`).
 fn place(target: &Path, link: &Path) -> std::io::Result<()> {
     let target = target.canonicalize()?;
-    if target.starts_with("/tmp") {
-        std::fs::copy(&target, link)?;
-        return Ok(());
-    }
+    let target = if target.starts_with("/tmp") { visible_copy(&target)? } else { target };
     std::os::unix::fs::symlink(target, link)
+}
+
+/// A copy of `file` outside /tmp, made once per version of the file (named by its path, size and
+/// modification time) in `weavetrace-cache/` beside the sandboxes. Copying per sandbox instead would
+/// cost a binary's size in every run, and exec'ing a file just written races with other threads'
+/// forks (ETXTBSY).
+fn visible_copy(file: &Path) -> std::io::Result<PathBuf> {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (file, meta.len(), meta.mtime(), meta.mtime_nsec()).hash(&mut hasher);
+    let dir = sandbox_parent().join("weavetrace-cache");
+    std::fs::create_dir_all(&dir)?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let cached = dir.join(format!("{:016x}-{name}", hasher.finish()));
+    if !cached.exists() {
+        // Written under a name of its own, then renamed: a reader never sees half a file.
+        let partial = tempfile::NamedTempFile::new_in(&dir)?;
+        std::fs::copy(file, partial.path())?;
+        partial.persist(&cached).map_err(|e| e.error)?;
+    }
+    Ok(cached)
 }
 
 /// Where sandboxes go: WEAVETRACE_TMPDIR if set, else /dev/shm where it is a writable directory

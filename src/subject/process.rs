@@ -35,7 +35,7 @@ pub fn run(
         }
     }
     let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
-    let child = cmd.spawn().map_err(spawn_error)?;
+    let child = spawn(&mut cmd).map_err(spawn_error)?;
     let (output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
     let status = if timed_out {
         Status::TimedOut
@@ -47,6 +47,21 @@ pub fn run(
     };
     let ps4 = inv.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
     Ok(Recording { trace: parse(&output.stderr, dialect, ps4), stdout: output.stdout, status, calls: sandbox.calls()? })
+}
+
+/// Spawns `cmd`, trying again briefly while the program is busy being written (ETXTBSY): another
+/// thread's fork can hold a just-written binary open for a moment.
+fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::TXTBSY.raw_os_error()) && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Waits for `child`; past `timeout` its whole process group is killed.

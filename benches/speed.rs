@@ -88,17 +88,17 @@ fn weavetrace_check(args: &[&str]) -> Duration {
     weavetrace_check_env(args, &[])
 }
 
+/// The harness, with its companion binaries named.
+fn weavetrace() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weavetrace"));
+    cmd.env("WEAVETRACE_SPEC_BIN", env!("CARGO_BIN_EXE_weave"))
+        .env("WEAVETRACE_FAKE_BIN", env!("CARGO_BIN_EXE_weavetrace-fake"));
+    cmd
+}
+
 fn weavetrace_check_env(args: &[&str], env: &[(&str, &str)]) -> Duration {
     best(5, || {
-        let out = Command::new(env!("CARGO_BIN_EXE_weavetrace"))
-            .envs(env.iter().copied())
-            .current_dir(root())
-            .env("WEAVETRACE_SPEC_BIN", env!("CARGO_BIN_EXE_weave"))
-            .env("WEAVETRACE_FAKE_BIN", env!("CARGO_BIN_EXE_weavetrace-fake"))
-            .arg("check")
-            .args(args)
-            .output()
-            .unwrap();
+        let out = weavetrace().envs(env.iter().copied()).current_dir(root()).arg("check").args(args).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     })
 }
@@ -136,9 +136,7 @@ fn script_check_vs_bare(cases: &[Case]) {
     std::fs::write(&script, text.replacen("\"(unreleased version)\"", "\"0.10.0\"", 1)).unwrap();
     let diff = |jobs: &str| {
         best(3, || {
-            let out = Command::new(env!("CARGO_BIN_EXE_weavetrace"))
-                .env("WEAVETRACE_SPEC_BIN", env!("CARGO_BIN_EXE_weave"))
-                .env("WEAVETRACE_FAKE_BIN", env!("CARGO_BIN_EXE_weavetrace-fake"))
+            let out = weavetrace()
                 .args(["diff", "--random", "200", "--seed", "1", "--jobs", jobs, "--script"])
                 .arg(&script)
                 .output()

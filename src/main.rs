@@ -1,7 +1,7 @@
 //! `weavetrace`: parses the command line, runs the library, maps the outcome to an exit code.
 
 use clap::Parser;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -100,7 +100,7 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
     let fake = fake_bin();
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut reporter = report::reporter(args.format.into(), cases.len());
-    let progress = std::io::stderr().is_terminal() && cases.len() > 1;
+    let progress = report::Progress::new(cases.len());
     let start = std::time::Instant::now();
     let (mut passed, mut failed, mut harness_error) = (0, 0, None);
     let stdout = std::io::stdout();
@@ -119,20 +119,18 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
                 } else {
                     failed += 1;
                 }
-                if progress {
-                    eprint!("\r\x1b[K[{}/{}] {}", i + 1, cases.len(), cases[i].name);
-                }
                 let path = cases[i].path.display().to_string();
+                progress.clear();
                 let _ = reporter.case(&mut out, &path, &outcome.verdict, outcome.elapsed);
+                let _ = out.flush();
+                progress.show(i + 1, &cases[i].name);
             }
             Err(e) => {
                 harness_error.get_or_insert_with(|| format!("{}: {e}", cases[i].path.display()));
             }
         },
     );
-    if progress {
-        eprint!("\r\x1b[K");
-    }
+    progress.clear();
     if let Some(message) = harness_error {
         return Err(Fatal(exit::HARNESS, message));
     }
@@ -248,18 +246,25 @@ fn diff(args: DiffArgs) -> Result<u8, Fatal> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let stop = AtomicBool::new(false);
+    let progress = report::Progress::new(invocations.len());
     runner::in_order(
         &invocations,
         jobs,
         &stop,
         |inv| weavetrace::diff::differ(&world, inv, script.as_ref(), &fake, level),
         |i, result| match result {
-            Ok((_, verdict)) if verdict.holds() => held += 1,
+            Ok((_, verdict)) if verdict.holds() => {
+                held += 1;
+                progress.show(i + 1, &invocations[i].to_command_line());
+            }
             Ok((_, verdict)) => {
                 let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
                 let escaped = if verdict.escapes.is_empty() { "" } else { ", escape" };
+                progress.clear();
                 let _ =
                     writeln!(out, "diverged  {}  ({}{escaped})", invocations[i].to_command_line(), aspects.join(", "));
+                let _ = out.flush();
+                progress.show(i + 1, &invocations[i].to_command_line());
                 diverged.push(i);
             }
             Err(e) => {
@@ -267,6 +272,7 @@ fn diff(args: DiffArgs) -> Result<u8, Fatal> {
             }
         },
     );
+    progress.clear();
     if let Some(message) = harness_error {
         return Err(Fatal(exit::HARNESS, message));
     }

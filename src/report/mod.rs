@@ -58,3 +58,31 @@ pub fn failure_text(verdict: &Verdict) -> String {
     let _ = human(&mut text, verdict);
     String::from_utf8_lossy(&text).into_owned()
 }
+
+/// One progress line on stderr, `[done/total] name`, redrawn in place; only when stderr is a
+/// terminal and there is more than one item, so logs and pipes never see it.
+pub struct Progress {
+    total: usize,
+    enabled: bool,
+}
+
+impl Progress {
+    pub fn new(total: usize) -> Self {
+        use std::io::IsTerminal;
+        Progress { total, enabled: total > 1 && std::io::stderr().is_terminal() }
+    }
+
+    /// Erases the line, so that a report line written next starts clean.
+    pub fn clear(&self) {
+        if self.enabled {
+            eprint!("\r\x1b[K");
+        }
+    }
+
+    /// Shows how far the run has got.
+    pub fn show(&self, done: usize, name: &str) {
+        if self.enabled {
+            eprint!("\r\x1b[K[{done}/{}] {name}", self.total);
+        }
+    }
+}

@@ -28,6 +28,9 @@ pub enum Command {
     /// Run command lines through the Rust spec and a real script in the same world, and report
     /// every divergence, shrunk to a small reproducer.
     Diff(DiffArgs),
+    /// Replay a trace: answer every external call as the trace shows it did, run the subject, and
+    /// say whether it still writes that trace.
+    Replay(ReplayArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -176,6 +179,25 @@ pub struct CheckArgs {
     pub fail_fast: bool,
     #[command(flatten)]
     pub subject: SubjectArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The trace: a file of `sh -x` output (a sibling NAME.stdout is its stdout), or an article's
+    /// text with `<br>` line breaks, where the `$ sh -x weave ARGS` prompt picks the trace.
+    pub trace: PathBuf,
+    /// Answer from this cassette (a world file with `[[replay.call]]` tables) instead of the
+    /// trace's own answers.
+    #[arg(long, value_name = "FILE")]
+    pub cassette: Option<PathBuf>,
+    /// Also write the cassette derived from the trace to FILE (never overwrites).
+    #[arg(long, value_name = "FILE", conflicts_with = "cassette")]
+    pub save: Option<PathBuf>,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    /// weave's arguments, led by NAME=value words for its environment.
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod exit;
 pub mod fake;
 pub mod recording;
+pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod sandbox;

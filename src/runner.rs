@@ -86,3 +86,75 @@ pub fn in_order<T: Sync, R: Send>(
         }
     });
 }
+
+/// A replay's verdict, and what is worth telling about how it was reached.
+pub struct Replayed {
+    pub verdict: Verdict,
+    pub notices: Vec<String>,
+}
+
+/// Runs `inv` through `subject` with the fakes answering from `world`'s cassette, and holds the run
+/// against the traced `source`: its trace (pipelines may interleave, as the spec, run on the same
+/// answers, shows which lines form one), its stdout and status where the source shows them, and
+/// the calls the cassette expects, each once, in order.
+pub fn replay(
+    world: &crate::world::World,
+    inv: &crate::case::Invocation,
+    source: &crate::replay::Source,
+    subject: &dyn Subject,
+    fake_bin: &Path,
+) -> Result<Replayed, SubjectError> {
+    use crate::compare::{Aspect, Mismatch};
+    let spec = crate::subject::InProcessSpec { arg0: "weave".into() }.run(inv, &Sandbox::new(world, fake_bin, None)?)?;
+    let rec = subject.run(inv, &Sandbox::new(world, fake_bin, subject.script())?)?;
+    let actual = rec.trace.dash_view();
+    let mut notices = Vec::new();
+    let mut trace = source.trace.clone();
+    let restored = crate::replay::restore_backslashes(&mut trace, &actual);
+    if !restored.is_empty() {
+        let lines: Vec<String> = restored.iter().map(usize::to_string).collect();
+        notices.push(format!(
+            "restored backslashes the trace had lost (HTML drops them) on lines {}: they were its only difference",
+            lines.join(", ")
+        ));
+    }
+    let status = match (crate::replay::traced_status(&source.trace), rec.status) {
+        (Some(n), _) => n,
+        (None, crate::recording::Status::Exited(n)) => n,
+        (None, _) => -1,
+    };
+    let case = Case {
+        path: inv.to_command_line().into(),
+        name: format!("replay of {}", inv.to_command_line()),
+        invocation: inv.clone(),
+        world: world.clone(),
+        world_file: None,
+        status,
+        pipelines: spec.trace.pipeline_ranges(),
+        trace,
+        stdout: source.stdout.clone().unwrap_or_else(|| rec.stdout.clone()),
+        calls: crate::case::render_calls(&rec.calls),
+    };
+    let mut verdict = compare_at(&case, &rec, Level::Trace);
+    if let Some(m) = verdict.mismatches.iter().find(|m| m.aspect == Aspect::Trace) {
+        if let Some(word) = crate::replay::first_different_word(&m.expected, &actual) {
+            verdict.notes.insert(0, word);
+        }
+    }
+    // The cassette's strictness: the calls made against the calls expected, as their trace lines.
+    let expected: Vec<String> = world.replay.iter().flat_map(|r| r.calls.iter().map(|c| c.command.clone())).collect();
+    let made: Vec<String> =
+        rec.calls.iter().map(|c| c.argv.iter().map(|a| String::from_utf8_lossy(&a.0).into_owned()).collect::<Vec<_>>().join(" ")).collect();
+    for (n, _) in rec.calls.iter().enumerate().filter(|(_, c)| c.unexpected) {
+        let wanted = expected.get(n).map_or("no further call".to_string(), |c| format!("`{c}`"));
+        verdict.notes.push(format!("call {} `{}` was not expected: the trace has {wanted} there", n + 1, made[n]));
+    }
+    for (n, missing) in expected.iter().enumerate().skip(made.len()) {
+        verdict.notes.push(format!("expected call {} `{missing}` was never made", n + 1));
+    }
+    if expected != made {
+        let join = |v: &[String]| v.iter().map(|c| format!("{c}\n")).collect::<String>().into_bytes();
+        verdict.mismatches.push(Mismatch { aspect: Aspect::Calls, expected: join(&expected), actual: join(&made) });
+    }
+    Ok(Replayed { verdict, notices })
+}

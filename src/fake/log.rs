@@ -85,6 +85,9 @@ pub struct Call {
     /// host binary (which the sandbox covers with the fake) and was refused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub escape: bool,
+    /// A replay's cassette did not expect this call (or expected another one here).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unexpected: bool,
 }
 
 fn is_empty(b: &Bytes) -> bool {

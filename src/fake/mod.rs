@@ -38,6 +38,9 @@ pub struct State {
     pub calls: u64,
     #[serde(default)]
     pub docker: docker::DockerState,
+    /// Calls a cassette has answered (or refused) so far.
+    #[serde(default)]
+    pub replayed: u64,
 }
 
 /// Answers one call of the fake named by `argv[0]` (its base name), and the log record of it;
@@ -57,11 +60,34 @@ pub fn answer(
     // The shell runs a command found on PATH under its bare name; a path means the subject asked for
     // the host's binary, which the sandbox covers with this fake.
     let escape = arg0.contains(&b'/');
+    let mut unexpected = false;
     let reply = if escape {
         let mut stderr = b"weavetrace: escape: ".to_vec();
         stderr.extend_from_slice(arg0);
         stderr.extend_from_slice(b" was run by its path, outside the sandbox's PATH\n");
         Reply { stdout: Vec::new(), stderr, status: 126 }
+    } else if let Some(replay) = &world.replay {
+        // A cassette answers the calls it expects, in order, and refuses anything else.
+        let n = state.replayed as usize;
+        state.replayed += 1;
+        let words = argv.join(&b' ');
+        match replay.calls.get(n) {
+            Some(expected) if expected.command.as_bytes() == words.as_slice() => Reply {
+                stdout: expected.stdout.clone().into_bytes(),
+                stderr: expected.stderr.clone().into_bytes(),
+                status: expected.status,
+            },
+            other => {
+                unexpected = true;
+                let wanted = other.map_or("no more calls".to_string(), |c| format!("`{}`", c.command));
+                let stderr = format!(
+                    "weavetrace replay: call {} `{}` was not expected; the trace has {wanted} there\n",
+                    n + 1,
+                    String::from_utf8_lossy(&words)
+                );
+                Reply { stdout: Vec::new(), stderr: stderr.into_bytes(), status: 127 }
+            }
+        }
     } else {
         match name {
             b"docker" => docker::docker(world, &mut state.docker, argv),
@@ -78,6 +104,7 @@ pub fn answer(
         stderr: Bytes(reply.stderr.clone()),
         status: reply.status,
         escape,
+        unexpected,
     };
     Some((reply, call))
 }

@@ -15,6 +15,30 @@ pub struct World {
     pub docker: Docker,
     #[serde(default)]
     pub weaveexec: Weaveexec,
+    /// A cassette: when present, the fakes answer these calls, in this order, and nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
+}
+
+/// The calls a replay expects, each with the answer a trace revealed for it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replay {
+    #[serde(default, rename = "call")]
+    pub calls: Vec<ReplayCall>,
+}
+
+/// One expected call: its words as the trace shows them (joined by single spaces), and its answer.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayCall {
+    pub command: String,
+    #[serde(default)]
+    pub stdout: String,
+    #[serde(default)]
+    pub stderr: String,
+    #[serde(default)]
+    pub status: i32,
 }
 
 /// The host's docker client and daemon.

@@ -31,6 +31,8 @@ pub enum Command {
     /// Replay a trace: answer every external call as the trace shows it did, run the subject, and
     /// say whether it still writes that trace.
     Replay(ReplayArgs),
+    /// Review pending results (NAME.case.new): accept, reject or skip each, or all at once.
+    Review(ReviewArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -177,8 +179,28 @@ pub struct CheckArgs {
     /// Stop starting cases after the first that does not hold.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Rewrite each golden that does not hold from the subject's output, keeping its patterns where
+    /// they still match, and say what changed.
+    #[arg(long, conflicts_with = "pending")]
+    pub bless: bool,
+    /// Keep what each golden that does not hold would become as NAME.case.new, for `review`.
+    #[arg(long)]
+    pub pending: bool,
     #[command(flatten)]
     pub subject: SubjectArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// Case files or directories whose pending results to review.
+    #[arg(default_value = "traces")]
+    pub paths: Vec<PathBuf>,
+    /// Accept every pending result without asking.
+    #[arg(long, conflicts_with = "reject")]
+    pub accept: bool,
+    /// Reject (delete) every pending result without asking.
+    #[arg(long)]
+    pub reject: bool,
 }
 
 #[derive(Args, Debug)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use weavetrace::case::{self, Case};
-use weavetrace::cli::{CheckArgs, Cli, Command, DiffArgs, RecordArgs, ReplayArgs, SubjectArgs};
+use weavetrace::cli::{CheckArgs, Cli, Command, DiffArgs, RecordArgs, ReplayArgs, ReviewArgs, SubjectArgs};
 use weavetrace::exit;
 use weavetrace::recording::Status;
 use weavetrace::report;
@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record(args),
         Command::Diff(args) => diff(args),
         Command::Replay(args) => replay(args),
+        Command::Review(args) => review(args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -104,8 +105,10 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
     let progress = report::Progress::new(cases.len());
     let start = std::time::Instant::now();
     let (mut passed, mut failed, mut harness_error) = (0, 0, None);
+    let mut updated = 0;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    let is_spec = args.subject.script.is_none();
     runner::run_all(
         &cases,
         subject.as_ref(),
@@ -123,6 +126,15 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
                 let path = cases[i].path.display().to_string();
                 progress.clear();
                 let _ = reporter.case(&mut out, &path, &outcome.verdict, outcome.elapsed);
+                if (args.bless || args.pending) && !outcome.verdict.holds() {
+                    match update_golden(&cases[i], &outcome, is_spec, args.bless) {
+                        Ok(message) => {
+                            updated += 1;
+                            eprintln!("{message}");
+                        }
+                        Err(e) => eprintln!("{}: not updated: {e}", cases[i].path.display()),
+                    }
+                }
                 let _ = out.flush();
                 progress.show(i + 1, &cases[i].name);
             }
@@ -136,7 +148,85 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
         return Err(Fatal(exit::HARNESS, message));
     }
     let _ = reporter.finish(&mut out, passed, failed, start.elapsed());
+    if args.bless {
+        eprintln!("{updated} golden(s) blessed");
+        // What was blessed holds now; what could not be blessed (an escape) still fails.
+        return Ok(if failed == updated { exit::HOLD } else { exit::MISMATCH });
+    }
+    if args.pending && updated > 0 {
+        eprintln!("{updated} pending result(s): `weavetrace review` to accept or reject them");
+    }
     Ok(if failed == 0 { exit::HOLD } else { exit::MISMATCH })
+}
+
+/// Blesses a golden that did not hold, or keeps its new form pending; says what it did.
+fn update_golden(case: &Case, outcome: &runner::Outcome, is_spec: bool, bless: bool) -> Result<String, String> {
+    if !outcome.verdict.escapes.is_empty() {
+        return Err("the subject escaped its sandbox; an escape is never blessed".into());
+    }
+    let Status::Exited(status) = outcome.recording.status else {
+        return Err(format!("the subject did not exit ({})", outcome.recording.status));
+    };
+    // The spec knows which lines each pipeline wrote; a real script's run does not say.
+    let pipelines = if is_spec {
+        let sandbox = Sandbox::new(&case.world, &fake_bin(), None).map_err(|e| e.to_string())?;
+        let spec = InProcessSpec { arg0: "weave".into() }.run(&case.invocation, &sandbox).map_err(|e| e.to_string())?;
+        spec.trace.pipeline_ranges()
+    } else {
+        case.pipelines.clone()
+    };
+    let (bytes, changed) =
+        weavetrace::bless::blessed(case, &outcome.verdict, status, &pipelines).map_err(|e| e.to_string())?;
+    let target = if bless { case.path.clone() } else { weavetrace::bless::pending_path(&case.path) };
+    std::fs::write(&target, bytes).map_err(|e| e.to_string())?;
+    let verb = if bless { "blessed" } else { "pending" };
+    Ok(format!("{verb} {} ({})", target.display(), changed.join(", ")))
+}
+
+fn review(args: ReviewArgs) -> Result<u8, Fatal> {
+    let pending = weavetrace::bless::pending(&args.paths)
+        .map_err(|e| Fatal(exit::BAD_INPUT, format!("{}:1: {e}", args.paths[0].display())))?;
+    if pending.is_empty() {
+        println!("no pending results");
+        return Ok(exit::HOLD);
+    }
+    let stdin = std::io::stdin();
+    let mut answers = std::io::BufRead::lines(stdin.lock());
+    let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
+    for new in pending {
+        let golden = PathBuf::from(new.to_string_lossy().trim_end_matches(".new").to_string());
+        let choice = if args.accept {
+            "a".to_string()
+        } else if args.reject {
+            "r".to_string()
+        } else {
+            println!("{}:", golden.display());
+            let old = std::fs::read(&golden).unwrap_or_default();
+            let newer = std::fs::read(&new).unwrap_or_default();
+            let _ = report::write_diff(&mut std::io::stdout(), &old, &newer);
+            print!("accept, reject or skip? [a/r/s] ");
+            let _ = std::io::stdout().flush();
+            answers.next().and_then(Result::ok).unwrap_or_default()
+        };
+        match choice.trim() {
+            "a" | "accept" => {
+                std::fs::rename(&new, &golden).map_err(|e| Fatal(exit::HARNESS, format!("{}: {e}", new.display())))?;
+                println!("accepted {}", golden.display());
+                accepted += 1;
+            }
+            "r" | "reject" => {
+                std::fs::remove_file(&new).map_err(|e| Fatal(exit::HARNESS, format!("{}: {e}", new.display())))?;
+                println!("rejected {}", golden.display());
+                rejected += 1;
+            }
+            _ => {
+                println!("skipped {}", golden.display());
+                skipped += 1;
+            }
+        }
+    }
+    println!("{accepted} accepted, {rejected} rejected, {skipped} skipped");
+    Ok(exit::HOLD)
 }
 
 fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
@@ -155,7 +245,10 @@ fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
         None => World { replay: Some(weavetrace::replay::cassette(&source.trace, source.merged)), ..World::default() },
     };
     if let Some(path) = &args.save {
-        let text = weavetrace::replay::cassette_file(world.replay.as_ref().expect("set above"), &args.trace.display().to_string());
+        let text = weavetrace::replay::cassette_file(
+            world.replay.as_ref().expect("set above"),
+            &args.trace.display().to_string(),
+        );
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -168,7 +261,8 @@ fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
         eprintln!("notice: {notice}");
     }
     let subject = subject(&args.subject)?;
-    let outcome = runner::replay(&world, &invocation, &source, subject.as_ref(), &fake_bin()).map_err(|e| harness(&e))?;
+    let outcome =
+        runner::replay(&world, &invocation, &source, subject.as_ref(), &fake_bin()).map_err(|e| harness(&e))?;
     for notice in &outcome.notices {
         eprintln!("notice: {notice}");
     }
@@ -240,6 +334,7 @@ fn record(args: RecordArgs) -> Result<u8, Fatal> {
         trace: recording.trace.to_bytes(),
         stdout: recording.stdout,
         calls: case::render_calls(&recording.calls),
+        redact: Vec::new(),
     };
     let comment = args.describe.as_deref().unwrap_or("Recorded by `weavetrace record`; say here what this case shows.");
     let bytes = case::write_case(&case, comment);

@@ -105,7 +105,8 @@ pub fn replay(
     fake_bin: &Path,
 ) -> Result<Replayed, SubjectError> {
     use crate::compare::{Aspect, Mismatch};
-    let spec = crate::subject::InProcessSpec { arg0: "weave".into() }.run(inv, &Sandbox::new(world, fake_bin, None)?)?;
+    let spec =
+        crate::subject::InProcessSpec { arg0: "weave".into() }.run(inv, &Sandbox::new(world, fake_bin, None)?)?;
     let rec = subject.run(inv, &Sandbox::new(world, fake_bin, subject.script())?)?;
     let actual = rec.trace.dash_view();
     let mut notices = Vec::new();
@@ -134,6 +135,7 @@ pub fn replay(
         trace,
         stdout: source.stdout.clone().unwrap_or_else(|| rec.stdout.clone()),
         calls: crate::case::render_calls(&rec.calls),
+        redact: Vec::new(),
     };
     let mut verdict = compare_at(&case, &rec, Level::Trace);
     if let Some(m) = verdict.mismatches.iter().find(|m| m.aspect == Aspect::Trace) {
@@ -143,8 +145,11 @@ pub fn replay(
     }
     // The cassette's strictness: the calls made against the calls expected, as their trace lines.
     let expected: Vec<String> = world.replay.iter().flat_map(|r| r.calls.iter().map(|c| c.command.clone())).collect();
-    let made: Vec<String> =
-        rec.calls.iter().map(|c| c.argv.iter().map(|a| String::from_utf8_lossy(&a.0).into_owned()).collect::<Vec<_>>().join(" ")).collect();
+    let made: Vec<String> = rec
+        .calls
+        .iter()
+        .map(|c| c.argv.iter().map(|a| String::from_utf8_lossy(&a.0).into_owned()).collect::<Vec<_>>().join(" "))
+        .collect();
     for (n, _) in rec.calls.iter().enumerate().filter(|(_, c)| c.unexpected) {
         let wanted = expected.get(n).map_or("no further call".to_string(), |c| format!("`{c}`"));
         verdict.notes.push(format!("call {} `{}` was not expected: the trace has {wanted} there", n + 1, made[n]));

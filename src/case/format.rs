@@ -17,6 +17,8 @@ struct Header {
     pipelines: Vec<(usize, usize)>,
     world_file: Option<String>,
     world: Option<World>,
+    #[serde(default)]
+    redact: Vec<crate::world::Redaction>,
 }
 
 const SECTIONS: [&str; 3] = ["trace", "stdout", "calls"];
@@ -112,8 +114,16 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
             format!("pipeline [{a}, {b}] is not a range of trace lines (1 to {line_count})"),
         ));
     }
+    for r in &header.redact {
+        if let Err(e) = regex::bytes::Regex::new(&r.regex) {
+            let message = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+            let line = header_text.find(&r.regex).map_or(1, |o| crate::world::line_of(&header_text, o));
+            return Err(err(line, format!("bad redaction: regex is not valid: {message}")));
+        }
+    }
     let name = path.with_extension("").display().to_string();
     Ok(Case {
+        redact: header.redact,
         path: path.to_path_buf(),
         name,
         invocation,
@@ -190,6 +200,60 @@ fn quote_word(word: &[u8], raw_controls: bool) -> String {
     }
 }
 
+/// A case file rewritten with new expectations: its header kept as written (comments, world,
+/// redactions) but for `status` and `pipelines`, its sections replaced.
+pub fn rewrite_case(original: &[u8], status: i32, pipelines: &[(usize, usize)], sections: [&[u8]; 3]) -> Vec<u8> {
+    let lines = split_lines(original);
+    let header_end = lines.iter().position(|l| l.starts_with(b"~~~")).unwrap_or(lines.len());
+    let mut out = Vec::new();
+    let list: Vec<String> = pipelines.iter().map(|(a, b)| format!("[{a}, {b}]")).collect();
+    let pipelines_line = (!pipelines.is_empty()).then(|| format!("pipelines = [{}]", list.join(", ")));
+    for line in &lines[..header_end] {
+        if line.starts_with(b"status") && line.contains(&b'=') {
+            out.extend_from_slice(format!("status = {status}\n").as_bytes());
+            if let Some(p) = &pipelines_line {
+                if !lines[..header_end].iter().any(|l| l.starts_with(b"pipelines")) {
+                    out.extend_from_slice(format!("{p}\n").as_bytes());
+                }
+            }
+            continue;
+        }
+        if line.starts_with(b"pipelines") && line.contains(&b'=') {
+            if let Some(p) = &pipelines_line {
+                out.extend_from_slice(format!("{p}\n").as_bytes());
+            }
+            continue;
+        }
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    while out.ends_with(b"\n\n") {
+        out.pop();
+    }
+    for (name, content) in SECTIONS.iter().zip(sections) {
+        write_section(&mut out, name, content);
+    }
+    out
+}
+
+/// Appends one fenced section, a blank line before it.
+fn write_section(out: &mut Vec<u8>, name: &str, content: &[u8]) {
+    out.push(b'\n');
+    let mut fence = "~~~".to_string();
+    while split_lines(content).contains(&fence.as_bytes()) {
+        fence.push('~');
+    }
+    let no_eol = !content.is_empty() && !content.ends_with(b"\n");
+    out.extend_from_slice(
+        format!("{fence} {name}{}\n", if no_eol { format!(" {NO_EOL}") } else { String::new() }).as_bytes(),
+    );
+    out.extend_from_slice(content);
+    if no_eol {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(format!("{fence}\n").as_bytes());
+}
+
 /// Writes a case file's bytes.
 pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
     let mut out = Vec::new();
@@ -202,6 +266,12 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
         let list: Vec<String> = case.pipelines.iter().map(|(a, b)| format!("[{a}, {b}]")).collect();
         out.extend_from_slice(format!("pipelines = [{}]\n", list.join(", ")).as_bytes());
     }
+    for r in &case.redact {
+        out.extend_from_slice(
+            format!("\n[[redact]]\nregex = {}\nplaceholder = {}\n", toml_string(&r.regex), toml_string(&r.placeholder))
+                .as_bytes(),
+        );
+    }
     if let Some(file) = &case.world_file {
         out.extend_from_slice(format!("world_file = {}\n", toml_string(file)).as_bytes());
     } else if case.world != World::default() {
@@ -211,20 +281,7 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
         out.extend_from_slice(toml::to_string(&wrapped).expect("a world always serializes").as_bytes());
     }
     for (name, content) in [("trace", &case.trace), ("stdout", &case.stdout), ("calls", &case.calls)] {
-        out.push(b'\n');
-        let mut fence = "~~~".to_string();
-        while split_lines(content).contains(&fence.as_bytes()) {
-            fence.push('~');
-        }
-        let no_eol = !content.is_empty() && !content.ends_with(b"\n");
-        out.extend_from_slice(
-            format!("{fence} {name}{}\n", if no_eol { format!(" {NO_EOL}") } else { String::new() }).as_bytes(),
-        );
-        out.extend_from_slice(content);
-        if no_eol {
-            out.push(b'\n');
-        }
-        out.extend_from_slice(format!("{fence}\n").as_bytes());
+        write_section(&mut out, name, content);
     }
     out
 }
@@ -250,6 +307,7 @@ mod tests {
             trace: trace.to_vec(),
             stdout: stdout.to_vec(),
             calls: b"docker -v\n".to_vec(),
+            redact: vec![],
         }
     }
 

@@ -26,7 +26,7 @@
 
 mod format;
 
-pub use format::{parse_case, render_calls, write_case};
+pub use format::{parse_case, render_calls, rewrite_case, write_case};
 
 use crate::world::{World, WorldError};
 use std::path::{Path, PathBuf};
@@ -88,6 +88,8 @@ pub struct Case {
     pub stdout: Vec<u8>,
     /// The expected calls, one rendered line each (see [`render_calls`]).
     pub calls: Vec<u8>,
+    /// The case's own redaction rules (the world's apply too).
+    pub redact: Vec<crate::world::Redaction>,
 }
 
 /// A case file that cannot be used.

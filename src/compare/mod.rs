@@ -5,6 +5,7 @@
 //! concurrent writers do ([`interleave`]).
 
 pub mod interleave;
+pub mod patterns;
 
 use crate::case::{render_calls, Case};
 use crate::recording::{Recording, Status};
@@ -150,18 +151,31 @@ fn compare_all(case: &Case, rec: &Recording) -> Verdict {
             actual: rec.status.to_string().into_bytes(),
         });
     }
+    // The case's and its world's redactions, on the output only: the golden holds placeholders.
+    let rules: Vec<(regex::bytes::Regex, String)> = case
+        .redact
+        .iter()
+        .chain(&case.world.redact)
+        .filter_map(|r| Some((regex::bytes::Regex::new(&r.regex).ok()?, r.placeholder.clone())))
+        .collect();
     // Goldens hold dash's trace; a run under ash or bash is held against it in dash's form.
-    let trace = rec.trace.dash_view();
-    let calls = render_calls(&rec.calls);
+    let trace = patterns::redact(&rec.trace.dash_view(), &rules);
+    let stdout = patterns::redact(&rec.stdout, &rules);
+    let calls = patterns::redact(&render_calls(&rec.calls), &rules);
     let ps4 = case.invocation.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
+    // Placeholders bind across the sections of one case, in this order.
+    let mut bindings = patterns::Bindings::new();
     for (aspect, expected, actual) in [
         (Aspect::Trace, &case.trace, &trace),
-        (Aspect::Stdout, &case.stdout, &rec.stdout),
+        (Aspect::Stdout, &case.stdout, &stdout),
         (Aspect::Calls, &case.calls, &calls),
     ] {
-        let holds = match aspect {
-            Aspect::Trace => interleave::matches(expected, &case.pipelines, actual, ps4),
-            _ => expected == actual,
+        let holds = if patterns::has_patterns(expected) {
+            patterns::matches(expected, actual, &mut bindings)
+        } else if aspect == Aspect::Trace {
+            interleave::matches(expected, &case.pipelines, actual, ps4)
+        } else {
+            expected == actual
         };
         if !holds {
             mismatches.push(Mismatch { aspect, expected: expected.clone(), actual: actual.clone() });

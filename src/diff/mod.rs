@@ -66,6 +66,7 @@ fn spec_case_in(world: &World, inv: &Invocation, sandbox: &Sandbox) -> Result<(C
         trace: rec.trace.to_bytes(),
         stdout: rec.stdout.clone(),
         calls: render_calls(&rec.calls),
+        redact: Vec::new(),
     };
     Ok((case, rec))
 }

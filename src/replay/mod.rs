@@ -133,7 +133,13 @@ pub fn first_different_word(expected: &[u8], actual: &[u8]) -> Option<String> {
         let yw: Vec<&[u8]> = y.strip_prefix(DEFAULT_PS4).unwrap_or(y).split(|&b| b == b' ').collect();
         let k = xw.iter().zip(&yw).position(|(p, q)| p != q).unwrap_or(xw.len().min(yw.len()));
         let show = |w: Option<&&[u8]>| w.map_or("(nothing)".to_string(), |w| format!("`{}`", crate::trace::visible(w)));
-        return Some(format!("trace line {}, word {}: the trace has {}, the subject wrote {}", n + 1, k + 1, show(xw.get(k)), show(yw.get(k))));
+        return Some(format!(
+            "trace line {}, word {}: the trace has {}, the subject wrote {}",
+            n + 1,
+            k + 1,
+            show(xw.get(k)),
+            show(yw.get(k))
+        ));
     }
     (e.len() != a.len()).then(|| format!("the trace has {} lines, the subject wrote {}", e.len(), a.len()))
 }
@@ -147,7 +153,11 @@ pub fn restore_backslashes(expected: &mut Vec<u8>, actual: &[u8]) -> Vec<usize> 
     let mut out: Vec<Vec<u8>> = Vec::with_capacity(e.len());
     for (n, line) in e.into_iter().enumerate() {
         match a.get(n) {
-            Some(&act) if act != line.as_slice() && act.contains(&b'\\') && act.iter().filter(|&&b| b != b'\\').eq(line.iter()) => {
+            Some(&act)
+                if act != line.as_slice()
+                    && act.contains(&b'\\')
+                    && act.iter().filter(|&&b| b != b'\\').eq(line.iter()) =>
+            {
                 restored.push(n + 1);
                 out.push(act.to_vec());
             }
@@ -167,7 +177,8 @@ mod tests {
         let trace = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/documented/run-with-dns.trace"));
         let Ok(trace) = trace else { return };
         let r = cassette(&trace, false);
-        let commands: Vec<String> = r.calls.iter().map(|c| c.command.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
+        let commands: Vec<String> =
+            r.calls.iter().map(|c| c.command.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
         assert_eq!(commands, ["docker -v", "docker run", "docker run", "docker run"]);
         assert_eq!(r.calls[0].stdout, "Docker version 1.6.0, build 0000000\n");
         assert_eq!(r.calls[1].stdout, "--dns 172.17.42.1 --dns-search=.\n");

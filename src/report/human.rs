@@ -1,6 +1,6 @@
 //! Verdicts for a person: one line per case, a unified diff per mismatch, a closing count.
 
-use crate::compare::{Aspect, Verdict};
+use crate::compare::{patterns, Aspect, Verdict};
 use crate::trace::visible;
 use std::io::Write;
 
@@ -70,12 +70,14 @@ pub fn write_diff(out: &mut dyn Write, expected: &[u8], actual: &[u8]) -> std::i
 }
 
 /// 1-based number of the first line where `a` and `b` differ.
+/// A golden's patterns (`[..]`, placeholders) count as matching here; a `...` line ends the search.
 pub fn first_difference(a: &[u8], b: &[u8]) -> usize {
-    let mut a_lines = a.split_inclusive(|&c| c == b'\n');
-    let mut b_lines = b.split_inclusive(|&c| c == b'\n');
+    let mut a_lines = a.split(|&c| c == b'\n');
+    let mut b_lines = b.split(|&c| c == b'\n');
+    let mut bindings = patterns::Bindings::new();
     let mut n = 1;
     while let (Some(x), Some(y)) = (a_lines.next(), b_lines.next()) {
-        if x != y {
+        if x == b"..." || !patterns::line_matches(x, y, &mut bindings) {
             return n;
         }
         n += 1;

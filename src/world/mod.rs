@@ -15,9 +15,21 @@ pub struct World {
     pub docker: Docker,
     #[serde(default)]
     pub weaveexec: Weaveexec,
+    /// Redaction rules for every case run in this world.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redact: Vec<Redaction>,
     /// A cassette: when present, the fakes answer these calls, in this order, and nothing else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<Replay>,
+}
+
+/// A redaction rule: every match of `regex` in a run's output becomes `placeholder` before the
+/// comparison, so a golden can hold the placeholder where a value varies.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redaction {
+    pub regex: String,
+    pub placeholder: String,
 }
 
 /// The calls a replay expects, each with the answer a trace revealed for it.
@@ -33,12 +45,16 @@ pub struct Replay {
 #[serde(deny_unknown_fields)]
 pub struct ReplayCall {
     pub command: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stdout: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stderr: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub status: i32,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 /// The host's docker client and daemon.
@@ -160,6 +176,12 @@ impl World {
             if let Err(e) = regex::Regex::new(&a.args) {
                 let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
                 return Err((a.args.clone(), format!("bad world: docker.answer args is not a valid regex: {first}")));
+            }
+        }
+        for r in &self.redact {
+            if let Err(e) = regex::bytes::Regex::new(&r.regex) {
+                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                return Err((r.regex.clone(), format!("bad redaction: regex is not valid: {first}")));
             }
         }
         for id in &self.docker.container_ids {

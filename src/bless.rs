@@ -1,0 +1,116 @@
+//! Bringing goldens up to date: a case that does not hold is rewritten from what the subject did,
+//! keeping each of its pattern lines (`[..]`, placeholders) where that line still matches, or kept
+//! as a pending `NAME.case.new` beside it for `weavetrace review`. Nothing a user wrote is
+//! overwritten except by an explicit bless or accept.
+
+use crate::case::{rewrite_case, Case};
+use crate::compare::{patterns, Aspect, Verdict};
+use std::path::{Path, PathBuf};
+
+/// `actual`, but with `expected`'s lines where they still match the line they stand for.
+pub fn merged(expected: &[u8], actual: &[u8]) -> Vec<u8> {
+    let diff = similar::TextDiff::from_lines(expected, actual);
+    let mut bindings = patterns::Bindings::new();
+    let mut out = Vec::new();
+    for op in diff.ops() {
+        match *op {
+            similar::DiffOp::Equal { old_index, len, .. } => {
+                for line in &diff.old_slices()[old_index..old_index + len] {
+                    out.extend_from_slice(line);
+                }
+            }
+            similar::DiffOp::Delete { .. } => {}
+            similar::DiffOp::Insert { new_index, new_len, .. } => {
+                for line in &diff.new_slices()[new_index..new_index + new_len] {
+                    out.extend_from_slice(line);
+                }
+            }
+            similar::DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                for k in 0..new_len {
+                    let new = diff.new_slices()[new_index + k];
+                    let kept = (k < old_len).then(|| diff.old_slices()[old_index + k]).filter(|old| {
+                        let strip = |l: &[u8]| l.strip_suffix(b"\n").unwrap_or(l).to_vec();
+                        patterns::has_patterns(old) && patterns::line_matches(&strip(old), &strip(new), &mut bindings)
+                    });
+                    out.extend_from_slice(kept.unwrap_or(new));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The case file's new bytes for a run whose verdict did not hold, and the aspects that changed.
+pub fn blessed(
+    case: &Case,
+    verdict: &Verdict,
+    status: i32,
+    pipelines: &[(usize, usize)],
+) -> std::io::Result<(Vec<u8>, Vec<&'static str>)> {
+    let original = std::fs::read(&case.path)?;
+    let mut sections = [case.trace.clone(), case.stdout.clone(), case.calls.clone()];
+    let mut changed = Vec::new();
+    for m in &verdict.mismatches {
+        let slot = match m.aspect {
+            Aspect::Trace => 0,
+            Aspect::Stdout => 1,
+            Aspect::Calls => 2,
+            Aspect::Status => {
+                changed.push("status");
+                continue;
+            }
+        };
+        sections[slot] = merged(&m.expected, &m.actual);
+        changed.push(m.aspect.name());
+    }
+    let pipelines =
+        if verdict.mismatches.iter().any(|m| m.aspect == Aspect::Trace) { pipelines } else { &case.pipelines };
+    Ok((rewrite_case(&original, status, pipelines, [&sections[0], &sections[1], &sections[2]]), changed))
+}
+
+/// Where a pending result for `case` waits.
+pub fn pending_path(case: &Path) -> PathBuf {
+    let mut name = case.as_os_str().to_owned();
+    name.push(".new");
+    PathBuf::from(name)
+}
+
+/// The pending results under `paths` (files named `*.case.new`, in directories searched).
+pub fn pending(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut stack = vec![path.clone()];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir)? {
+                    let p = entry?.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.to_string_lossy().ends_with(".case.new") {
+                        found.push(p);
+                    }
+                }
+            }
+        } else if path.to_string_lossy().ends_with(".case.new") {
+            found.push(path.clone());
+        } else if pending_path(path).exists() {
+            found.push(pending_path(path));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_lines_survive_where_they_still_match() {
+        let expected = b"+ set -e\n+ WEB=[CONTAINER_ID]\n+ old line\n+ exit 0\n";
+        let actual = b"+ set -e\n+ WEB=0eedd4c8c0a5\n+ new line\n+ exit 0\n";
+        assert_eq!(merged(expected, actual), b"+ set -e\n+ WEB=[CONTAINER_ID]\n+ new line\n+ exit 0\n");
+        // A placeholder that no longer matches gives way to what the subject wrote.
+        assert_eq!(merged(b"+ PID=[PID]\n", b"+ PID=none\n"), b"+ PID=none\n");
+    }
+}

@@ -1,0 +1,203 @@
+//! Patterns in goldens, for values that vary from run to run.
+//!
+//! - `[..]` matches any text within a line;
+//! - a line `...` matches any number of lines, none included;
+//! - a named placeholder — `[CONTAINER_ID]`, `[PID]`, `[MAC]`, `[TMP]`, numbered when several
+//!   (`[CONTAINER_ID_2]`) — matches a value of its kind; its first occurrence binds the value, and
+//!   every later one, in any section of the case, must repeat it.
+//!
+//! A placeholder also matches its own text, which is what a redaction rule leaves in the output.
+
+use regex::bytes::Regex;
+use std::collections::HashMap;
+
+/// Placeholder kinds and the values they match.
+const KINDS: [(&str, &str); 4] = [
+    ("CONTAINER_ID", "[0-9a-f]{12,64}"),
+    ("PID", "[0-9]+"),
+    ("MAC", "[0-9a-f]{2}(?::[0-9a-f]{2}){5}"),
+    ("TMP", "/[^ \\n]*"),
+];
+
+/// The values placeholders have bound so far in one case.
+pub type Bindings = HashMap<String, Vec<u8>>;
+
+/// A placeholder token at the start of `s`: its length and its key (`CONTAINER_ID_2`) and value regex.
+fn placeholder(s: &[u8]) -> Option<(usize, String, &'static str)> {
+    let end = s.iter().position(|&b| b == b']')?;
+    let key = std::str::from_utf8(s.get(1..end)?).ok()?;
+    for (kind, re) in KINDS {
+        if let Some(rest) = key.strip_prefix(kind) {
+            if rest.is_empty()
+                || (rest.starts_with('_') && rest.len() > 1 && rest[1..].bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Some((end + 1, key.to_string(), re));
+            }
+        }
+    }
+    None
+}
+
+/// Whether `expected` uses any pattern at all.
+pub fn has_patterns(expected: &[u8]) -> bool {
+    expected.split(|&b| b == b'\n').any(|l| l == b"...")
+        || expected.windows(4).any(|w| w == b"[..]")
+        || (0..expected.len()).any(|i| expected[i] == b'[' && placeholder(&expected[i..]).is_some())
+}
+
+/// Whether `actual` matches `expected`, binding placeholders in `bindings` (kept only on a match).
+pub fn matches(expected: &[u8], actual: &[u8], bindings: &mut Bindings) -> bool {
+    let e: Vec<&[u8]> = expected.split(|&b| b == b'\n').collect();
+    let a: Vec<&[u8]> = actual.split(|&b| b == b'\n').collect();
+    let mut trial = bindings.clone();
+    if lines(&e, &a, &mut trial) {
+        *bindings = trial;
+        return true;
+    }
+    false
+}
+
+fn lines(e: &[&[u8]], a: &[&[u8]], b: &mut Bindings) -> bool {
+    match e.split_first() {
+        None => a.is_empty(),
+        Some((&first, rest)) if first == b"..." => (0..=a.len()).any(|k| {
+            let mut trial = b.clone();
+            let ok = lines(rest, &a[k..], &mut trial);
+            if ok {
+                *b = trial;
+            }
+            ok
+        }),
+        Some((&first, rest)) => {
+            let Some((&line, after)) = a.split_first() else { return false };
+            let mut trial = b.clone();
+            let ok = line_matches(first, line, &mut trial) && lines(rest, after, &mut trial);
+            if ok {
+                *b = trial;
+            }
+            ok
+        }
+    }
+}
+
+/// One line against one line.
+pub fn line_matches(pattern: &[u8], line: &[u8], b: &mut Bindings) -> bool {
+    if !has_patterns(pattern) {
+        return pattern == line;
+    }
+    let mut re = String::from("(?s-u)^");
+    let mut groups: Vec<String> = Vec::new();
+    let mut literal = Vec::new();
+    let flush = |literal: &mut Vec<u8>, re: &mut String| {
+        for &c in literal.iter() {
+            re.push_str(&if c.is_ascii() { regex::escape(&(c as char).to_string()) } else { format!("\\x{c:02x}") });
+        }
+        literal.clear();
+    };
+    let mut i = 0;
+    while i < pattern.len() {
+        if pattern[i..].starts_with(b"[..]") {
+            flush(&mut literal, &mut re);
+            re.push_str(".*?");
+            i += 4;
+            continue;
+        }
+        if pattern[i] == b'[' {
+            if let Some((len, key, value)) = placeholder(&pattern[i..]) {
+                flush(&mut literal, &mut re);
+                let own = regex::escape(&format!("[{key}]"));
+                match b.get(&key) {
+                    Some(bound) => {
+                        let bound: String = bound.iter().map(|&c| regex::escape(&(c as char).to_string())).collect();
+                        re.push_str(&format!("(?:{bound}|{own})"));
+                    }
+                    None => {
+                        re.push_str(&format!("({value}|{own})"));
+                        groups.push(key);
+                    }
+                }
+                i += len;
+                continue;
+            }
+        }
+        literal.push(pattern[i]);
+        i += 1;
+    }
+    flush(&mut literal, &mut re);
+    re.push('$');
+    let Ok(re) = Regex::new(&re) else { return false };
+    let Some(caps) = re.captures(line) else { return false };
+    for (n, key) in groups.iter().enumerate() {
+        let value = caps.get(n + 1).map_or(&b""[..], |m| m.as_bytes()).to_vec();
+        if value == format!("[{key}]").as_bytes() {
+            continue;
+        }
+        // The same placeholder twice in one line, or two placeholders on one value: bind once.
+        if let Some(bound) = b.get(key) {
+            if *bound != value {
+                return false;
+            }
+        }
+        if b.iter().any(|(k, v)| k != key && *v == value) {
+            return false;
+        }
+        b.insert(key.clone(), value);
+    }
+    true
+}
+
+/// Applies redaction rules to output: each match of a rule's regex becomes its placeholder text.
+pub fn redact(bytes: &[u8], rules: &[(Regex, String)]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    for (re, placeholder) in rules {
+        out = re.replace_all(&out, placeholder.as_bytes()).into_owned();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "0eedd4c8c0a53d53209f415f5d1f004d75163f94a3f906d652aa7b37e56bbaaa";
+    const B: &str = "f4e6e596d10c383466966bfadc7f01c913c275dab148cd3153d4d44830c7a2a9";
+
+    #[test]
+    fn placeholders_bind_once_and_must_repeat() {
+        let expected =
+            b"+ A=[CONTAINER_ID]\n+ B=[CONTAINER_ID_2]\n+ attach [CONTAINER_ID]\n+ attach [CONTAINER_ID_2]\n";
+        let good = format!("+ A={A}\n+ B={B}\n+ attach {A}\n+ attach {B}\n");
+        let swapped = format!("+ A={A}\n+ B={B}\n+ attach {B}\n+ attach {A}\n");
+        let mut b = Bindings::new();
+        assert!(matches(expected, good.as_bytes(), &mut b));
+        assert_eq!(b["CONTAINER_ID"], A.as_bytes());
+        assert!(!matches(expected, swapped.as_bytes(), &mut Bindings::new()));
+        // Two placeholders may not stand for one value.
+        let same = format!("+ A={A}\n+ B={A}\n+ attach {A}\n+ attach {A}\n");
+        assert!(!matches(expected, same.as_bytes(), &mut Bindings::new()));
+    }
+
+    #[test]
+    fn wildcards_match_text_and_lines() {
+        let mut b = Bindings::new();
+        assert!(matches(b"+ set -e\n...\n+ exit [..]\n", b"+ set -e\n+ a\n+ b\n+ exit 0\n", &mut b));
+        assert!(matches(b"+ set -e\n...\n+ exit 0\n", b"+ set -e\n+ exit 0\n", &mut b));
+        assert!(!matches(b"+ set -e\n...\n+ exit 0\n", b"+ set -e\n+ exit 1\n", &mut b));
+        assert!(matches(b"pid [PID] at [TMP]\n", b"pid 4242 at /tmp/x.1\n", &mut b));
+        assert!(!matches(b"pid [PID]\n", b"pid 4x\n", &mut b));
+        assert!(
+            has_patterns(b"a [..] b")
+                && has_patterns(b"...\n")
+                && has_patterns(b"[MAC]")
+                && !has_patterns(b"[ a = b ]")
+        );
+    }
+
+    #[test]
+    fn a_placeholder_matches_what_a_redaction_left() {
+        let rules = vec![(Regex::new("[0-9a-f]{64}").unwrap(), "[CONTAINER_ID]".to_string())];
+        let out = redact(format!("id {A}\n").as_bytes(), &rules);
+        assert_eq!(out, b"id [CONTAINER_ID]\n");
+        assert!(matches(b"id [CONTAINER_ID]\n", &out, &mut Bindings::new()));
+    }
+}

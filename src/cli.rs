@@ -31,6 +31,11 @@ pub enum Command {
     /// Replay a trace: answer every external call as the trace shows it did, run the subject, and
     /// say whether it still writes that trace.
     Replay(ReplayArgs),
+    /// Render a case (or a trace, replayed) as a terminal session, markdown, HTML, or a sequence
+    /// diagram of its calls (mermaid, SVG).
+    Render(RenderArgs),
+    /// Rebuild docs/ from the goldens: an index and a page per case, with its session and diagram.
+    Docs(DocsArgs),
     /// Review pending results (NAME.case.new): accept, reject or skip each, or all at once.
     Review(ReviewArgs),
     /// Print a shell completion script.
@@ -188,6 +193,51 @@ pub struct CheckArgs {
     pub pending: bool,
     #[command(flatten)]
     pub subject: SubjectArgs,
+}
+
+/// Rendering formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenderFormat {
+    /// The session as a terminal shows it.
+    Terminal,
+    /// A fenced block to paste.
+    Markdown,
+    /// An HTML fragment (with --page, a whole page; with --br, the article's `<br>` style).
+    Html,
+    /// A self-contained SVG sequence diagram of the calls.
+    Svg,
+    /// A mermaid sequence diagram of the calls.
+    Mermaid,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// A case file, or a trace (plain or an article's) to replay with -- ARGS.
+    pub input: PathBuf,
+    #[arg(long, value_enum, default_value = "terminal")]
+    pub format: RenderFormat,
+    /// HTML: a whole self-contained page.
+    #[arg(long)]
+    pub page: bool,
+    /// HTML: lines joined by `<br>`, as the article has them.
+    #[arg(long)]
+    pub br: bool,
+    /// For a trace: weave's arguments.
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DocsArgs {
+    /// The goldens.
+    #[arg(long, default_value = "traces")]
+    pub traces: PathBuf,
+    /// Where the pages go.
+    #[arg(long, default_value = "docs")]
+    pub out: PathBuf,
+    /// Write nothing; exit 1 when docs/ is not what the goldens give.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Args, Debug)]

@@ -10,6 +10,7 @@ pub mod case;
 pub mod cli;
 pub mod compare;
 pub mod diff;
+pub mod docs;
 pub mod exit;
 pub mod fake;
 pub mod recording;

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use weavetrace::case::{self, Case};
-use weavetrace::cli::{CheckArgs, Cli, Command, DiffArgs, RecordArgs, ReplayArgs, ReviewArgs, SubjectArgs};
+use weavetrace::cli::{
+    CheckArgs, Cli, Command, DiffArgs, DocsArgs, RecordArgs, RenderArgs, RenderFormat, ReplayArgs, ReviewArgs,
+    SubjectArgs,
+};
 use weavetrace::exit;
 use weavetrace::recording::Status;
 use weavetrace::report;
@@ -27,6 +30,8 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff(args),
         Command::Replay(args) => replay(args),
         Command::Review(args) => review(args),
+        Command::Render(args) => render(args),
+        Command::Docs(args) => docs(args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -270,6 +275,78 @@ fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
     let mut out = stdout.lock();
     let _ = report::human(&mut out, &outcome.verdict);
     Ok(if outcome.verdict.holds() { exit::HOLD } else { exit::MISMATCH })
+}
+
+fn render(args: RenderArgs) -> Result<u8, Fatal> {
+    use weavetrace::report::render::{self, Session};
+    let bad = |m: String| Fatal(exit::BAD_INPUT, m);
+    let harness = |e: &dyn std::fmt::Display| Fatal(exit::HARNESS, e.to_string());
+    let (command, terminal, calls) = if args.input.extension().is_some_and(|e| e == case::EXTENSION) {
+        let case = case::load(&args.input).map_err(|e| bad(e.to_string()))?;
+        let (command, terminal, calls, matches) =
+            weavetrace::docs::session_of(&case, &fake_bin()).map_err(|e| harness(&e))?;
+        if !matches {
+            eprintln!("notice: the spec no longer writes this golden; rendering what the spec writes");
+        }
+        (command, terminal, calls)
+    } else {
+        let invocation = Invocation::from_words(&args.args, false).map_err(bad)?;
+        let source = weavetrace::replay::read_source(&args.input, &invocation.args).map_err(bad)?;
+        let world =
+            World { replay: Some(weavetrace::replay::cassette(&source.trace, source.merged)), ..World::default() };
+        let sandbox = Sandbox::new(&world, &fake_bin(), None).map_err(|e| harness(&e))?;
+        let rec = InProcessSpec { arg0: "weave".into() }.run(&invocation, &sandbox).map_err(|e| harness(&e))?;
+        let case = Case {
+            path: args.input.clone(),
+            name: String::new(),
+            invocation,
+            world,
+            world_file: None,
+            status: 0,
+            pipelines: Vec::new(),
+            trace: Vec::new(),
+            stdout: Vec::new(),
+            calls: Vec::new(),
+            redact: Vec::new(),
+        };
+        (weavetrace::docs::command_line(&case), rec.terminal.unwrap_or_default(), rec.calls)
+    };
+    let session = Session { command: command.clone(), terminal: &terminal, calls: &calls };
+    let out = match args.format {
+        RenderFormat::Terminal => render::terminal(&session),
+        RenderFormat::Markdown => render::markdown(&session).into_bytes(),
+        RenderFormat::Html => render::html(&session, args.br, args.page).into_bytes(),
+        RenderFormat::Svg => render::svg(&render::diagram(&calls), &command).into_bytes(),
+        RenderFormat::Mermaid => render::mermaid(&render::diagram(&calls)).into_bytes(),
+    };
+    let _ = std::io::stdout().write_all(&out);
+    Ok(exit::HOLD)
+}
+
+fn docs(args: DocsArgs) -> Result<u8, Fatal> {
+    let bad = |e: case::CaseError| Fatal(exit::BAD_INPUT, e.to_string());
+    let paths = case::discover(std::slice::from_ref(&args.traces)).map_err(bad)?;
+    let cases: Vec<Case> = paths.iter().map(|p| case::load(p)).collect::<Result<_, _>>().map_err(bad)?;
+    let files = weavetrace::docs::pages(&cases, &fake_bin()).map_err(|m| Fatal(exit::MISMATCH, m))?;
+    if args.check {
+        let stale: Vec<&str> = files
+            .iter()
+            .filter(|(name, bytes)| std::fs::read(args.out.join(name)).ok().as_ref() != Some(bytes))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if stale.is_empty() {
+            println!("{} is up to date ({} files)", args.out.display(), files.len());
+            return Ok(exit::HOLD);
+        }
+        println!("{} is stale: {} (rebuild with `weavetrace docs`)", args.out.display(), stale.join(", "));
+        return Ok(exit::MISMATCH);
+    }
+    std::fs::create_dir_all(&args.out).map_err(|e| Fatal(exit::HARNESS, format!("{}: {e}", args.out.display())))?;
+    for (name, bytes) in &files {
+        std::fs::write(args.out.join(name), bytes).map_err(|e| Fatal(exit::HARNESS, format!("{name}: {e}")))?;
+    }
+    println!("wrote {} files to {}", files.len(), args.out.display());
+    Ok(exit::HOLD)
 }
 
 /// The man page: clap's, with the exit codes.

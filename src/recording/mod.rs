@@ -29,4 +29,7 @@ pub struct Recording {
     pub stdout: Vec<u8>,
     pub status: Status,
     pub calls: Vec<Call>,
+    /// stderr and stdout in the order they were written, as a terminal shows them; known exactly
+    /// for the in-process spec, `None` where two pipes lost the order.
+    pub terminal: Option<Vec<u8>>,
 }

@@ -5,6 +5,7 @@
 
 mod human;
 mod machine;
+pub mod render;
 
 pub use human::{explain_calls, first_difference, human, summary, write_diff};
 pub use machine::{Json, Junit, Tap};

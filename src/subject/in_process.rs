@@ -44,6 +44,8 @@ impl Host for FakeHost<'_> {
 struct BufferIo {
     stderr: Vec<u8>,
     stdout: Vec<u8>,
+    /// Both streams, in the order written.
+    terminal: Vec<u8>,
     /// (offset in stderr of a trace line, its pipeline)
     marks: Vec<(usize, u32)>,
 }
@@ -55,14 +57,18 @@ impl Io for BufferIo {
         }
         self.stderr.extend_from_slice(&line);
         self.stderr.push(b'\n');
+        self.terminal.extend_from_slice(&line);
+        self.terminal.push(b'\n');
     }
 
     fn stderr(&mut self, bytes: &[u8]) {
         self.stderr.extend_from_slice(bytes);
+        self.terminal.extend_from_slice(bytes);
     }
 
     fn stdout(&mut self, bytes: &[u8]) {
         self.stdout.extend_from_slice(bytes);
+        self.terminal.extend_from_slice(bytes);
     }
 }
 
@@ -81,12 +87,14 @@ impl InProcessSpec {
         let status = match ending {
             Ending::Status(n) => Status::Exited(n & 0xff),
             Ending::Unspecified(what) => {
-                io.stderr.extend_from_slice(format!("weave (spec): {what} is not specified yet\n").as_bytes());
+                let message = format!("weave (spec): {what} is not specified yet\n");
+                io.stderr.extend_from_slice(message.as_bytes());
+                io.terminal.extend_from_slice(message.as_bytes());
                 Status::Exited(2)
             }
         };
         let trace = annotate(&io.stderr, ps4.as_deref().unwrap_or(crate::trace::DEFAULT_PS4), &io.marks);
-        Recording { trace, stdout: io.stdout, status, calls: host.calls }
+        Recording { trace, stdout: io.stdout, status, calls: host.calls, terminal: Some(io.terminal) }
     }
 }
 

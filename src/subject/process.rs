@@ -46,7 +46,13 @@ pub fn run(
         }
     };
     let ps4 = inv.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
-    Ok(Recording { trace: parse(&output.stderr, dialect, ps4), stdout: output.stdout, status, calls: sandbox.calls()? })
+    Ok(Recording {
+        trace: parse(&output.stderr, dialect, ps4),
+        stdout: output.stdout,
+        status,
+        calls: sandbox.calls()?,
+        terminal: None,
+    })
 }
 
 /// Spawns `cmd`, trying again briefly while the program is busy being written (ETXTBSY): another

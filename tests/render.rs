@@ -1,0 +1,130 @@
+//! `render` and `docs`: sessions for articles, diagrams of the calls, and pages a browser shows.
+
+mod common;
+
+use common::{documented, root, weavetrace};
+use predicates::prelude::*;
+use std::process::Command;
+
+fn render(args: &[&str]) -> String {
+    let out = weavetrace().arg("render").args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_terminal_view_is_the_articles_trace_with_the_id_in_place_and_backslashes_intact() {
+    let got = render(&["traces/run-with-dns.case"]);
+    // The documented bytes, with stdout where a terminal shows it: between `+ echo` and `+ exit 0`.
+    let trace = std::fs::read_to_string(documented().join("run-with-dns.trace")).unwrap();
+    let stdout = std::fs::read_to_string(documented().join("run-with-dns.stdout")).unwrap();
+    let (head, exit) = trace.rsplit_once("+ exit 0\n").map(|(h, _)| (h, "+ exit 0\n")).unwrap();
+    let prompt = "$ sh -x weave run --with-dns 10.2.0.1/24 --label=com.foo.deployment=stage -ti ubuntu\n";
+    assert_eq!(got, format!("{prompt}{head}{stdout}{exit}"));
+    assert!(got.contains(r"s|^Docker version \([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\).*|\1|p"));
+    // The article's own text is the same session, less its backslashes.
+    let article = std::fs::read_to_string(root().join("../shared/seeds/000_5ce8dc176c514adc.txt")).unwrap();
+    let start = article.find(prompt.trim_end()).unwrap();
+    let shown: Vec<&str> = article[start..]
+        .split("<br>")
+        .map(|p| p.trim_start())
+        .take_while(|p| !p.is_empty() && !p.contains('\n'))
+        .collect();
+    let ours: Vec<String> = got.lines().map(|l| l.replace('\\', "")).collect();
+    assert_eq!(shown, ours);
+}
+
+#[test]
+fn the_diagram_of_run_with_dns_shows_three_containers_in_the_order_they_ran() {
+    let svg = render(&["traces/run-with-dns.case", "--format", "svg"]);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(!svg.contains("<script") && !svg.contains("http://") || svg.matches("http://").count() == 1);
+    let at = |p: &str| svg.find(&format!(">{p}</text>")).unwrap_or_else(|| panic!("{p} missing"));
+    let order = [
+        at("weave script (host)"),
+        at("host docker"),
+        at("weaveexec: dns-args"),
+        at("container f4e6e596d10c"),
+        at("weaveexec: attach"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    let mermaid = render(&["traces/run-with-dns.case", "--format", "mermaid"]);
+    assert!(mermaid.contains("P4->>P3: attach 10.2.0.1/24\n"), "{mermaid}");
+    let md = render(&["traces/launch.case", "--format", "markdown"]);
+    assert!(md.starts_with("```console\n$ sh -x weave launch\n+ set -e\n") && md.ends_with("+ exit 0\n```\n"), "{md}");
+}
+
+#[test]
+fn a_trace_renders_through_a_replay() {
+    let got = render(&[
+        documented().join("run.trace").to_str().unwrap(),
+        "--",
+        "run",
+        "10.2.0.1/24",
+        "--label=com.foo.deployment=stage",
+        "-ti",
+        "ubuntu",
+    ]);
+    assert!(got.ends_with("+ echo 0eedd4c8c0a53d53209f415f5d1f004d75163f94a3f906d652aa7b37e56bbaaa\n0eedd4c8c0a53d53209f415f5d1f004d75163f94a3f906d652aa7b37e56bbaaa\n+ exit 0\n"), "{got}");
+}
+
+#[test]
+fn docs_are_not_stale() {
+    weavetrace().args(["docs", "--check"]).assert().code(0).stdout(predicate::str::contains("docs is up to date"));
+    let dir = tempfile::tempdir().unwrap();
+    weavetrace()
+        .args(["docs", "--check", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("is stale"));
+}
+
+/// Chromium, headless, as Debian ships it; `None` with a message where it is not installed.
+fn chromium() -> Option<&'static str> {
+    let found =
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists());
+    if found.is_none() {
+        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+    }
+    found
+}
+
+fn dump_dom(browser: &str, file: &std::path::Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_real_browser_shows_the_html_and_the_svg_intact() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("run-with-dns.html");
+    std::fs::write(&page, render(&["traces/run-with-dns.case", "--format", "html", "--page"])).unwrap();
+    let dom = dump_dom(browser, &page);
+    // The DOM holds the text as the page shows it: backslashes kept, markup characters as text.
+    assert!(dom.contains(r"s|^Docker version \([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\).*|\1|p"), "{dom}");
+    assert!(dom.contains("+ echo f4e6e596d10c383466966bfadc7f01c913c275dab148cd3153d4d44830c7a2a9\nf4e6e596d10c383466966bfadc7f01c913c275dab148cd3153d4d44830c7a2a9\n+ exit 0"), "{dom}");
+    let svg = dir.path().join("run-with-dns.svg");
+    std::fs::write(&svg, render(&["traces/run-with-dns.case", "--format", "svg"])).unwrap();
+    let dom = dump_dom(browser, &svg);
+    for p in ["host docker", "weaveexec: dns-args", "container f4e6e596d10c", "weaveexec: attach"] {
+        assert!(dom.contains(&format!(">{p}</text>")), "{p} not shown: {dom}");
+    }
+}

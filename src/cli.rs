@@ -283,6 +283,9 @@ pub struct RecordArgs {
     /// With -o: the comment the new case starts with, saying what it shows.
     #[arg(long, value_name = "TEXT", requires = "output")]
     pub describe: Option<String>,
+    /// Show the run rendered (as `render` does) instead of its raw stderr and stdout.
+    #[arg(long, value_enum, conflicts_with = "output")]
+    pub format: Option<RenderFormat>,
     #[command(flatten)]
     pub subject: SubjectArgs,
     /// weave's arguments, led by NAME=value words for its environment.

@@ -278,7 +278,7 @@ fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
 }
 
 fn render(args: RenderArgs) -> Result<u8, Fatal> {
-    use weavetrace::report::render::{self, Session};
+    use weavetrace::report::render::Session;
     let bad = |m: String| Fatal(exit::BAD_INPUT, m);
     let harness = |e: &dyn std::fmt::Display| Fatal(exit::HARNESS, e.to_string());
     let (command, terminal, calls) = if args.input.extension().is_some_and(|e| e == case::EXTENSION) {
@@ -311,16 +311,21 @@ fn render(args: RenderArgs) -> Result<u8, Fatal> {
         };
         (weavetrace::docs::command_line(&case), rec.terminal.unwrap_or_default(), rec.calls)
     };
-    let session = Session { command: command.clone(), terminal: &terminal, calls: &calls };
-    let out = match args.format {
-        RenderFormat::Terminal => render::terminal(&session),
-        RenderFormat::Markdown => render::markdown(&session).into_bytes(),
-        RenderFormat::Html => render::html(&session, args.br, args.page).into_bytes(),
-        RenderFormat::Svg => render::svg(&render::diagram(&calls), &command).into_bytes(),
-        RenderFormat::Mermaid => render::mermaid(&render::diagram(&calls)).into_bytes(),
-    };
-    let _ = std::io::stdout().write_all(&out);
+    let session = Session { command, terminal: &terminal, calls: &calls };
+    let _ = std::io::stdout().write_all(&rendered(&session, args.format, args.br, args.page));
     Ok(exit::HOLD)
+}
+
+/// A session in one of the rendering formats.
+fn rendered(session: &weavetrace::report::render::Session, format: RenderFormat, br: bool, page: bool) -> Vec<u8> {
+    use weavetrace::report::render;
+    match format {
+        RenderFormat::Terminal => render::terminal(session),
+        RenderFormat::Markdown => render::markdown(session).into_bytes(),
+        RenderFormat::Html => render::html(session, br, page).into_bytes(),
+        RenderFormat::Svg => render::svg(&render::diagram(session.calls), &session.command).into_bytes(),
+        RenderFormat::Mermaid => render::mermaid(&render::diagram(session.calls)).into_bytes(),
+    }
 }
 
 fn docs(args: DocsArgs) -> Result<u8, Fatal> {
@@ -379,6 +384,37 @@ fn record(args: RecordArgs) -> Result<u8, Fatal> {
     let subject = subject(&args.subject)?;
     let harness = |e: &dyn std::fmt::Display| Fatal(exit::HARNESS, e.to_string());
     let sandbox = Sandbox::new(&world, &fake_bin(), subject.script()).map_err(|e| harness(&e))?;
+    if let Some(format) = args.format {
+        let rec = subject.run_terminal(&invocation, &sandbox).map_err(|e| harness(&e))?;
+        let case = Case {
+            path: PathBuf::new(),
+            name: String::new(),
+            invocation,
+            world,
+            world_file: None,
+            status: 0,
+            pipelines: Vec::new(),
+            trace: Vec::new(),
+            stdout: Vec::new(),
+            calls: Vec::new(),
+            redact: Vec::new(),
+        };
+        let terminal = rec.terminal.unwrap_or_default();
+        let session = weavetrace::report::render::Session {
+            command: weavetrace::docs::command_line(&case),
+            terminal: &terminal,
+            calls: &rec.calls,
+        };
+        let _ = std::io::stdout().write_all(&rendered(&session, format, false, false));
+        return Ok(match rec.status {
+            Status::Exited(n) => n as u8,
+            Status::Signaled(s) => (128 + s) as u8,
+            Status::TimedOut => {
+                eprintln!("weavetrace: the subject timed out");
+                exit::HARNESS
+            }
+        });
+    }
     let recording = subject.run(&invocation, &sandbox).map_err(|e| harness(&e))?;
     let Some(out) = args.output else {
         let _ = std::io::stderr().write_all(&recording.trace.to_bytes());

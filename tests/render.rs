@@ -128,3 +128,22 @@ fn a_real_browser_shows_the_html_and_the_svg_intact() {
         assert!(dom.contains(&format!(">{p}</text>")), "{p} not shown: {dom}");
     }
 }
+
+#[test]
+fn a_real_script_is_captured_through_one_channel_in_the_order_it_wrote() {
+    let out = weavetrace()
+        .args(["record", "--format", "terminal", "--script", "fixtures/scripts/substitutions.sh", "--", "abc"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The second container's id, printed by docker itself, stands right after its call's trace line;
+    // the first one's after `+ echo`.
+    let expected_tail = "+ docker run --dns 172.17.42.1 --dns-search=. -d busybox\n";
+    let at = text.find(expected_tail).expect("the last docker call is traced");
+    let after: Vec<&str> = text[at + expected_tail.len()..].lines().collect();
+    assert_eq!(after.len(), 3, "{text}");
+    assert_eq!(after[0].len(), 64, "{text}");
+    assert!(after[1].starts_with("+ echo 0eedd4c8c0a5") && after[2].starts_with("0eedd4c8c0a5"), "{text}");
+    assert!(text.starts_with("$ sh -x weave abc\n+ set -e\n") && !text.contains('\u{1}'), "{text}");
+}

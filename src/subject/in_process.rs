@@ -121,6 +121,10 @@ fn annotate(stderr: &[u8], ps4: &[u8], marks: &[(usize, u32)]) -> Trace {
 }
 
 impl Subject for InProcessSpec {
+    fn run_terminal(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
+        self.run(inv, sandbox)
+    }
+
     fn name(&self) -> String {
         "spec (in-process)".into()
     }

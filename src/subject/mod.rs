@@ -34,4 +34,7 @@ pub trait Subject: Sync {
     /// The file the sandbox lays out as `work/weave`, if the subject has one.
     fn script(&self) -> Option<&std::path::Path>;
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError>;
+    /// A run whose [`Recording::terminal`] holds stdout and stderr in the order they were written,
+    /// for showing it as a terminal would.
+    fn run_terminal(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError>;
 }

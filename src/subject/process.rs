@@ -55,6 +55,66 @@ pub fn run(
     })
 }
 
+/// Like [`run`], but stdout and stderr share one pipe, so [`Recording::terminal`] has them in the
+/// order written; the trace and stdout are then told apart by PS4 (lines starting with it are the
+/// trace).
+pub fn run_merged(
+    mut cmd: Command,
+    what: &str,
+    timeout: Duration,
+    inv: &Invocation,
+    sandbox: &Sandbox,
+) -> Result<Recording, SubjectError> {
+    let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
+    let (reader, writer) = rustix::pipe::pipe().map_err(|e| spawn_error(e.into()))?;
+    let writer2 = writer.try_clone().map_err(spawn_error)?;
+    cmd.env_clear()
+        .envs(sandbox.env(&inv.env))
+        .current_dir(sandbox.work())
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::from(writer2))
+        .process_group(0);
+    if let Some(isolation) = sandbox.isolation() {
+        // SAFETY: `apply` only makes system calls on data prepared before the fork.
+        unsafe {
+            cmd.pre_exec(move || isolation.apply());
+        }
+    }
+    let child = spawn(&mut cmd).map_err(spawn_error)?;
+    // The command holds the writing ends now; ours must go for the reader to see the end.
+    drop(cmd);
+    // Read while waiting: the timeout must still be able to end a subject that never closes it.
+    let collector = std::thread::spawn(move || {
+        let mut merged = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::fs::File::from(reader), &mut merged);
+        merged
+    });
+    let (output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
+    let merged = collector.join().unwrap_or_default();
+    let status = if timed_out {
+        Status::TimedOut
+    } else {
+        output.status.code().map_or_else(|| Status::Signaled(output.status.signal().unwrap_or(0)), Status::Exited)
+    };
+    let ps4 = inv.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
+    let (mut trace, mut stdout) = (Vec::new(), Vec::new());
+    for line in merged.split_inclusive(|&b| b == b'\n') {
+        if line.starts_with(ps4) {
+            trace.extend_from_slice(line)
+        } else {
+            stdout.extend_from_slice(line)
+        }
+    }
+    Ok(Recording {
+        trace: parse(&trace, Dialect::Dash, ps4),
+        stdout,
+        status,
+        calls: sandbox.calls()?,
+        terminal: Some(merged),
+    })
+}
+
 /// Spawns `cmd`, trying again briefly while the program is busy being written (ETXTBSY): another
 /// thread's fork can hold a just-written binary open for a moment.
 fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {

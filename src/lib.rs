@@ -5,6 +5,7 @@
 //! it and yields a [`recording`]; [`compare`] holds the recording against the case; [`report`] shows the
 //! verdict. [`trace`] is the one trace model all of them share.
 
+pub mod app;
 pub mod bless;
 pub mod case;
 pub mod cli;

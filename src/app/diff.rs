@@ -1,0 +1,89 @@
+//! `diff`.
+
+use super::*;
+
+pub(super) fn diff(args: DiffArgs) -> Result<u8, Fatal> {
+    let bad = |m: String| Fatal(exit::BAD_INPUT, m);
+    let mut invocations = Vec::new();
+    if let Some(path) = &args.cases {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad(format!("{}:1: cannot read cases file: {e}", path.display())))?;
+        let parsed =
+            crate::diff::parse_cases(&text).map_err(|(line, m)| bad(format!("{}:{line}: {m}", path.display())))?;
+        invocations.extend(parsed);
+    }
+    if let Some(n) = args.random {
+        invocations.extend(crate::diff::random_invocations(n, args.seed));
+    }
+    if invocations.is_empty() {
+        return Err(bad("no command lines to run: give --cases FILE with lines in it, or --random N".into()));
+    }
+    let world = match &args.world {
+        Some(path) => World::load(path).map_err(|e| bad(e.to_string()))?,
+        None => World::default(),
+    };
+    let script = subject(&SubjectArgs {
+        script: Some(args.script.clone()),
+        shell: args.shell.clone(),
+        in_process: false,
+        timeout: args.timeout,
+    })?;
+    let fake = fake_bin();
+    let level = args.level.into();
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (mut held, mut diverged, mut harness_error) = (0, Vec::new(), None);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let stop = AtomicBool::new(false);
+    let progress = report::Progress::new(invocations.len());
+    runner::in_order(
+        &invocations,
+        jobs,
+        &stop,
+        |inv| crate::diff::differ(&world, inv, script.as_ref(), &fake, level),
+        |i, result| match result {
+            Ok((_, verdict)) if verdict.holds() => {
+                held += 1;
+                progress.show(i + 1, &invocations[i].to_command_line());
+            }
+            Ok((_, verdict)) => {
+                let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
+                let escaped = if verdict.escapes.is_empty() { "" } else { ", escape" };
+                progress.clear();
+                let _ =
+                    writeln!(out, "diverged  {}  ({}{escaped})", invocations[i].to_command_line(), aspects.join(", "));
+                let _ = out.flush();
+                progress.show(i + 1, &invocations[i].to_command_line());
+                diverged.push(i);
+            }
+            Err(e) => {
+                harness_error.get_or_insert_with(|| e.to_string());
+            }
+        },
+    );
+    progress.clear();
+    if let Some(message) = harness_error {
+        return Err(Fatal(exit::HARNESS, message));
+    }
+    // Shrink the first few divergences; distinct reproducers only, as one usually explains many.
+    let harness = |e: crate::subject::SubjectError| Fatal(exit::HARNESS, e.to_string());
+    let mut shown: Vec<Invocation> = Vec::new();
+    for &i in diverged.iter().take(5) {
+        let small = crate::diff::shrink(&world, &invocations[i], script.as_ref(), &fake, level).map_err(harness)?;
+        if shown.contains(&small) {
+            continue;
+        }
+        let (case, verdict) = crate::diff::differ(&world, &small, script.as_ref(), &fake, level).map_err(harness)?;
+        let _ = writeln!(out, "\nshrunk `{}` to `{}`:", invocations[i].to_command_line(), small.to_command_line());
+        let _ = report::human(&mut out, &verdict);
+        let world_file = args.world.as_ref().map(|w| relative_to(w, Path::new("traces")));
+        let _ = writeln!(out, "\nas a case (what the spec does; the script fails it):\n");
+        let case = Case { world_file, ..case };
+        let _ = out
+            .write_all(&case::write_case(&case, "Found by `weavetrace diff`: the script diverges from the spec here."));
+        shown.push(small);
+    }
+    let _ = writeln!(out);
+    let _ = report::summary(&mut out, held, diverged.len());
+    Ok(if diverged.is_empty() { exit::HOLD } else { exit::MISMATCH })
+}

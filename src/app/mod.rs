@@ -1,0 +1,113 @@
+//! The commands of `weavetrace`, one function each (a file per command family): they take the parsed command line, drive the
+//! library, print their reports, and return the exit code, or a [`Fatal`] error that ends the run.
+
+use crate::case::{self, Case};
+use crate::cli::{
+    CheckArgs, Cli, Command, DiffArgs, DocsArgs, RecordArgs, RenderArgs, RenderFormat, ReplayArgs, ReviewArgs,
+    SubjectArgs,
+};
+use crate::exit;
+use crate::recording::Status;
+use crate::report;
+use crate::runner;
+use crate::sandbox::{companion_bin, Sandbox};
+use crate::subject::{InProcessSpec, Invocation, Script, SpecProcess, Subject};
+use crate::world::World;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+mod check;
+mod diff;
+mod record;
+mod render;
+mod replay;
+
+use check::{check, review};
+use diff::diff;
+use record::record;
+use render::{docs, man, render, rendered};
+use replay::replay;
+
+/// A failure that ends the command: its exit code and one-line message.
+pub struct Fatal(pub u8, pub String);
+
+/// Runs the command `cli` names.
+pub fn run(cli: Cli) -> Result<u8, Fatal> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Record(args) => record(args),
+        Command::Diff(args) => diff(args),
+        Command::Replay(args) => replay(args),
+        Command::Review(args) => review(args),
+        Command::Render(args) => render(args),
+        Command::Docs(args) => docs(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "weavetrace",
+                &mut std::io::stdout(),
+            );
+            Ok(exit::HOLD)
+        }
+        Command::Man => man(),
+    }
+}
+
+fn fake_bin() -> PathBuf {
+    companion_bin("weavetrace-fake", "WEAVETRACE_FAKE_BIN")
+}
+
+fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Fatal> {
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return Err(Fatal(
+            exit::BAD_INPUT,
+            format!("--timeout {}: must be a positive number of seconds", args.timeout),
+        ));
+    }
+    let timeout = Duration::from_secs_f64(args.timeout);
+    if let Err(reason) = crate::sandbox::isolation_available() {
+        eprintln!("weavetrace: note: {reason}; subjects run without user, network and mount namespaces");
+    }
+    if let Some(path) = &args.script {
+        if !path.is_file() {
+            return Err(Fatal(exit::BAD_INPUT, format!("{}:1: no such script", path.display())));
+        }
+        let shell = which(&args.shell)
+            .ok_or_else(|| Fatal(exit::BAD_INPUT, format!("{}:1: no such shell", args.shell.display())))?;
+        return Ok(Box::new(Script { path: path.clone(), shell, timeout }));
+    }
+    if args.in_process {
+        return Ok(Box::new(InProcessSpec { arg0: "weave".into() }));
+    }
+    let bin = companion_bin("weave", "WEAVETRACE_SPEC_BIN");
+    if !bin.is_file() {
+        return Err(Fatal(
+            exit::HARNESS,
+            format!(
+                "the spec binary {} does not exist (build it with `cargo build`, or set WEAVETRACE_SPEC_BIN)",
+                bin.display()
+            ),
+        ));
+    }
+    Ok(Box::new(SpecProcess { bin, arg0: "weave".into(), timeout }))
+}
+
+/// A shell named by path, or by name on the harness's own PATH (the sandbox's holds none).
+fn which(shell: &Path) -> Option<PathBuf> {
+    if shell.components().count() > 1 {
+        return shell.is_file().then(|| shell.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(shell)).find(|p| p.is_file())
+}
+
+/// `path` as seen from `dir`, for a case file that names its world file.
+fn relative_to(path: &Path, dir: &Path) -> String {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    pathdiff::diff_paths(abs(path), abs(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}

@@ -1,0 +1,97 @@
+//! `record`.
+
+use super::*;
+
+pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
+    let invocation = Invocation::from_words(&args.args, false).map_err(|m| Fatal(exit::BAD_INPUT, m))?;
+    let world = match &args.world {
+        Some(path) => World::load(path).map_err(|e| Fatal(exit::BAD_INPUT, e.to_string()))?,
+        None => World::default(),
+    };
+    if let Some(out) = &args.output {
+        if out.exists() {
+            return Err(Fatal(
+                exit::BAD_INPUT,
+                format!("{}:1: already exists; record never overwrites (bless rewrites goldens)", out.display()),
+            ));
+        }
+    }
+    let subject = subject(&args.subject)?;
+    let harness = |e: &dyn std::fmt::Display| Fatal(exit::HARNESS, e.to_string());
+    let sandbox = Sandbox::new(&world, &fake_bin(), subject.script()).map_err(|e| harness(&e))?;
+    if let Some(format) = args.format {
+        let rec = subject.run_terminal(&invocation, &sandbox).map_err(|e| harness(&e))?;
+        let case = Case {
+            path: PathBuf::new(),
+            name: String::new(),
+            invocation,
+            world,
+            world_file: None,
+            status: 0,
+            pipelines: Vec::new(),
+            trace: Vec::new(),
+            stdout: Vec::new(),
+            calls: Vec::new(),
+            redact: Vec::new(),
+        };
+        let terminal = rec.terminal.unwrap_or_default();
+        let session = crate::report::render::Session {
+            command: crate::docs::command_line(&case),
+            terminal: &terminal,
+            calls: &rec.calls,
+        };
+        let _ = std::io::stdout().write_all(&rendered(&session, format, false, false));
+        return Ok(match rec.status {
+            Status::Exited(n) => n as u8,
+            Status::Signaled(s) => (128 + s) as u8,
+            Status::TimedOut => {
+                eprintln!("weavetrace: the subject timed out");
+                exit::HARNESS
+            }
+        });
+    }
+    let recording = subject.run(&invocation, &sandbox).map_err(|e| harness(&e))?;
+    let Some(out) = args.output else {
+        let _ = std::io::stderr().write_all(&recording.trace.to_bytes());
+        let _ = std::io::stdout().write_all(&recording.stdout);
+        return Ok(match recording.status {
+            Status::Exited(n) => n as u8,
+            Status::Signaled(s) => (128 + s) as u8,
+            Status::TimedOut => exit::HARNESS,
+        });
+    };
+    let Status::Exited(status) = recording.status else {
+        return Err(Fatal(exit::HARNESS, format!("the subject did not exit: {}", recording.status)));
+    };
+    // The in-process spec knows which trace lines each pipeline wrote; keep that when it agrees.
+    let structured = InProcessSpec { arg0: "weave".into() }
+        .run(&invocation, &Sandbox::new(&world, &fake_bin(), None).map_err(|e| harness(&e))?);
+    let pipelines = match structured {
+        Ok(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),
+        _ => Vec::new(),
+    };
+    let world_file = args.world.as_ref().map(|w| relative_to(w, out.parent().unwrap_or(Path::new("."))));
+    let case = Case {
+        path: out.clone(),
+        name: String::new(),
+        invocation,
+        world,
+        world_file,
+        status,
+        pipelines,
+        trace: recording.trace.to_bytes(),
+        stdout: recording.stdout,
+        calls: case::render_calls(&recording.calls),
+        redact: Vec::new(),
+    };
+    let comment = args.describe.as_deref().unwrap_or("Recorded by `weavetrace record`; say here what this case shows.");
+    let bytes = case::write_case(&case, comment);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&out)
+        .and_then(|mut f| f.write_all(&bytes))
+        .map_err(|e| Fatal(exit::BAD_INPUT, format!("{}:1: cannot write: {e}", out.display())))?;
+    eprintln!("wrote {}", out.display());
+    Ok(exit::HOLD)
+}

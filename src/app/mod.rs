@@ -1,5 +1,5 @@
-//! The commands of `weavetrace`, one function each (a file per command family): they take the parsed command line, drive the
-//! library, print their reports, and return the exit code, or a [`Fatal`] error that ends the run.
+//! The commands of `weavetrace`, a file per family: each takes its parsed arguments, drives the
+//! library, prints its reports, and returns the exit code, or a [`Fatal`] error that ends the run.
 
 use crate::case::{self, Case};
 use crate::cli::{

@@ -125,17 +125,13 @@ pub fn replay(
         (None, _) => -1,
     };
     let case = Case {
-        path: inv.to_command_line().into(),
         name: format!("replay of {}", inv.to_command_line()),
-        invocation: inv.clone(),
-        world: world.clone(),
-        world_file: None,
         status,
         pipelines: spec.trace.pipeline_ranges(),
         trace,
         stdout: source.stdout.clone().unwrap_or_else(|| rec.stdout.clone()),
         calls: crate::case::render_calls(&rec.calls),
-        redact: Vec::new(),
+        ..Case::new(inv.to_command_line().into(), inv.clone(), world.clone())
     };
     let mut verdict = compare_at(&case, &rec, Level::Trace);
     if let Some(m) = verdict.mismatches.iter().find(|m| m.aspect == Aspect::Trace) {

@@ -21,19 +21,7 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
     let sandbox = Sandbox::new(&world, &fake_bin(), subject.script()).map_err(|e| harness(&e))?;
     if let Some(format) = args.format {
         let rec = subject.run_terminal(&invocation, &sandbox).map_err(|e| harness(&e))?;
-        let case = Case {
-            path: PathBuf::new(),
-            name: String::new(),
-            invocation,
-            world,
-            world_file: None,
-            status: 0,
-            pipelines: Vec::new(),
-            trace: Vec::new(),
-            stdout: Vec::new(),
-            calls: Vec::new(),
-            redact: Vec::new(),
-        };
+        let case = Case::new(PathBuf::new(), invocation, world);
         let terminal = rec.terminal.unwrap_or_default();
         let session = crate::report::render::Session {
             command: crate::docs::command_line(&case),
@@ -72,17 +60,13 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
     };
     let world_file = args.world.as_ref().map(|w| relative_to(w, out.parent().unwrap_or(Path::new("."))));
     let case = Case {
-        path: out.clone(),
-        name: String::new(),
-        invocation,
-        world,
         world_file,
         status,
         pipelines,
         trace: recording.trace.to_bytes(),
         stdout: recording.stdout,
         calls: case::render_calls(&recording.calls),
-        redact: Vec::new(),
+        ..Case::new(out.clone(), invocation, world)
     };
     let comment = args.describe.as_deref().unwrap_or("Recorded by `weavetrace record`; say here what this case shows.");
     let bytes = case::write_case(&case, comment);

@@ -20,19 +20,7 @@ pub(super) fn render(args: RenderArgs) -> Result<u8, Fatal> {
         let world = World { replay: Some(crate::replay::cassette(&source.trace, source.merged)), ..World::default() };
         let sandbox = Sandbox::new(&world, &fake_bin(), None).map_err(|e| harness(&e))?;
         let rec = InProcessSpec { arg0: "weave".into() }.run(&invocation, &sandbox).map_err(|e| harness(&e))?;
-        let case = Case {
-            path: args.input.clone(),
-            name: String::new(),
-            invocation,
-            world,
-            world_file: None,
-            status: 0,
-            pipelines: Vec::new(),
-            trace: Vec::new(),
-            stdout: Vec::new(),
-            calls: Vec::new(),
-            redact: Vec::new(),
-        };
+        let case = Case::new(args.input.clone(), invocation, world);
         (crate::docs::command_line(&case), rec.terminal.unwrap_or_default(), rec.calls)
     };
     let session = Session { command, terminal: &terminal, calls: &calls };

@@ -92,6 +92,27 @@ pub struct Case {
     pub redact: Vec<crate::world::Redaction>,
 }
 
+impl Case {
+    /// A case for `invocation` in `world` that expects nothing yet (status 0, empty sections):
+    /// the start of a case built from a run rather than read from a file.
+    pub fn new(path: PathBuf, invocation: Invocation, world: World) -> Case {
+        let name = path.with_extension("").display().to_string();
+        Case {
+            path,
+            name,
+            invocation,
+            world,
+            world_file: None,
+            status: 0,
+            pipelines: Vec::new(),
+            trace: Vec::new(),
+            stdout: Vec::new(),
+            calls: Vec::new(),
+            redact: Vec::new(),
+        }
+    }
+}
+
 /// A case file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}:{line}: {message}")]

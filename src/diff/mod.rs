@@ -56,17 +56,13 @@ fn spec_case_in(world: &World, inv: &Invocation, sandbox: &Sandbox) -> Result<(C
         _ => -1,
     };
     let case = Case {
-        path: "diff.case".into(),
         name: inv.to_command_line(),
-        invocation: inv.clone(),
-        world: world.clone(),
-        world_file: None,
         status,
         pipelines: rec.trace.pipeline_ranges(),
         trace: rec.trace.to_bytes(),
         stdout: rec.stdout.clone(),
         calls: render_calls(&rec.calls),
-        redact: Vec::new(),
+        ..Case::new("diff.case".into(), inv.clone(), world.clone())
     };
     Ok((case, rec))
 }

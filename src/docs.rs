@@ -16,12 +16,12 @@ pub fn session_of(
     let sandbox = Sandbox::new(&case.world, fake_bin, None).map_err(|e| e.to_string())?;
     let rec = InProcessSpec { arg0: "weave".into() }.run(&case.invocation, &sandbox).map_err(|e| e.to_string())?;
     let matches = rec.trace.to_bytes() == case.trace && rec.stdout == case.stdout;
-    Ok((command_line(case), rec.terminal.unwrap_or_default(), rec.calls, matches))
+    Ok((command_line(&case.invocation), rec.terminal.unwrap_or_default(), rec.calls, matches))
 }
 
 /// `NAME=value sh -x weave ARGS`, as a person types it.
-pub fn command_line(case: &Case) -> String {
-    let line = case.invocation.to_command_line();
+pub fn command_line(invocation: &crate::case::Invocation) -> String {
+    let line = invocation.to_command_line();
     let (env, rest) = match line.find("weave") {
         Some(i) => line.split_at(i),
         None => ("", line.as_str()),

@@ -21,10 +21,9 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
     let sandbox = Sandbox::new(&world, &fake_bin(), subject.script()).map_err(|e| harness(&e))?;
     if let Some(format) = args.format {
         let rec = subject.run_terminal(&invocation, &sandbox).map_err(|e| harness(&e))?;
-        let case = Case::new(PathBuf::new(), invocation, world);
         let terminal = rec.terminal.unwrap_or_default();
         let session = crate::report::render::Session {
-            command: crate::docs::command_line(&case),
+            command: crate::docs::command_line(&invocation),
             terminal: &terminal,
             calls: &rec.calls,
         };

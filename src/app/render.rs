@@ -20,8 +20,7 @@ pub(super) fn render(args: RenderArgs) -> Result<u8, Fatal> {
         let world = World { replay: Some(crate::replay::cassette(&source.trace, source.merged)), ..World::default() };
         let sandbox = Sandbox::new(&world, &fake_bin(), None).map_err(|e| harness(&e))?;
         let rec = InProcessSpec { arg0: "weave".into() }.run(&invocation, &sandbox).map_err(|e| harness(&e))?;
-        let case = Case::new(args.input.clone(), invocation, world);
-        (crate::docs::command_line(&case), rec.terminal.unwrap_or_default(), rec.calls)
+        (crate::docs::command_line(&invocation), rec.terminal.unwrap_or_default(), rec.calls)
     };
     let session = Session { command, terminal: &terminal, calls: &calls };
     let _ = std::io::stdout().write_all(&rendered(&session, args.format, args.br, args.page));

@@ -50,6 +50,29 @@ pub fn split_and_glob(value: &[u8], cwd: &Path) -> Vec<Word> {
     fields
 }
 
+/// A line split for `read` into at most `n` fields: IFS whitespace separates, leading and trailing
+/// whitespace goes, and the last field keeps the rest of the line.
+pub fn split_read(line: &[u8], n: usize) -> Vec<Word> {
+    let mut fields = Vec::new();
+    let mut rest = line;
+    while fields.len() + 1 < n {
+        let start = rest.iter().position(|c| !IFS.contains(c)).unwrap_or(rest.len());
+        rest = &rest[start..];
+        if rest.is_empty() {
+            break;
+        }
+        let end = rest.iter().position(|c| IFS.contains(c)).unwrap_or(rest.len());
+        fields.push(rest[..end].to_vec());
+        rest = &rest[end..];
+    }
+    let start = rest.iter().position(|c| !IFS.contains(c)).unwrap_or(rest.len());
+    let end = rest.iter().rposition(|c| !IFS.contains(c)).map_or(start, |e| e + 1);
+    if start < end || fields.len() + 1 == n {
+        fields.push(rest[start..end.max(start)].to_vec());
+    }
+    fields
+}
+
 fn has_pattern(s: &[u8]) -> bool {
     let mut i = 0;
     while i < s.len() {

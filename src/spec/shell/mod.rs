@@ -6,7 +6,8 @@
 //! commands, captures command substitutions, runs pipelines, keeps `$?`, positional parameters and
 //! variables, and applies `set -e`. Nothing here knows weave.
 //!
-//! `exit` and a `set -e` failure unwind as `Err(Exit(status))`, so spec code propagates them with `?`.
+//! `exit`, a `set -e` failure and `return` unwind as `Err(Unwind::…)`, so spec code propagates them
+//! with `?`; a function call stops a `return`, a subshell stops both.
 
 mod builtins;
 mod expand;
@@ -21,12 +22,17 @@ use std::collections::HashMap;
 /// A word or a value: shell strings are bytes.
 pub type Word = Vec<u8>;
 
-/// The script ends with this status (`exit N`, or `set -e` on a failing command).
+/// Control leaving the normal flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Exit(pub i32);
+pub enum Unwind {
+    /// The script (or the subshell) ends with this status: `exit N`, or `set -e` on a failure.
+    Exit(i32),
+    /// The current function returns this status: `return N`.
+    Return(i32),
+}
 
-/// What a construct evaluates to: a value, or the end of the script.
-pub type Sh<T> = Result<T, Exit>;
+/// What a construct evaluates to: a value, or control leaving.
+pub type Sh<T> = Result<T, Unwind>;
 
 /// What a modeled utility (sed, grep, ...) does with its standard input.
 pub type Utility = fn(args: &[Word], stdin: &[u8]) -> UtilityOutput;
@@ -48,7 +54,13 @@ pub enum Stage {
     Utility { argv: Vec<Word>, run: Utility },
     /// The `echo` builtin.
     Echo { args: Vec<Word> },
+    /// A `{ ...; }` group of shell code, run as the subshell a pipeline element is, reading the
+    /// previous element's output (with [`Shell::read`]).
+    Group(Group),
 }
+
+/// The shell code of a `{ ...; }` pipeline element.
+pub type Group = Box<dyn FnOnce(&mut Shell) -> Sh<()>>;
 
 /// Where a command's stdout goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +94,8 @@ pub struct Shell<'a> {
     status: i32,
     /// Command substitutions being captured, innermost last.
     captures: Vec<Vec<u8>>,
+    /// What a group in a pipeline reads from: the previous element's output, innermost last.
+    stdin: Vec<Vec<u8>>,
     /// While a subshell runs: each variable's value before the subshell first changed it, so the
     /// parent's can be put back without copying all variables up front.
     undo: Vec<(Word, Option<Var>)>,
@@ -118,6 +132,7 @@ impl<'a> Shell<'a> {
             cond_depth: 0,
             status: 0,
             captures: Vec::new(),
+            stdin: Vec::new(),
             undo: Vec::new(),
             next_pipeline: 0,
             cwd: std::path::PathBuf::from("."),
@@ -180,7 +195,7 @@ impl<'a> Shell<'a> {
                 let mut msg = b"Illegal number: ".to_vec();
                 msg.extend_from_slice(&value);
                 self.error_message(line, &msg);
-                Err(Exit(2))
+                Err(Unwind::Exit(2))
             }
         }
     }
@@ -235,6 +250,15 @@ impl<'a> Shell<'a> {
     /// `$(...)`: runs `body` as a subshell with its stdout captured; returns the output without its
     /// trailing newlines, and the subshell's status.
     pub fn subst(&mut self, body: impl FnOnce(&mut Self) -> Sh<()>) -> (Word, i32) {
+        let (mut out, status) = self.subshell_output(body);
+        while out.last() == Some(&b'\n') {
+            out.pop();
+        }
+        (out, status)
+    }
+
+    /// Runs `body` as a subshell whose stdout is captured whole; its status.
+    fn subshell_output(&mut self, body: impl FnOnce(&mut Self) -> Sh<()>) -> (Word, i32) {
         let undo_mark = self.undo.len();
         let saved_params = self.params.clone();
         // A subshell starts afresh: dash drops the condition context there, so `set -e` applies
@@ -243,9 +267,9 @@ impl<'a> Shell<'a> {
         self.captures.push(Vec::new());
         let status = match body(self) {
             Ok(()) => self.status,
-            Err(Exit(n)) => n,
+            Err(Unwind::Exit(n) | Unwind::Return(n)) => n,
         };
-        let mut out = self.captures.pop().unwrap_or_default();
+        let out = self.captures.pop().unwrap_or_default();
         self.cond_depth = saved_depth;
         for (name, old) in self.undo.drain(undo_mark..).rev() {
             match old {
@@ -254,9 +278,6 @@ impl<'a> Shell<'a> {
             };
         }
         self.params = saved_params;
-        while out.last() == Some(&b'\n') {
-            out.pop();
-        }
         (out, status)
     }
 
@@ -306,13 +327,13 @@ impl<'a> Shell<'a> {
                 let mut msg = b"shift: Illegal number: ".to_vec();
                 msg.extend_from_slice(n);
                 self.error_message(line, &msg);
-                return Err(Exit(2));
+                return Err(Unwind::Exit(2));
             }
         };
         if count > self.params.len() {
             // A special builtin's error ends a non-interactive shell.
             self.error_message(line, b"shift: can't shift that many");
-            return Err(Exit(2));
+            return Err(Unwind::Exit(2));
         }
         self.params.drain(..count);
         self.finish(0).map(drop)
@@ -322,7 +343,77 @@ impl<'a> Shell<'a> {
     pub fn exit(&mut self, n: &[u8]) -> Sh<()> {
         self.xtrace(&[b"exit", n]);
         let status = expand::parse_number(n).unwrap_or(2) as i32 & 0xff;
-        Err(Exit(status))
+        Err(Unwind::Exit(status))
+    }
+
+    /// `return N`: leaves the current function with status N.
+    pub fn return_(&mut self, n: &[u8]) -> Sh<()> {
+        self.xtrace(&[b"return", n]);
+        let status = expand::parse_number(n).unwrap_or(2) as i32 & 0xff;
+        Err(Unwind::Return(status))
+    }
+
+    /// `read NAME...` from the current stdin (the previous element of a pipeline): one line, split on
+    /// IFS, the last name taking the rest; false (status 1) when no whole line was left.
+    pub fn read(&mut self, names: &[&str]) -> Sh<bool> {
+        let mut words: Vec<&[u8]> = vec![b"read"];
+        words.extend(names.iter().map(|n| n.as_bytes()));
+        self.xtrace(&words);
+        let input = self.stdin.last_mut().map(std::mem::take).unwrap_or_default();
+        let (line, rest, complete) = match input.iter().position(|&b| b == b'\n') {
+            Some(i) => (input[..i].to_vec(), input[i + 1..].to_vec(), true),
+            None => (input.clone(), Vec::new(), false),
+        };
+        if let Some(top) = self.stdin.last_mut() {
+            *top = rest;
+        }
+        let fields = expand::split_read(&line, names.len());
+        for (k, name) in names.iter().enumerate() {
+            let value = fields.get(k).cloned().unwrap_or_default();
+            match self.vars.get_mut(name.as_bytes()) {
+                Some(v) => v.value = value,
+                None => {
+                    self.vars.insert(name.as_bytes().to_vec(), Var { value, exported: false });
+                }
+            }
+        }
+        // Like dash, a last line without its newline is read, yet `read` fails.
+        let status = if complete { 0 } else { 1 };
+        self.finish(status).map(|s| s == 0)
+    }
+
+    /// `for NAME in WORDS; do BODY; done` (dash traces neither the loop nor its assignments):
+    /// the status of the last body run, 0 for none.
+    pub fn for_in(&mut self, name: &str, words: Vec<Word>, mut body: impl FnMut(&mut Self) -> Sh<()>) -> Sh<()> {
+        let mut last = 0;
+        for word in words {
+            self.set_var(name, word);
+            body(self)?;
+            last = self.status;
+        }
+        self.status = last;
+        Ok(())
+    }
+
+    /// `case WORD in PATTERN|PATTERN) ...`: the index of the first arm one of whose patterns
+    /// matches (dash's pattern matching; nothing is traced).
+    pub fn case_arm(&self, word: &[u8], arms: &[&[&[u8]]]) -> Option<usize> {
+        arms.iter().position(|patterns| patterns.iter().any(|p| expand::matches(p, word)))
+    }
+
+    /// `${NAME#PATTERN}`: the value without the shortest prefix the pattern matches.
+    pub fn without_prefix(&self, value: &[u8], pattern: &[u8]) -> Word {
+        (0..=value.len())
+            .find(|&i| expand::matches(pattern, &value[..i]))
+            .map_or_else(|| value.to_vec(), |i| value[i..].to_vec())
+    }
+
+    /// `${NAME%PATTERN}`: the value without the shortest suffix the pattern matches.
+    pub fn without_suffix(&self, value: &[u8], pattern: &[u8]) -> Word {
+        (0..=value.len())
+            .rev()
+            .find(|&i| expand::matches(pattern, &value[i..]))
+            .map_or_else(|| value.to_vec(), |i| value[..i].to_vec())
     }
 
     /// A simple external command found on PATH, its stdout going where the shell's goes.
@@ -341,11 +432,18 @@ impl<'a> Shell<'a> {
         self.next_pipeline += 1;
         let mut input: Option<Vec<u8>> = None;
         let mut status = 0;
-        for stage in &stages {
+        for stage in stages {
             let (out, st) = match stage {
                 Stage::External { line, argv } => {
                     self.xtrace_in(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>(), Some(id));
-                    let (st, out) = self.run_external(*line, argv, input.as_deref(), true);
+                    let (st, out) = self.run_external(line, &argv, input.as_deref(), true);
+                    (out, st)
+                }
+                Stage::Group(body) => {
+                    self.stdin.push(input.take().unwrap_or_default());
+                    // Its output goes on down the pipeline: capture it as a substitution does.
+                    let (out, st) = self.subshell_output(body);
+                    self.stdin.pop();
                     (out, st)
                 }
                 Stage::Utility { argv, run } => {
@@ -358,7 +456,7 @@ impl<'a> Shell<'a> {
                     let mut words: Vec<&[u8]> = vec![b"echo"];
                     words.extend(args.iter().map(Vec::as_slice));
                     self.xtrace_in(&words, Some(id));
-                    (builtins::echo_output(args), 0)
+                    (builtins::echo_output(&args), 0)
                 }
             };
             input = Some(out);
@@ -386,8 +484,11 @@ impl<'a> Shell<'a> {
         self.status = 0;
         let r = body(self);
         self.params = saved;
-        r?;
-        let status = self.status;
+        let status = match r {
+            Ok(()) => self.status,
+            Err(Unwind::Return(n)) => n,
+            Err(exit) => return Err(exit),
+        };
         self.finish(status)
     }
 
@@ -460,7 +561,7 @@ impl<'a> Shell<'a> {
     fn finish(&mut self, status: i32) -> Sh<i32> {
         self.status = status;
         if status != 0 && self.errexit && self.cond_depth == 0 {
-            return Err(Exit(status));
+            return Err(Unwind::Exit(status));
         }
         Ok(status)
     }

@@ -50,7 +50,7 @@ fn run(status: i32, args: &[&str], script: impl FnOnce(&mut Shell) -> Sh<()>) ->
         );
         match script(&mut sh) {
             Ok(()) => sh.status(),
-            Err(Exit(n)) => n,
+            Err(Unwind::Exit(n) | Unwind::Return(n)) => n,
         }
     };
     (String::from_utf8(io.err).unwrap(), String::from_utf8(io.out).unwrap(), code)
@@ -182,4 +182,69 @@ fn the_environment_is_imported_and_passed_on_but_ifs_is_not() {
     }
     assert_eq!(String::from_utf8(io.err).unwrap(), ">> VERSION=10\n>> cmd\n");
     assert_eq!(host.seen, vec![vec![w("cmd")]]);
+}
+
+#[test]
+fn return_leaves_the_function_and_set_e_sees_its_status() {
+    // set -e; f() { return 3; echo no; }; f; echo after
+    let (err, out, code) = run(0, &[], |sh| {
+        sh.set_e()?;
+        sh.call("f", vec![], |sh| {
+            sh.return_(b"3")?;
+            sh.echo(&[w("no")])
+        })?;
+        sh.echo(&[w("after")])
+    });
+    assert_eq!(err, "+ set -e\n+ f\n+ return 3\n");
+    assert_eq!((out.as_str(), code), ("", 3));
+}
+
+#[test]
+fn a_group_reads_the_pipeline_like_dash() {
+    // printf INPUT | { read NAMES; echo "[$x][$y]"; }
+    let cases: [(&str, &[&str], &str, bool); 5] = [
+        ("a\n", &["x", "y"], "[a][]", true),
+        ("a b c d\n", &["x", "y"], "[a][b c d]", true),
+        ("  a  b  \n", &["x", "y"], "[a][b]", true),
+        ("nonl", &["x"], "[nonl]", false),
+        ("", &["x"], "[]", false),
+    ];
+    for (input, names, shown, ok) in cases {
+        let (_, out, _) = run(0, &[], |sh| {
+            // A stand-in for printf: what it was given is what it writes.
+            let printf = Stage::Utility {
+                argv: vec![w("printf"), w(input)],
+                run: |args, _| UtilityOutput { stdout: args[0].clone(), ..Default::default() },
+            };
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            let group = Stage::Group(Box::new(move |sh: &mut Shell| {
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                let read = sh.read(&refs)?;
+                let shown: Vec<u8> =
+                    refs.iter().flat_map(|n| [b"[".to_vec(), sh.var(n), b"]".to_vec()].concat()).collect();
+                sh.echo(&[shown, if read { w("ok") } else { w("eof") }])
+            }));
+            sh.pipeline(vec![printf, group], Redirect::Inherit).map(drop)
+        });
+        assert_eq!(out, format!("{shown} {}\n", if ok { "ok" } else { "eof" }), "{input:?}");
+    }
+}
+
+#[test]
+fn loops_cases_and_trims_follow_dash() {
+    // for a in x y; do echo $a; done; case --dns-search=a in --dns-search=*) ...; ${v#inet } ${w%/*}
+    let (err, out, _) = run(0, &[], |sh| {
+        sh.for_in("a", vec![w("x"), w("y")], |sh| {
+            let a = sh.var("a");
+            sh.echo(&[a])
+        })?;
+        assert_eq!(sh.case_arm(b"--dns-search=a", &[&[b"-x"], &[b"--dns-search=*"], &[b"*"]]), Some(1));
+        assert_eq!(sh.case_arm(b"ubuntu", &[&[b"--dns-search=*"]]), None);
+        assert_eq!(sh.without_prefix(b"inet 1.2.3.4", b"inet "), b"1.2.3.4");
+        assert_eq!(sh.without_suffix(b"10.2.0.1/24", b"/*"), b"10.2.0.1");
+        assert_eq!(sh.without_suffix(b"10.2.0.1", b"/*"), b"10.2.0.1");
+        Ok(())
+    });
+    assert_eq!(err, "+ echo x\n+ echo y\n");
+    assert_eq!(out, "x\ny\n");
 }

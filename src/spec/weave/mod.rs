@@ -6,7 +6,7 @@
 //!
 //! This file covers the client side: everything the script runs on the host before `--local`.
 
-use crate::spec::shell::{Exit, Redirect, Sh, Shell, Stage, Word};
+use crate::spec::shell::{Redirect, Sh, Shell, Stage, Unwind, Word};
 use crate::spec::utils;
 
 /// The version the release process writes into the script.
@@ -44,7 +44,7 @@ pub fn main(sh: &mut Shell) -> Ending {
     match script(sh) {
         Ok(None) => Ending::Status(sh.status()),
         Ok(Some(what)) => Ending::Unspecified(what),
-        Err(Exit(n)) => Ending::Status(n),
+        Err(Unwind::Exit(n) | Unwind::Return(n)) => Ending::Status(n),
     }
 }
 

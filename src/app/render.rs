@@ -15,6 +15,12 @@ pub(super) fn render(args: RenderArgs) -> Result<u8, Fatal> {
         }
         (command, terminal, calls)
     } else {
+        if args.args.is_empty() {
+            return Err(bad(format!(
+                "{}:1: a trace renders through a replay: give its command line after --",
+                args.input.display()
+            )));
+        }
         let invocation = Invocation::from_words(&args.args, false).map_err(bad)?;
         let source = crate::replay::read_source(&args.input, &invocation.args).map_err(bad)?;
         let world = World { replay: Some(crate::replay::cassette(&source.trace, source.merged)), ..World::default() };

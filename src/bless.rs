@@ -45,7 +45,7 @@ pub fn blessed(
     case: &Case,
     verdict: &Verdict,
     status: i32,
-    pipelines: &[(usize, usize)],
+    pipelines: &[crate::trace::Pipeline],
 ) -> std::io::Result<(Vec<u8>, Vec<&'static str>)> {
     let original = std::fs::read(&case.path)?;
     let mut sections = [case.trace.clone(), case.stdout.clone(), case.calls.clone()];

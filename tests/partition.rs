@@ -24,12 +24,12 @@ fn listed(partition: &str) -> Option<Vec<String>> {
 #[test]
 fn two_partitions_run_every_golden_exactly_once() {
     let (Some(first), Some(second)) = (listed("count:1/2"), listed("count:2/2")) else { return };
-    let goldens: BTreeSet<String> =
-        weavetrace::case::discover(&[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("traces")])
-            .unwrap()
-            .iter()
-            .map(|p| format!("weavetrace::goldens traces/{}", p.file_stem().unwrap().to_string_lossy()))
-            .collect();
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let goldens: BTreeSet<String> = weavetrace::case::discover(&[root.join("traces")])
+        .unwrap()
+        .iter()
+        .map(|p| format!("weavetrace::goldens {}", p.strip_prefix(&root).unwrap().with_extension("").display()))
+        .collect();
     assert!(!first.is_empty() && !second.is_empty());
     let mut all: Vec<String> = first.iter().chain(&second).cloned().collect();
     all.sort();

@@ -3,6 +3,7 @@
 use super::Invocation;
 use super::{Case, CaseError};
 use crate::fake::log::Call;
+use crate::trace::Pipeline;
 use crate::world::{one_line, World};
 use serde::Deserialize;
 use std::path::Path;
@@ -14,7 +15,7 @@ struct Header {
     command: String,
     status: i32,
     #[serde(default)]
-    pipelines: Vec<(usize, usize)>,
+    pipelines: Vec<Vec<usize>>,
     world_file: Option<String>,
     world: Option<World>,
     #[serde(default)]
@@ -108,7 +109,11 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
     let calls = need(calls, "calls")?;
     let line_count =
         trace.iter().filter(|&&b| b == b'\n').count() + usize::from(!trace.ends_with(b"\n") && !trace.is_empty());
-    if let Some(&(a, b)) = header.pipelines.iter().find(|&&(a, b)| a == 0 || a > b || b > line_count) {
+    let pipelines: Vec<Option<Pipeline>> = header.pipelines.iter().map(|l| Pipeline::from_list(l)).collect();
+    if let Some((list, _)) =
+        header.pipelines.iter().zip(&pipelines).find(|(_, p)| p.as_ref().is_none_or(|p| p.end > line_count))
+    {
+        let (a, b) = (list.first().copied().unwrap_or(0), list.last().copied().unwrap_or(0));
         return Err(err(
             line_of_key("pipelines"),
             format!("pipeline [{a}, {b}] is not a range of trace lines (1 to {line_count})"),
@@ -130,7 +135,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         world,
         world_file,
         status: header.status,
-        pipelines: header.pipelines,
+        pipelines: pipelines.into_iter().flatten().collect(),
         trace,
         stdout,
         calls,
@@ -202,12 +207,11 @@ fn quote_word(word: &[u8], raw_controls: bool) -> String {
 
 /// A case file rewritten with new expectations: its header kept as written (comments, world,
 /// redactions) but for `status` and `pipelines`, its sections replaced.
-pub fn rewrite_case(original: &[u8], status: i32, pipelines: &[(usize, usize)], sections: [&[u8]; 3]) -> Vec<u8> {
+pub fn rewrite_case(original: &[u8], status: i32, pipelines: &[Pipeline], sections: [&[u8]; 3]) -> Vec<u8> {
     let lines = split_lines(original);
     let header_end = lines.iter().position(|l| l.starts_with(b"~~~")).unwrap_or(lines.len());
     let mut out = Vec::new();
-    let list: Vec<String> = pipelines.iter().map(|(a, b)| format!("[{a}, {b}]")).collect();
-    let pipelines_line = (!pipelines.is_empty()).then(|| format!("pipelines = [{}]", list.join(", ")));
+    let pipelines_line = (!pipelines.is_empty()).then(|| pipelines_toml(pipelines));
     for line in &lines[..header_end] {
         if line.starts_with(b"status") && line.contains(&b'=') {
             out.extend_from_slice(format!("status = {status}\n").as_bytes());
@@ -234,6 +238,15 @@ pub fn rewrite_case(original: &[u8], status: i32, pipelines: &[(usize, usize)], 
         write_section(&mut out, name, content);
     }
     out
+}
+
+/// `pipelines = [[13, 14], [28, 29, 30, 33]]`.
+fn pipelines_toml(pipelines: &[Pipeline]) -> String {
+    let list: Vec<String> = pipelines
+        .iter()
+        .map(|p| format!("[{}]", p.to_list().iter().map(usize::to_string).collect::<Vec<_>>().join(", ")))
+        .collect();
+    format!("pipelines = [{}]", list.join(", "))
 }
 
 /// Appends one fenced section, a blank line before it.
@@ -263,8 +276,7 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
     out.extend_from_slice(format!("command = {}\n", toml_string(&case.invocation.to_command_line())).as_bytes());
     out.extend_from_slice(format!("status = {}\n", case.status).as_bytes());
     if !case.pipelines.is_empty() {
-        let list: Vec<String> = case.pipelines.iter().map(|(a, b)| format!("[{a}, {b}]")).collect();
-        out.extend_from_slice(format!("pipelines = [{}]\n", list.join(", ")).as_bytes());
+        out.extend_from_slice(format!("{}\n", pipelines_toml(&case.pipelines)).as_bytes());
     }
     for r in &case.redact {
         out.extend_from_slice(
@@ -303,7 +315,7 @@ mod tests {
             world: World::default(),
             world_file: None,
             status: 1,
-            pipelines: vec![(1, 2)],
+            pipelines: vec![Pipeline { writers: vec![1, 2], end: 2 }],
             trace: trace.to_vec(),
             stdout: stdout.to_vec(),
             calls: b"docker -v\n".to_vec(),

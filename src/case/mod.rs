@@ -83,7 +83,7 @@ pub struct Case {
     /// The world file the case names, if any (as written in the case).
     pub world_file: Option<String>,
     pub status: i32,
-    pub pipelines: Vec<(usize, usize)>,
+    pub pipelines: Vec<crate::trace::Pipeline>,
     pub trace: Vec<u8>,
     pub stdout: Vec<u8>,
     /// The expected calls, one rendered line each (see [`render_calls`]).

@@ -7,19 +7,21 @@
 //! Outside the pipelines every byte must match in order, so a reordering of sequential commands, a
 //! changed word, or a missing or extra line still fails.
 
+use crate::trace::Pipeline;
 use std::collections::HashSet;
 
-/// Whether `actual` equals `expected` up to interleavings of the lines in `pipelines` (1-based,
-/// inclusive line ranges of `expected`, one line per concurrent writer).
-pub fn matches(expected: &[u8], pipelines: &[(usize, usize)], actual: &[u8], ps4: &[u8]) -> bool {
+/// Whether `actual` equals `expected` up to interleavings of the concurrent writers of each of
+/// `pipelines` (line numbers of `expected`).
+pub fn matches(expected: &[u8], pipelines: &[Pipeline], actual: &[u8], ps4: &[u8]) -> bool {
     if expected == actual {
         return true;
     }
     let lines: Vec<&[u8]> = expected.split_inclusive(|&b| b == b'\n').collect();
     let mut pos = 0;
     let mut line = 0;
-    for &(first, last) in pipelines {
-        let (first, last) = (first - 1, last.min(lines.len()));
+    for pipeline in pipelines {
+        let Some(&first) = pipeline.writers.first() else { return false };
+        let (first, last) = (first - 1, pipeline.end.min(lines.len()));
         if first < line || first >= last {
             // Overlapping or empty ranges: nothing sound to tolerate.
             return false;
@@ -30,7 +32,13 @@ pub fn matches(expected: &[u8], pipelines: &[(usize, usize)], actual: &[u8], ps4
             return false;
         }
         pos += before;
-        let writers: Vec<Vec<&[u8]>> = lines[first..last].iter().map(|l| pieces(l, ps4)).collect();
+        // Writer k wrote from its first line to the next writer's: its pieces, line after line.
+        let mut bounds: Vec<usize> = pipeline.writers.iter().map(|w| w - 1).collect();
+        bounds.push(last);
+        let writers: Vec<Vec<&[u8]>> = bounds
+            .windows(2)
+            .map(|w| lines[w[0]..w[1].min(last)].iter().flat_map(|l| pieces(l, ps4)).collect())
+            .collect();
         let len: usize = lines[first..last].iter().map(|l| l.len()).sum();
         let Some(region) = actual.get(pos..pos + len) else {
             return false;
@@ -114,7 +122,9 @@ mod tests {
     use super::*;
 
     const TRACE: &[u8] = b"+ is_cidr a\n+ echo a\n+ grep -E x\n+ shift 1\n";
-    const PIPE: &[(usize, usize)] = &[(2, 3)];
+    fn pipe() -> Vec<Pipeline> {
+        vec![Pipeline { writers: vec![2, 3], end: 3 }]
+    }
 
     #[test]
     fn accepts_what_dash_writes() {
@@ -125,7 +135,7 @@ mod tests {
             b"+ is_cidr a\n+ echo+  a\ngrep -E x\n+ shift 1\n",
             b"+ is_cidr a\n+ + grepecho a\n -E x\n+ shift 1\n",
         ] {
-            assert!(matches(TRACE, PIPE, observed, b"+ "), "{}", String::from_utf8_lossy(observed));
+            assert!(matches(TRACE, &pipe(), observed, b"+ "), "{}", String::from_utf8_lossy(observed));
         }
     }
 
@@ -138,9 +148,22 @@ mod tests {
             b"+ is_cidr a\n+ echo a\n+ grep -E x\n+ shift 1\n+ extra\n",
             b"+ is_cidr a\n+ echo a\n+ shift 1\n+ grep -E x\n",
         ] {
-            assert!(!matches(TRACE, PIPE, observed, b"+ "), "{}", String::from_utf8_lossy(observed));
+            assert!(!matches(TRACE, &pipe(), observed, b"+ "), "{}", String::from_utf8_lossy(observed));
         }
         // Without the pipeline known, a swap is a mismatch.
         assert!(!matches(TRACE, &[], b"+ is_cidr a\n+ grep -E x\n+ echo a\n+ shift 1\n", b"+ "));
+    }
+
+    #[test]
+    fn a_group_is_one_writer_of_several_lines() {
+        // uname | sed | { read a; [ x ]; }: the group's two lines stay in order, the others mix in.
+        let trace = b"+ uname\n+ sed p\n+ read a\n+ [ x ]\n+ done\n";
+        let pipes = vec![Pipeline { writers: vec![1, 2, 3], end: 4 }];
+        assert!(matches(trace, &pipes, b"+ uname\n+ read a\n+ sed p\n+ [ x ]\n+ done\n", b"+ "));
+        assert!(matches(trace, &pipes, b"+ + read ased p\n\n+ uname\n+ [ x ]\n+ done\n", b"+ "));
+        assert!(!matches(trace, &pipes, b"+ uname\n+ sed p\n+ [ x ]\n+ read a\n+ done\n", b"+ "));
+        assert_eq!(Pipeline::from_list(&[1, 2, 3, 4]), Some(pipes[0].clone()));
+        assert_eq!(pipes[0].to_list(), vec![1, 2, 3, 4]);
+        assert_eq!(Pipeline::from_list(&[13, 14]).unwrap().to_list(), vec![13, 14]);
     }
 }

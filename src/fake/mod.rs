@@ -6,6 +6,7 @@
 //! so both forms give the same answers.
 
 pub mod docker;
+pub mod host;
 pub mod log;
 pub mod process;
 
@@ -21,7 +22,7 @@ pub const STATE_FILE: &str = "state.json";
 pub const LOG_FILE: &str = "calls.jsonl";
 
 /// The names the multi-call binary answers to.
-pub const FAKES: &[&str] = &["docker"];
+pub const FAKES: &[&str] = &["docker", "id", "ip", "uname"];
 
 /// What a fake writes and exits with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -91,6 +92,9 @@ pub fn answer(
     } else {
         match name {
             b"docker" => docker::docker(world, &mut state.docker, argv),
+            b"id" => host::id(world, argv),
+            b"ip" => host::ip(world, argv),
+            b"uname" => host::uname(world, argv),
             _ => unreachable!("every name in FAKES has a model"),
         }
     };

@@ -23,7 +23,7 @@ fn write_fd(fd: rustix::fd::BorrowedFd, bytes: &[u8]) {
 }
 
 impl Io for FdIo {
-    fn xtrace(&mut self, mut line: Word, _pipeline: Option<u32>) {
+    fn xtrace(&mut self, mut line: Word, _pipeline: Option<(u32, u32)>) {
         line.push(b'\n');
         write_fd(rustix::stdio::stderr(), &line);
     }
@@ -41,6 +41,13 @@ impl Io for FdIo {
 pub struct ProcessHost;
 
 impl Host for ProcessHost {
+    fn find(&mut self, name: &[u8], env: &[(Word, Word)]) -> Option<Word> {
+        let path = env.iter().find(|(k, _)| k == b"PATH").map(|(_, v)| v.as_slice()).unwrap_or_default();
+        path.split(|&b| b == b':')
+            .map(|dir| [dir, b"/", name].concat())
+            .find(|candidate| rustix::fs::access(OsStr::from_bytes(candidate), rustix::fs::Access::EXEC_OK).is_ok())
+    }
+
     fn exec(&mut self, cmd: &Command) -> Outcome {
         let Some(name) = cmd.argv.first() else {
             return Outcome::default();
@@ -52,7 +59,7 @@ impl Host for ProcessHost {
             .envs(cmd.env.iter().map(|(k, v)| (OsStr::from_bytes(k), OsStr::from_bytes(v))))
             .stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::inherit() })
             .stdout(if cmd.capture { Stdio::piped() } else { Stdio::inherit() })
-            .stderr(Stdio::inherit());
+            .stderr(if cmd.quiet { Stdio::null() } else { Stdio::inherit() });
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -214,6 +214,46 @@ pub fn grep(args: &[Word], input: &[u8]) -> UtilityOutput {
     out
 }
 
+/// `cut -d C -f N`: the N-th field of each line (a line without the delimiter passes whole).
+pub fn cut(args: &[Word], input: &[u8]) -> UtilityOutput {
+    let (mut delim, mut field): (u8, Option<usize>) = (b'\t', None);
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_slice();
+        let value = |i: &mut usize, rest: &[u8]| -> Option<Vec<u8>> {
+            if rest.is_empty() {
+                *i += 1;
+                args.get(*i).cloned()
+            } else {
+                Some(rest.to_vec())
+            }
+        };
+        match a.get(..2) {
+            Some(b"-d") => match value(&mut i, &a[2..]) {
+                Some(d) if d.len() == 1 => delim = d[0],
+                _ => return usage_error("cut", a),
+            },
+            Some(b"-f") => match value(&mut i, &a[2..]).and_then(|f| std::str::from_utf8(&f).ok()?.parse().ok()) {
+                Some(n) if n > 0 => field = Some(n),
+                _ => return usage_error("cut", a),
+            },
+            _ => return usage_error("cut", a),
+        }
+        i += 1;
+    }
+    let Some(field) = field else { return usage_error("cut", b"no -f") };
+    let mut out = UtilityOutput::default();
+    for (line, _) in lines(input) {
+        if line.contains(&delim) {
+            out.stdout.extend_from_slice(line.split(|&b| b == delim).nth(field - 1).unwrap_or_default());
+        } else {
+            out.stdout.extend_from_slice(line);
+        }
+        out.stdout.push(b'\n');
+    }
+    out
+}
+
 enum SedCommand {
     Substitute { re: Rc<Regex>, replacement: Word, global: bool, print: bool },
     Print,
@@ -396,6 +436,13 @@ mod tests {
     fn sed_substitutes_globally_and_prints() {
         let args = w(&["s|^ ||;s| |:|;s| |:|g"]);
         assert_eq!(sed(&args, b" 12 34 56 78\n").stdout, b"12:34:56:78\n");
+    }
+
+    #[test]
+    fn cut_takes_a_field() {
+        assert_eq!(cut(&w(&["-d.", "-f", "2"]), b"1.6.0\n").stdout, b"6\n");
+        assert_eq!(cut(&w(&["-d", " ", "-f", "2"]), b"a b c\nnone\n").stdout, b"b\nnone\n");
+        assert_eq!(cut(&w(&["-d.", "-f", "4"]), b"1.6.0\n").stdout, b"\n");
     }
 
     #[test]

@@ -25,13 +25,20 @@ struct FakeHost<'w> {
 }
 
 impl Host for FakeHost<'_> {
+    /// The sandbox's PATH holds the fakes and the allowed utilities, in its `bin/`.
+    fn find(&mut self, name: &[u8], _env: &[(Word, Word)]) -> Option<Word> {
+        let known = fake::FAKES.iter().chain(crate::sandbox::ALLOWED_UTILITIES).any(|n| n.as_bytes() == name);
+        known.then(|| [b"/weavetrace/bin/".as_slice(), name].concat())
+    }
+
     fn exec(&mut self, cmd: &Command) -> Outcome {
         let env = |k: &str| cmd.env.iter().find(|(n, _)| n.as_slice() == k.as_bytes()).map(|(_, v)| v.clone());
         let stdin = cmd.stdin.map(<[u8]>::to_vec).unwrap_or_default();
         match fake::answer(self.world, &mut self.state, cmd.argv, &env, stdin) {
             Some((reply, call)) => {
                 self.calls.push(call);
-                Outcome { status: reply.status, stdout: reply.stdout, stderr: reply.stderr, not_found: false }
+                let stderr = if cmd.quiet { Vec::new() } else { reply.stderr };
+                Outcome { status: reply.status, stdout: reply.stdout, stderr, not_found: false }
             }
             // The sandbox's PATH holds the fakes and plain utilities, which the spec models itself.
             None => Outcome { status: 127, not_found: true, ..Outcome::default() },
@@ -46,12 +53,12 @@ struct BufferIo {
     stdout: Vec<u8>,
     /// Both streams, in the order written.
     terminal: Vec<u8>,
-    /// (offset in stderr of a trace line, its pipeline)
-    marks: Vec<(usize, u32)>,
+    /// (offset in stderr of a trace line, its pipeline and element)
+    marks: Vec<(usize, (u32, u32))>,
 }
 
 impl Io for BufferIo {
-    fn xtrace(&mut self, line: Word, pipeline: Option<u32>) {
+    fn xtrace(&mut self, line: Word, pipeline: Option<(u32, u32)>) {
         if let Some(p) = pipeline {
             self.marks.push((self.stderr.len(), p));
         }
@@ -99,7 +106,7 @@ impl InProcessSpec {
 }
 
 /// Parses stderr and marks the lines that start at the recorded offsets with their pipeline.
-fn annotate(stderr: &[u8], ps4: &[u8], marks: &[(usize, u32)]) -> Trace {
+fn annotate(stderr: &[u8], ps4: &[u8], marks: &[(usize, (u32, u32))]) -> Trace {
     let mut trace = parse_dash(stderr, ps4);
     let mut offset = 0;
     let mut next = marks.iter().peekable();

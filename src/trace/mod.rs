@@ -45,9 +45,9 @@ pub struct Line {
     pub kind: Kind,
     /// False only for a last line that the subject left without a newline.
     pub eol: bool,
-    /// Lines written by the elements of one pipeline share an id: their writers ran concurrently,
-    /// so a real shell may interleave them.
-    pub pipeline: Option<u32>,
+    /// The pipeline whose element wrote this line, and which element: the elements of one
+    /// pipeline run concurrently, so a real shell may interleave their lines.
+    pub pipeline: Option<(u32, u32)>,
     /// Nesting level of a trace line: 1 at top level, more inside bash's `$(…)`, `eval`, `.`
     /// (dash and ash do not show nesting, so theirs are always 1); 0 for a line that is not a trace line.
     pub depth: u32,
@@ -184,27 +184,63 @@ impl Trace {
         out
     }
 
-    /// Pipelines as inclusive 1-based line ranges, the form a case file keeps them in.
-    pub fn pipeline_ranges(&self) -> Vec<(usize, usize)> {
-        let mut ranges: Vec<(u32, usize, usize)> = Vec::new();
+    /// The pipelines, in the form a case file keeps them.
+    pub fn pipeline_ranges(&self) -> Vec<Pipeline> {
+        let mut out: Vec<(u32, Pipeline)> = Vec::new();
+        let mut last_writer = None;
         for (i, line) in self.lines.iter().enumerate() {
-            if let Some(id) = line.pipeline {
-                match ranges.last_mut() {
-                    Some(last) if last.0 == id => last.2 = i + 1,
-                    _ => ranges.push((id, i + 1, i + 1)),
+            let Some((id, writer)) = line.pipeline else { continue };
+            match out.last_mut() {
+                Some((last, p)) if *last == id => {
+                    if last_writer != Some(writer) {
+                        p.writers.push(i + 1);
+                    }
+                    p.end = i + 1;
                 }
+                _ => out.push((id, Pipeline { writers: vec![i + 1], end: i + 1 })),
             }
+            last_writer = Some(writer);
         }
-        ranges.into_iter().map(|(_, a, b)| (a, b)).collect()
+        out.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
+/// The lines one pipeline's elements wrote: each element (writer) wrote the lines from its start to
+/// the next one's, the last up to `end` (1-based, inclusive).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pipeline {
+    pub writers: Vec<usize>,
+    pub end: usize,
+}
+
+impl Pipeline {
+    /// As a case file writes it: `[first, last]` when each element wrote one line, else the
+    /// elements' first lines and then the last line.
+    pub fn to_list(&self) -> Vec<usize> {
+        let first = self.writers.first().copied().unwrap_or(self.end);
+        if self.writers.iter().copied().eq(first..=self.end) {
+            return vec![first, self.end];
+        }
+        let mut list = self.writers.clone();
+        list.push(self.end);
+        list
     }
 
-    /// Marks the given 1-based inclusive line ranges as pipelines.
-    pub fn set_pipeline_ranges(&mut self, ranges: &[(usize, usize)]) {
-        for (n, &(a, b)) in ranges.iter().enumerate() {
-            for line in self.lines.iter_mut().take(b).skip(a.saturating_sub(1)) {
-                line.pipeline = Some(n as u32);
-            }
+    /// Reads the case file's form; `None` unless the numbers are 1-based and increasing.
+    pub fn from_list(list: &[usize]) -> Option<Pipeline> {
+        // The elements' first lines rise strictly; the last may also be the pipeline's last line.
+        let (writers, end) = (&list[..list.len().saturating_sub(1)], *list.last()?);
+        let ok = list.len() >= 2
+            && list[0] >= 1
+            && writers.windows(2).all(|w| w[0] < w[1])
+            && writers.last().is_some_and(|&w| w <= end);
+        if !ok {
+            return None;
         }
+        Some(match list {
+            [a, b] => Pipeline { writers: (*a..=*b).collect(), end: *b },
+            _ => Pipeline { writers: list[..list.len() - 1].to_vec(), end: list[list.len() - 1] },
+        })
     }
 }
 

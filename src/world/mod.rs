@@ -15,6 +15,8 @@ pub struct World {
     pub docker: Docker,
     #[serde(default)]
     pub weaveexec: Weaveexec,
+    #[serde(default)]
+    pub host: Host,
     /// Redaction rules for every case run in this world.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redact: Vec<Redaction>,
@@ -92,6 +94,45 @@ pub struct Answer {
 pub struct Weaveexec {
     /// What `--local dns-args ...` prints, as is (no newline is added).
     pub dns_args: String,
+}
+
+/// The host the local side runs on: what `id`, `uname` and `ip` tell of it.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Host {
+    /// `id -u`.
+    pub uid: u32,
+    /// `uname -s -r`.
+    pub uname: String,
+    /// `ip -V`.
+    pub ip_version: String,
+    /// Whether `ip netns` works (iproute2 from 2011 on).
+    pub netns: bool,
+    /// Network links, with their addresses (`docker0` with `172.17.42.1/16` by default).
+    #[serde(rename = "link")]
+    pub links: Vec<Link>,
+}
+
+/// A network link of the host.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub name: String,
+    /// Addresses with their prefix length, e.g. `172.17.42.1/16`.
+    #[serde(default)]
+    pub addresses: Vec<String>,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Host {
+            uid: 0,
+            uname: "Linux 3.16.0-4-amd64".into(),
+            ip_version: "ip utility, iproute2-ss140804".into(),
+            netns: true,
+            links: vec![Link { name: "docker0".into(), addresses: vec!["172.17.42.1/16".into()] }],
+        }
+    }
 }
 
 /// The container id of the documented `weave run` trace, the default world's first.

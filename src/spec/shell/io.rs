@@ -6,8 +6,9 @@ use super::Word;
 
 /// Where a running script's output goes.
 pub trait Io {
-    /// One `set -x` line, without its newline; `pipeline` names the pipeline whose element wrote it.
-    fn xtrace(&mut self, line: Word, pipeline: Option<u32>);
+    /// One `set -x` line, without its newline; `pipeline` names the pipeline and the element of it
+    /// that wrote the line.
+    fn xtrace(&mut self, line: Word, pipeline: Option<(u32, u32)>);
     /// Other bytes on stderr: the script's messages, dash's errors, a command's stderr.
     fn stderr(&mut self, bytes: &[u8]);
     /// Bytes on stdout that no substitution or pipeline captured.
@@ -24,6 +25,8 @@ pub struct Command<'a> {
     /// Whether stdout must come back in [`Outcome::stdout`]; otherwise it may go straight to the
     /// shell's stdout.
     pub capture: bool,
+    /// `2>/dev/null`: the command's stderr is thrown away.
+    pub quiet: bool,
 }
 
 /// What an external command did.
@@ -40,4 +43,6 @@ pub struct Outcome {
 /// Runs external commands.
 pub trait Host {
     fn exec(&mut self, cmd: &Command) -> Outcome;
+    /// Whether `name` is a command on the PATH of `env` (for `command -v`): where it was found.
+    fn find(&mut self, name: &[u8], env: &[(Word, Word)]) -> Option<Word>;
 }

@@ -100,6 +100,8 @@ pub struct Shell<'a> {
     /// parent's can be put back without copying all variables up front.
     undo: Vec<(Word, Option<Var>)>,
     next_pipeline: u32,
+    /// The pipeline element whose trace lines are being written, if any.
+    writer: Option<(u32, u32)>,
     /// The directory relative patterns are matched in (the process's own by default).
     cwd: std::path::PathBuf,
 }
@@ -135,6 +137,7 @@ impl<'a> Shell<'a> {
             stdin: Vec::new(),
             undo: Vec::new(),
             next_pipeline: 0,
+            writer: None,
             cwd: std::path::PathBuf::from("."),
         }
     }
@@ -204,10 +207,6 @@ impl<'a> Shell<'a> {
 
     /// Writes one `set -x` line for these words.
     pub fn xtrace(&mut self, words: &[&[u8]]) {
-        self.xtrace_in(words, None);
-    }
-
-    fn xtrace_in(&mut self, words: &[&[u8]], pipeline: Option<u32>) {
         let mut line = self.ps4.clone();
         for (i, w) in words.iter().enumerate() {
             if i > 0 {
@@ -215,7 +214,7 @@ impl<'a> Shell<'a> {
             }
             line.extend_from_slice(w);
         }
-        self.io.xtrace(line, pipeline);
+        self.io.xtrace(line, self.writer);
     }
 
     /// `set -e`.
@@ -418,11 +417,32 @@ impl<'a> Shell<'a> {
 
     /// A simple external command found on PATH, its stdout going where the shell's goes.
     pub fn external(&mut self, line: u32, argv: Vec<Word>) -> Sh<i32> {
+        self.external_redirected(line, argv, Redirect::Inherit, false)
+    }
+
+    /// An external command with its stdout redirected (`>/dev/null`) and, with `quiet`, its stderr
+    /// thrown away (`2>/dev/null`); dash still reports a missing command on its own stderr.
+    pub fn external_redirected(&mut self, line: u32, argv: Vec<Word>, stdout: Redirect, quiet: bool) -> Sh<i32> {
         let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
         self.xtrace(&refs);
-        let (status, out) = self.run_external(line, &argv, None, false);
-        self.write_stdout(&out);
+        let (status, out) = self.run_external_with(line, &argv, None, stdout == Redirect::Null, quiet);
+        if stdout == Redirect::Inherit {
+            self.write_stdout(&out);
+        }
         self.finish(status)
+    }
+
+    /// `command -v NAME`: where NAME is found on PATH, written to stdout; status 127 when nowhere.
+    pub fn command_v(&mut self, name: &[u8], stdout: Redirect) -> Sh<i32> {
+        self.xtrace(&[b"command", b"-v", name]);
+        let env = self.exported();
+        let found = self.host.find(name, &env);
+        if let (Some(path), Redirect::Inherit) = (&found, stdout) {
+            let mut line = path.clone();
+            line.push(b'\n');
+            self.write_stdout(&line);
+        }
+        self.finish(if found.is_some() { 0 } else { 127 })
     }
 
     /// A pipeline: each element is traced left to right (the canonical order of the concurrent
@@ -430,12 +450,17 @@ impl<'a> Shell<'a> {
     pub fn pipeline(&mut self, stages: Vec<Stage>, stdout: Redirect) -> Sh<i32> {
         let id = self.next_pipeline;
         self.next_pipeline += 1;
+        // A pipeline inside an element belongs to that element's writer.
+        let outer = self.writer;
         let mut input: Option<Vec<u8>> = None;
         let mut status = 0;
-        for stage in stages {
+        for (k, stage) in stages.into_iter().enumerate() {
+            if outer.is_none() {
+                self.writer = Some((id, k as u32));
+            }
             let (out, st) = match stage {
                 Stage::External { line, argv } => {
-                    self.xtrace_in(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>(), Some(id));
+                    self.xtrace(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>());
                     let (st, out) = self.run_external(line, &argv, input.as_deref(), true);
                     (out, st)
                 }
@@ -447,7 +472,7 @@ impl<'a> Shell<'a> {
                     (out, st)
                 }
                 Stage::Utility { argv, run } => {
-                    self.xtrace_in(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>(), Some(id));
+                    self.xtrace(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>());
                     let r = run(&argv[1..], input.as_deref().unwrap_or(&[]));
                     self.io.stderr(&r.stderr);
                     (r.stdout, r.status)
@@ -455,13 +480,14 @@ impl<'a> Shell<'a> {
                 Stage::Echo { args } => {
                     let mut words: Vec<&[u8]> = vec![b"echo"];
                     words.extend(args.iter().map(Vec::as_slice));
-                    self.xtrace_in(&words, Some(id));
+                    self.xtrace(&words);
                     (builtins::echo_output(&args), 0)
                 }
             };
             input = Some(out);
             status = st;
         }
+        self.writer = outer;
         if let (Some(out), Redirect::Inherit) = (input, stdout) {
             self.write_stdout(&out);
         }
@@ -588,10 +614,26 @@ impl<'a> Shell<'a> {
     /// Runs an external command; its stdout is returned when it must be captured (a substitution,
     /// a pipeline) and otherwise goes where the shell's own stdout goes.
     fn run_external(&mut self, line: u32, argv: &[Word], stdin: Option<&[u8]>, piped: bool) -> (i32, Vec<u8>) {
-        let env: Vec<(Word, Word)> =
-            self.vars.iter().filter(|(_, v)| v.exported).map(|(k, v)| (k.clone(), v.value.clone())).collect();
+        self.run_external_with(line, argv, stdin, piped, false)
+    }
+
+    /// The exported variables: a command's environment.
+    fn exported(&self) -> Vec<(Word, Word)> {
+        self.vars.iter().filter(|(_, v)| v.exported).map(|(k, v)| (k.clone(), v.value.clone())).collect()
+    }
+
+    /// As [`Shell::run_external`]; with `quiet`, the command's stderr is thrown away.
+    fn run_external_with(
+        &mut self,
+        line: u32,
+        argv: &[Word],
+        stdin: Option<&[u8]>,
+        piped: bool,
+        quiet: bool,
+    ) -> (i32, Vec<u8>) {
+        let env = self.exported();
         let capture = piped || !self.captures.is_empty();
-        let out = self.host.exec(&Command { argv, env: &env, stdin, capture });
+        let out = self.host.exec(&Command { argv, env: &env, stdin, capture, quiet });
         if out.not_found {
             let mut msg = argv[0].clone();
             msg.extend_from_slice(b": not found");

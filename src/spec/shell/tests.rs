@@ -10,6 +10,10 @@ struct EchoHost {
 }
 
 impl Host for EchoHost {
+    fn find(&mut self, name: &[u8], _env: &[(Word, Word)]) -> Option<Word> {
+        (name == b"cmd").then(|| b"/bin/cmd".to_vec())
+    }
+
     fn exec(&mut self, cmd: &Command) -> Outcome {
         self.seen.push(cmd.argv.to_vec());
         let mut stdout = cmd.argv[1..].join(&b' ');
@@ -25,7 +29,7 @@ struct Buf {
 }
 
 impl Io for Buf {
-    fn xtrace(&mut self, mut line: Word, _: Option<u32>) {
+    fn xtrace(&mut self, mut line: Word, _: Option<(u32, u32)>) {
         line.push(b'\n');
         self.err.extend_from_slice(&line);
     }

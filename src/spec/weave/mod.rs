@@ -6,6 +6,10 @@
 //!
 //! This file covers the client side: everything the script runs on the host before `--local`.
 
+mod local;
+
+pub use local::{command_exists, dns_args, docker_bridge_ip};
+
 use crate::spec::shell::{Redirect, Sh, Shell, Stage, Unwind, Word};
 use crate::spec::utils;
 
@@ -113,8 +117,10 @@ fn script(sh: &mut Shell) -> Sh<Option<String>> {
             )
         },
     )?;
-    sh.shift(120, b"1")?;
-    Ok(Some(format!("the --local side (weave --local {})", String::from_utf8_lossy(&sh.arg(1)))))
+    match local::local(sh)? {
+        local::Local::Done => Ok(None),
+        local::Local::Unspecified(what) => Ok(Some(format!("the --local side ({what})"))),
+    }
 }
 
 /// `usage`: the synopsis on stdout, then `exit 1`.

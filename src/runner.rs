@@ -111,7 +111,8 @@ pub fn replay(
     let actual = rec.trace.dash_view();
     let mut notices = Vec::new();
     let mut trace = source.trace.clone();
-    let restored = crate::replay::restore_backslashes(&mut trace, &actual);
+    // Against the spec's lines, in their canonical order: a real shell's pipeline lines may mix.
+    let restored = crate::replay::restore_backslashes(&mut trace, &spec.trace.dash_view());
     if !restored.is_empty() {
         let lines: Vec<String> = restored.iter().map(usize::to_string).collect();
         notices.push(format!(

@@ -51,7 +51,13 @@ thread_local! {
 }
 
 /// Answers one docker call: an explicit answer of the world if one matches, else the model.
-pub fn docker(world: &World, state: &mut DockerState, argv: &[Vec<u8>]) -> Reply {
+/// `env` looks up the caller's environment (`docker run -e NAME` passes its value on).
+pub fn docker(
+    world: &World,
+    state: &mut DockerState,
+    argv: &[Vec<u8>],
+    env: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Reply {
     let line = argv.join(&b' ');
     for answer in &world.docker.answer {
         let matched = ANSWER_RES.with(|c| {
@@ -64,6 +70,7 @@ pub fn docker(world: &World, state: &mut DockerState, argv: &[Vec<u8>]) -> Reply
                 stdout: answer.stdout.clone().into_bytes(),
                 stderr: answer.stderr.clone().into_bytes(),
                 status: answer.status,
+                nested: None,
             };
         }
     }
@@ -74,16 +81,18 @@ pub fn docker(world: &World, state: &mut DockerState, argv: &[Vec<u8>]) -> Reply
             if !stdout.is_empty() {
                 stdout.push(b'\n');
             }
-            Reply { stdout, stderr: Vec::new(), status: world.docker.version_status }
+            Reply { stdout, status: world.docker.version_status, ..Reply::default() }
         }
-        Some(b"run") => run(world, state, &args[1..]),
+        Some(b"run") => run(world, state, &args[1..], env),
         _ => Reply::default(),
     }
 }
 
 /// `docker run FLAGS IMAGE ARGS`.
-fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>]) -> Reply {
+fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>], env: &dyn Fn(&str) -> Option<Vec<u8>>) -> Reply {
     let mut detach = false;
+    // The container's environment: `-e NAME=value`, or `-e NAME` with the caller's value.
+    let mut container_env: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_slice();
@@ -98,6 +107,20 @@ fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>]) -> Reply {
             detach = true;
         }
         let takes_value = run_flag_takes_value(a);
+        let env_value = match a {
+            b"-e" | b"--env" => args.get(i + 1).map(Vec::as_slice),
+            _ => a.strip_prefix(b"--env=").or_else(|| a.strip_prefix(b"-e=")),
+        };
+        if let Some(e) = env_value {
+            match e.iter().position(|&b| b == b'=') {
+                Some(eq) => container_env.push((e[..eq].to_vec(), e[eq + 1..].to_vec())),
+                None => {
+                    if let Some(v) = std::str::from_utf8(e).ok().and_then(env) {
+                        container_env.push((e.to_vec(), v));
+                    }
+                }
+            }
+        }
         i += if takes_value { 2 } else { 1 };
     }
     let Some(image) = args.get(i).map(Vec::as_slice) else {
@@ -111,7 +134,7 @@ fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>]) -> Reply {
     let rest = args.get(i + 1..).unwrap_or_default();
     let base = image.split(|&b| b == b':').next().unwrap_or_default();
     if base == WEAVEEXEC && rest.first().map(Vec::as_slice) == Some(b"--local") {
-        return weaveexec_local(world, &rest[1..]);
+        return weaveexec_local(world, &rest[1..], container_env);
     }
     if detach {
         let n = state.started as usize;
@@ -126,11 +149,39 @@ fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>]) -> Reply {
     Reply::default()
 }
 
-/// weaveexec's `--local CMD ...`: `dns-args` prints the world's DNS arguments; the rest print
-/// nothing and succeed.
-fn weaveexec_local(world: &World, args: &[Vec<u8>]) -> Reply {
-    match args.first().map(Vec::as_slice) {
-        Some(b"dns-args") => Reply { stdout: world.weaveexec.dns_args.clone().into_bytes(), ..Reply::default() },
+/// Where the weaveexec image keeps the script it runs.
+const WEAVEEXEC_SCRIPT: &[u8] = b"/home/weave/weave";
+
+/// weaveexec's `--local CMD ...`: `dns-args` runs the spec's local side in the container — its
+/// docker client the image's own, its host the world's — unless the world fixes the answer; the
+/// commands the spec does not cover yet print nothing and succeed.
+fn weaveexec_local(world: &World, args: &[Vec<u8>], env: Vec<(Vec<u8>, Vec<u8>)>) -> Reply {
+    match (args.first().map(Vec::as_slice), &world.weaveexec.dns_args) {
+        (Some(b"dns-args"), Some(fixed)) => Reply { stdout: fixed.clone().into_bytes(), ..Reply::default() },
+        (Some(b"dns-args"), None) => {
+            let mut inside = world.clone();
+            inside.docker.version_output = world.weaveexec.docker_version_output.clone();
+            inside.docker.version_status = 0;
+            let mut argv = vec![b"--local".to_vec()];
+            argv.extend(args.iter().cloned());
+            let run = super::inline::run_spec(&inside, WEAVEEXEC_SCRIPT, env, argv, std::path::Path::new("/"));
+            // The image runs weave without -x: the container's stderr holds only its messages;
+            // the trace is kept with the call, as `sh -x` would have written it.
+            let messages = crate::trace::parse_dash(&run.io.stderr, crate::trace::DEFAULT_PS4)
+                .lines
+                .into_iter()
+                .filter(|l| l.kind == crate::trace::Kind::Output)
+                .flat_map(|l| {
+                    let mut b = l.bytes;
+                    if l.eol {
+                        b.push(b'\n');
+                    }
+                    b
+                })
+                .collect();
+            let nested = super::log::Nested { trace: super::log::Bytes(run.io.stderr), calls: run.calls };
+            Reply { stdout: run.io.stdout, stderr: messages, status: run.status, nested: Some(Box::new(nested)) }
+        }
         _ => Reply::default(),
     }
 }
@@ -159,6 +210,10 @@ mod tests {
     use super::*;
     use crate::world::Answer;
 
+    fn no_env(_: &str) -> Option<Vec<u8>> {
+        None
+    }
+
     fn argv(line: &str) -> Vec<Vec<u8>> {
         line.split(' ').map(|w| w.as_bytes().to_vec()).collect()
     }
@@ -168,13 +223,13 @@ mod tests {
         let mut world = World::default();
         world.docker.container_ids = vec!["aaa".into()];
         let mut state = DockerState::default();
-        let first = docker(&world, &mut state, &argv("docker run -d --label=x -ti ubuntu"));
+        let first = docker(&world, &mut state, &argv("docker run -d --label=x -ti ubuntu"), &no_env);
         assert_eq!(first.stdout, b"aaa\n");
-        let second = docker(&world, &mut state, &argv("docker run -ti -d ubuntu"));
+        let second = docker(&world, &mut state, &argv("docker run -ti -d ubuntu"), &no_env);
         assert_eq!(second.stdout, format!("{}\n", generated_id(0)).into_bytes());
         assert_ne!(generated_id(0), generated_id(1));
         assert_eq!(generated_id(5).len(), 64);
-        let third = docker(&world, &mut state, &argv("docker run -dit ubuntu sh"));
+        let third = docker(&world, &mut state, &argv("docker run -dit ubuntu sh"), &no_env);
         assert_eq!(third.stdout, format!("{}\n", generated_id(1)).into_bytes());
     }
 
@@ -183,9 +238,9 @@ mod tests {
         let world = World::default();
         let mut state = DockerState::default();
         let base = "docker run --rm -v /var/run/docker.sock:/var/run/docker.sock -e VERSION --privileged --net=host weaveworks/weaveexec:0.10.0 --local";
-        let dns = docker(&world, &mut state, &argv(&format!("{base} dns-args 10.2.0.1/24 -ti ubuntu")));
+        let dns = docker(&world, &mut state, &argv(&format!("{base} dns-args 10.2.0.1/24 -ti ubuntu")), &no_env);
         assert_eq!(dns.stdout, b"--dns 172.17.42.1 --dns-search=.");
-        let attach = docker(&world, &mut state, &argv(&format!("{base} attach 10.2.0.1/24 abc")));
+        let attach = docker(&world, &mut state, &argv(&format!("{base} attach 10.2.0.1/24 abc")), &no_env);
         assert_eq!(attach, Reply::default());
         assert_eq!(state.started, 0);
     }
@@ -200,8 +255,11 @@ mod tests {
             ..Default::default()
         });
         let mut state = DockerState::default();
-        let r = docker(&world, &mut state, &argv("docker run -d ubuntu"));
+        let r = docker(&world, &mut state, &argv("docker run -d ubuntu"), &no_env);
         assert_eq!((r.stderr.as_slice(), r.status), (&b"boom\n"[..], 1));
-        assert_eq!(docker(&world, &mut state, &argv("docker -v")).stdout, b"Docker version 1.6.0, build 4749651\n");
+        assert_eq!(
+            docker(&world, &mut state, &argv("docker -v"), &no_env).stdout,
+            b"Docker version 1.6.0, build 4749651\n"
+        );
     }
 }

@@ -88,6 +88,17 @@ pub struct Call {
     /// A replay's cassette did not expect this call (or expected another one here).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unexpected: bool,
+    /// What ran inside the container this call started, where the fakes ran it (weaveexec's
+    /// `--local` commands): its `sh -x` trace and its own calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nested: Option<Box<Nested>>,
+}
+
+/// A run inside a container: its trace, as `sh -x` would have written it, and its calls.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nested {
+    pub trace: Bytes,
+    pub calls: Vec<Call>,
 }
 
 fn is_empty(b: &Bytes) -> bool {

@@ -7,6 +7,7 @@
 
 pub mod docker;
 pub mod host;
+pub mod inline;
 pub mod log;
 pub mod process;
 
@@ -30,6 +31,8 @@ pub struct Reply {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub status: i32,
+    /// What ran inside a container the call started, where the fakes ran it.
+    pub nested: Option<Box<log::Nested>>,
 }
 
 /// What the fakes keep between calls of one run.
@@ -66,7 +69,7 @@ pub fn answer(
         let mut stderr = b"weavetrace: escape: ".to_vec();
         stderr.extend_from_slice(arg0);
         stderr.extend_from_slice(b" was run by its path, outside the sandbox's PATH\n");
-        Reply { stdout: Vec::new(), stderr, status: 126 }
+        Reply { stderr, status: 126, ..Reply::default() }
     } else if let Some(replay) = &world.replay {
         // A cassette answers the calls it expects, in order, and refuses anything else.
         let n = state.replayed as usize;
@@ -77,6 +80,7 @@ pub fn answer(
                 stdout: expected.stdout.clone().into_bytes(),
                 stderr: expected.stderr.clone().into_bytes(),
                 status: expected.status,
+                nested: None,
             },
             other => {
                 unexpected = true;
@@ -86,12 +90,12 @@ pub fn answer(
                     n + 1,
                     String::from_utf8_lossy(&words)
                 );
-                Reply { stdout: Vec::new(), stderr: stderr.into_bytes(), status: 127 }
+                Reply { stderr: stderr.into_bytes(), status: 127, ..Reply::default() }
             }
         }
     } else {
         match name {
-            b"docker" => docker::docker(world, &mut state.docker, argv),
+            b"docker" => docker::docker(world, &mut state.docker, argv, env),
             b"id" => host::id(world, argv),
             b"ip" => host::ip(world, argv),
             b"uname" => host::uname(world, argv),
@@ -109,6 +113,7 @@ pub fn answer(
         status: reply.status,
         escape,
         unexpected,
+        nested: reply.nested.clone(),
     };
     Some((reply, call))
 }

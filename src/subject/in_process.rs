@@ -3,11 +3,10 @@
 //! it knows exactly which trace lines each pipeline wrote.
 
 use super::{Invocation, Subject, SubjectError};
-use crate::fake::{self, log::Call};
+use crate::fake::{self, inline::run_spec};
 use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
-use crate::spec::shell::{Command, Host, Io, Outcome, Shell, Word};
-use crate::spec::weave::{self, Ending};
+use crate::spec::shell::Word;
 use crate::trace::{parse_dash, Kind, Trace};
 use crate::world::World;
 use std::os::unix::ffi::OsStrExt;
@@ -17,91 +16,20 @@ pub struct InProcessSpec {
     pub arg0: String,
 }
 
-/// The fakes as a [`Host`]: each call is answered by the model and logged in memory.
-struct FakeHost<'w> {
-    world: &'w World,
-    state: fake::State,
-    calls: Vec<Call>,
-}
-
-impl Host for FakeHost<'_> {
-    /// The sandbox's PATH holds the fakes and the allowed utilities, in its `bin/`.
-    fn find(&mut self, name: &[u8], _env: &[(Word, Word)]) -> Option<Word> {
-        let known = fake::FAKES.iter().chain(crate::sandbox::ALLOWED_UTILITIES).any(|n| n.as_bytes() == name);
-        known.then(|| [b"/weavetrace/bin/".as_slice(), name].concat())
-    }
-
-    fn exec(&mut self, cmd: &Command) -> Outcome {
-        let env = |k: &str| cmd.env.iter().find(|(n, _)| n.as_slice() == k.as_bytes()).map(|(_, v)| v.clone());
-        let stdin = cmd.stdin.map(<[u8]>::to_vec).unwrap_or_default();
-        match fake::answer(self.world, &mut self.state, cmd.argv, &env, stdin) {
-            Some((reply, call)) => {
-                self.calls.push(call);
-                let stderr = if cmd.quiet { Vec::new() } else { reply.stderr };
-                Outcome { status: reply.status, stdout: reply.stdout, stderr, not_found: false }
-            }
-            // The sandbox's PATH holds the fakes and plain utilities, which the spec models itself.
-            None => Outcome { status: 127, not_found: true, ..Outcome::default() },
-        }
-    }
-}
-
-/// Buffers output, remembering where each pipeline's trace lines start.
-#[derive(Default)]
-struct BufferIo {
-    stderr: Vec<u8>,
-    stdout: Vec<u8>,
-    /// Both streams, in the order written.
-    terminal: Vec<u8>,
-    /// (offset in stderr of a trace line, its pipeline and element)
-    marks: Vec<(usize, (u32, u32))>,
-}
-
-impl Io for BufferIo {
-    fn xtrace(&mut self, line: Word, pipeline: Option<(u32, u32)>) {
-        if let Some(p) = pipeline {
-            self.marks.push((self.stderr.len(), p));
-        }
-        self.stderr.extend_from_slice(&line);
-        self.stderr.push(b'\n');
-        self.terminal.extend_from_slice(&line);
-        self.terminal.push(b'\n');
-    }
-
-    fn stderr(&mut self, bytes: &[u8]) {
-        self.stderr.extend_from_slice(bytes);
-        self.terminal.extend_from_slice(bytes);
-    }
-
-    fn stdout(&mut self, bytes: &[u8]) {
-        self.stdout.extend_from_slice(bytes);
-        self.terminal.extend_from_slice(bytes);
-    }
-}
-
 impl InProcessSpec {
     /// Runs one command line against `world` with `env` as the whole environment.
     pub fn run_in(&self, world: &World, env: Vec<(Word, Word)>, cwd: &std::path::Path, inv: &Invocation) -> Recording {
-        let mut host = FakeHost { world, state: fake::State::default(), calls: Vec::new() };
-        let mut io = BufferIo::default();
         let ps4 = env.iter().find(|(k, _)| k == b"PS4").map(|(_, v)| v.clone());
         let args = inv.args.iter().map(|a| a.as_bytes().to_vec()).collect();
-        let ending = {
-            let mut sh = Shell::new(&mut host, &mut io, self.arg0.as_bytes().to_vec(), env, args);
-            sh.set_cwd(cwd.to_path_buf());
-            weave::main(&mut sh)
-        };
-        let status = match ending {
-            Ending::Status(n) => Status::Exited(n & 0xff),
-            Ending::Unspecified(what) => {
-                let message = format!("weave (spec): {what} is not specified yet\n");
-                io.stderr.extend_from_slice(message.as_bytes());
-                io.terminal.extend_from_slice(message.as_bytes());
-                Status::Exited(2)
-            }
-        };
-        let trace = annotate(&io.stderr, ps4.as_deref().unwrap_or(crate::trace::DEFAULT_PS4), &io.marks);
-        Recording { trace, stdout: io.stdout, status, calls: host.calls, terminal: Some(io.terminal) }
+        let run = run_spec(world, self.arg0.as_bytes(), env, args, cwd);
+        let trace = annotate(&run.io.stderr, ps4.as_deref().unwrap_or(crate::trace::DEFAULT_PS4), &run.io.marks);
+        Recording {
+            trace,
+            stdout: run.io.stdout,
+            status: Status::Exited(run.status),
+            calls: run.calls,
+            terminal: Some(run.io.terminal),
+        }
     }
 }
 

@@ -92,8 +92,12 @@ pub struct Answer {
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Weaveexec {
-    /// What `--local dns-args ...` prints, as is (no newline is added).
-    pub dns_args: String,
+    /// What `--local dns-args ...` prints, as is (no newline is added). Unset, weaveexec runs the
+    /// spec's local side on this world (its docker bridge's address, the arguments' search).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_args: Option<String>,
+    /// The line the docker client inside the image prints for `docker -v` (1.3.1 in weave 0.10).
+    pub docker_version_output: String,
 }
 
 /// The host the local side runs on: what `id`, `uname` and `ip` tell of it.
@@ -151,7 +155,7 @@ impl Default for Docker {
 
 impl Default for Weaveexec {
     fn default() -> Self {
-        Weaveexec { dns_args: "--dns 172.17.42.1 --dns-search=.".into() }
+        Weaveexec { dns_args: None, docker_version_output: "Docker version 1.3.1, build 4e9bbfa".into() }
     }
 }
 
@@ -246,7 +250,7 @@ mod tests {
         let w = World::parse("", "w.toml", 1).unwrap();
         assert_eq!(w, World::default());
         assert_eq!(w.docker.version_output, "Docker version 1.6.0, build 4749651");
-        assert_eq!(w.weaveexec.dns_args, "--dns 172.17.42.1 --dns-search=.");
+        assert_eq!(w.weaveexec.dns_args, None);
     }
 
     #[test]

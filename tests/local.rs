@@ -1,0 +1,53 @@
+//! The local side: weaveexec's `--local` commands run by the fakes on the world, and kept.
+
+mod common;
+
+use common::{real_script, weavetrace};
+use predicates::prelude::*;
+use weavetrace::case::Invocation;
+use weavetrace::sandbox::Sandbox;
+use weavetrace::subject::{InProcessSpec, Subject};
+use weavetrace::world::World;
+
+#[test]
+fn dns_args_follow_the_docker_bridge_of_the_world() {
+    let world =
+        World::parse("[[host.link]]\nname = \"docker0\"\naddresses = [\"10.9.9.1/16\"]\n", "w.toml", 1).unwrap();
+    let fake = std::path::Path::new(env!("CARGO_BIN_EXE_weavetrace-fake"));
+    let inv = Invocation {
+        env: vec![],
+        args: ["run", "--with-dns", "10.2.0.1/24", "-ti", "ubuntu"].map(String::from).to_vec(),
+    };
+    let rec = InProcessSpec { arg0: "weave".into() }.run(&inv, &Sandbox::new(&world, fake, None).unwrap()).unwrap();
+    let trace = String::from_utf8(rec.trace.to_bytes()).unwrap();
+    assert!(trace.contains("+ DNS_ARGS=--dns 10.9.9.1 --dns-search=.\n"), "{trace}");
+    assert!(trace.contains("+ docker run --dns 10.9.9.1 --dns-search=. -d -ti ubuntu\n"), "{trace}");
+    // The weaveexec run's own trace and calls are kept with the call that started it.
+    let dns_call = &rec.calls[1];
+    let nested = dns_call.nested.as_ref().expect("the dns-args call keeps what ran inside");
+    let inner = String::from_utf8(nested.trace.0.clone()).unwrap();
+    assert!(
+        inner.contains("+ dns_args 10.2.0.1/24 -ti ubuntu\n") && inner.contains("+ DOCKER_BRIDGE_IP=10.9.9.1\n"),
+        "{inner}"
+    );
+    let inner_calls: Vec<String> =
+        nested.calls.iter().map(|c| String::from_utf8_lossy(&c.argv[0].0).into_owned()).collect();
+    assert_eq!(inner_calls, ["id", "uname", "ip", "docker", "ip"]);
+    // Inside the image, docker is its own 1.3.1 client.
+    assert_eq!(nested.calls[3].stdout.0, b"Docker version 1.3.1, build 4e9bbfa\n");
+    // The process form agrees.
+    weavetrace()
+        .args(["check", "traces/with-dns-bridge-elsewhere.case"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1 passed, 0 failed"));
+}
+
+#[test]
+fn the_real_script_holds_the_local_goldens() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(script) = real_script(dir.path()) else { return };
+    for _ in 0..5 {
+        weavetrace().arg("check").arg("--script").arg(&script).arg("traces/local").assert().code(0);
+    }
+}

@@ -77,21 +77,12 @@ pub fn pending_path(case: &Path) -> PathBuf {
 
 /// The pending results under `paths` (files named `*.case.new`, in directories searched).
 pub fn pending(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let is_pending = |p: &Path| p.to_string_lossy().ends_with(".case.new");
     let mut found = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut stack = vec![path.clone()];
-            while let Some(dir) = stack.pop() {
-                for entry in std::fs::read_dir(&dir)? {
-                    let p = entry?.path();
-                    if p.is_dir() {
-                        stack.push(p);
-                    } else if p.to_string_lossy().ends_with(".case.new") {
-                        found.push(p);
-                    }
-                }
-            }
-        } else if path.to_string_lossy().ends_with(".case.new") {
+            found.extend(crate::case::files_under(path, is_pending).map_err(|(_, e)| e)?);
+        } else if is_pending(path) {
             found.push(path.clone());
         } else if pending_path(path).exists() {
             found.push(pending_path(path));

@@ -147,24 +147,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
     let mut found = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut stack = vec![path.clone()];
-            let mut here = Vec::new();
-            while let Some(dir) = stack.pop() {
-                let entries = std::fs::read_dir(&dir).map_err(|e| CaseError {
-                    path: dir.display().to_string(),
-                    line: 1,
-                    message: format!("cannot read directory: {e}"),
-                })?;
-                for entry in entries.filter_map(Result::ok) {
-                    let p = entry.path();
-                    if p.is_dir() {
-                        stack.push(p);
-                    } else if p.extension().is_some_and(|e| e == EXTENSION) {
-                        here.push(p);
-                    }
-                }
-            }
-            here.sort();
+            let here = files_under(path, |p| p.extension().is_some_and(|e| e == EXTENSION)).map_err(|(dir, e)| {
+                CaseError { path: dir.display().to_string(), line: 1, message: format!("cannot read directory: {e}") }
+            })?;
             found.extend(here);
         } else if path.exists() {
             found.push(path.clone());
@@ -176,5 +161,25 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
             });
         }
     }
+    Ok(found)
+}
+
+/// The files below `dir` (searched recursively) that `wanted` keeps, sorted; on error, the
+/// directory that could not be read.
+pub fn files_under(dir: &Path, wanted: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| (dir.clone(), e))?;
+        for entry in entries.filter_map(Result::ok) {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if wanted(&p) {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
     Ok(found)
 }

@@ -62,6 +62,11 @@ impl Invocation {
         Ok(inv)
     }
 
+    /// PS4 as the subject's shell will print it: the case's own, or dash's default.
+    pub fn ps4(&self) -> &[u8] {
+        self.env.iter().find(|(k, _)| k == "PS4").map_or(crate::trace::DEFAULT_PS4, |(_, v)| v.as_bytes())
+    }
+
     /// The command line as a case file writes it.
     pub fn to_command_line(&self) -> String {
         let mut words: Vec<String> =

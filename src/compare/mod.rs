@@ -9,7 +9,7 @@ pub mod patterns;
 
 use crate::case::{render_calls, Case};
 use crate::recording::{Recording, Status};
-use crate::trace::{visible, Kind, DEFAULT_PS4};
+use crate::trace::{visible, Kind};
 
 /// What part of a run differs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,7 +162,7 @@ fn compare_all(case: &Case, rec: &Recording) -> Verdict {
     let trace = patterns::redact(&rec.trace.dash_view(), &rules);
     let stdout = patterns::redact(&rec.stdout, &rules);
     let calls = patterns::redact(&render_calls(&rec.calls), &rules);
-    let ps4 = case.invocation.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
+    let ps4 = case.invocation.ps4();
     // Placeholders bind across the sections of one case, in this order.
     let mut bindings = patterns::Bindings::new();
     for (aspect, expected, actual) in [

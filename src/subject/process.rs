@@ -4,7 +4,7 @@
 use super::{Invocation, SubjectError};
 use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
-use crate::trace::{parse, Dialect, DEFAULT_PS4};
+use crate::trace::{parse, Dialect};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -20,34 +20,14 @@ pub fn run(
     inv: &Invocation,
     sandbox: &Sandbox,
 ) -> Result<Recording, SubjectError> {
-    cmd.env_clear()
-        .envs(sandbox.env(&inv.env))
-        .current_dir(sandbox.work())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group, so a timeout kills everything it started.
-        .process_group(0);
-    if let Some(isolation) = sandbox.isolation() {
-        // SAFETY: `apply` only makes system calls on data prepared before the fork.
-        unsafe {
-            cmd.pre_exec(move || isolation.apply());
-        }
-    }
+    prepare(&mut cmd, inv, sandbox);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
     let child = spawn(&mut cmd).map_err(spawn_error)?;
     let (output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
-    let status = if timed_out {
-        Status::TimedOut
-    } else {
-        match output.status.code() {
-            Some(n) => Status::Exited(n),
-            None => Status::Signaled(output.status.signal().unwrap_or(0)),
-        }
-    };
-    let ps4 = inv.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
+    let status = status_of(&output, timed_out);
     Ok(Recording {
-        trace: parse(&output.stderr, dialect, ps4),
+        trace: parse(&output.stderr, dialect, inv.ps4()),
         stdout: output.stdout,
         status,
         calls: sandbox.calls()?,
@@ -68,19 +48,8 @@ pub fn run_merged(
     let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
     let (reader, writer) = rustix::pipe::pipe().map_err(|e| spawn_error(e.into()))?;
     let writer2 = writer.try_clone().map_err(spawn_error)?;
-    cmd.env_clear()
-        .envs(sandbox.env(&inv.env))
-        .current_dir(sandbox.work())
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(writer))
-        .stderr(Stdio::from(writer2))
-        .process_group(0);
-    if let Some(isolation) = sandbox.isolation() {
-        // SAFETY: `apply` only makes system calls on data prepared before the fork.
-        unsafe {
-            cmd.pre_exec(move || isolation.apply());
-        }
-    }
+    prepare(&mut cmd, inv, sandbox);
+    cmd.stdout(Stdio::from(writer)).stderr(Stdio::from(writer2));
     let child = spawn(&mut cmd).map_err(spawn_error)?;
     // The command holds the writing ends now; ours must go for the reader to see the end.
     drop(cmd);
@@ -92,12 +61,7 @@ pub fn run_merged(
     });
     let (output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
     let merged = collector.join().unwrap_or_default();
-    let status = if timed_out {
-        Status::TimedOut
-    } else {
-        output.status.code().map_or_else(|| Status::Signaled(output.status.signal().unwrap_or(0)), Status::Exited)
-    };
-    let ps4 = inv.env.iter().find(|(k, _)| k == "PS4").map_or(DEFAULT_PS4, |(_, v)| v.as_bytes());
+    let ps4 = inv.ps4();
     let (mut trace, mut stdout) = (Vec::new(), Vec::new());
     for line in merged.split_inclusive(|&b| b == b'\n') {
         if line.starts_with(ps4) {
@@ -109,10 +73,31 @@ pub fn run_merged(
     Ok(Recording {
         trace: parse(&trace, Dialect::Dash, ps4),
         stdout,
-        status,
+        status: status_of(&output, timed_out),
         calls: sandbox.calls()?,
         terminal: Some(merged),
     })
+}
+
+/// What every subject process gets: the sandbox's environment and working directory, no stdin,
+/// a process group of its own (so a timeout kills everything it started), and the namespaces.
+fn prepare(cmd: &mut Command, inv: &Invocation, sandbox: &Sandbox) {
+    cmd.env_clear().envs(sandbox.env(&inv.env)).current_dir(sandbox.work()).stdin(Stdio::null()).process_group(0);
+    if let Some(isolation) = sandbox.isolation() {
+        // SAFETY: `apply` only makes system calls on data prepared before the fork.
+        unsafe {
+            cmd.pre_exec(move || isolation.apply());
+        }
+    }
+}
+
+/// How a waited-for process ended.
+fn status_of(output: &std::process::Output, timed_out: bool) -> Status {
+    match (timed_out, output.status.code()) {
+        (true, _) => Status::TimedOut,
+        (false, Some(n)) => Status::Exited(n),
+        (false, None) => Status::Signaled(output.status.signal().unwrap_or(0)),
+    }
 }
 
 /// Spawns `cmd`, trying again briefly while the program is busy being written (ETXTBSY): another

@@ -3,8 +3,6 @@
 
 use crate::case::Case;
 use crate::report::render::{self, Session};
-use crate::sandbox::Sandbox;
-use crate::subject::{InProcessSpec, Subject};
 use std::path::Path;
 
 /// The session of a case, run by the spec in-process (which knows the order stdout and stderr were
@@ -13,8 +11,7 @@ pub fn session_of(
     case: &Case,
     fake_bin: &Path,
 ) -> Result<(String, Vec<u8>, Vec<crate::fake::log::Call>, bool), String> {
-    let sandbox = Sandbox::new(&case.world, fake_bin, None).map_err(|e| e.to_string())?;
-    let rec = InProcessSpec { arg0: "weave".into() }.run(&case.invocation, &sandbox).map_err(|e| e.to_string())?;
+    let rec = crate::subject::spec_run(&case.world, &case.invocation, fake_bin).map_err(|e| e.to_string())?;
     let matches = rec.trace.to_bytes() == case.trace && rec.stdout == case.stdout;
     Ok((command_line(&case.invocation), rec.terminal.unwrap_or_default(), rec.calls, matches))
 }

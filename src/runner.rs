@@ -105,8 +105,7 @@ pub fn replay(
     fake_bin: &Path,
 ) -> Result<Replayed, SubjectError> {
     use crate::compare::{Aspect, Mismatch};
-    let spec =
-        crate::subject::InProcessSpec { arg0: "weave".into() }.run(inv, &Sandbox::new(world, fake_bin, None)?)?;
+    let spec = crate::subject::spec_run(world, inv, fake_bin)?;
     let rec = subject.run(inv, &Sandbox::new(world, fake_bin, subject.script())?)?;
     let actual = rec.trace.dash_view();
     let mut notices = Vec::new();

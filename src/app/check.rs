@@ -85,8 +85,7 @@ fn update_golden(case: &Case, outcome: &runner::Outcome, is_spec: bool, bless: b
     };
     // The spec knows which lines each pipeline wrote; a real script's run does not say.
     let pipelines = if is_spec {
-        let sandbox = Sandbox::new(&case.world, &fake_bin(), None).map_err(|e| e.to_string())?;
-        let spec = InProcessSpec { arg0: "weave".into() }.run(&case.invocation, &sandbox).map_err(|e| e.to_string())?;
+        let spec = crate::subject::spec_run(&case.world, &case.invocation, &fake_bin()).map_err(|e| e.to_string())?;
         spec.trace.pipeline_ranges()
     } else {
         case.pipelines.clone()

@@ -28,32 +28,19 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
             calls: &rec.calls,
         };
         let _ = std::io::stdout().write_all(&rendered(&session, format, false, false));
-        return Ok(match rec.status {
-            Status::Exited(n) => n as u8,
-            Status::Signaled(s) => (128 + s) as u8,
-            Status::TimedOut => {
-                eprintln!("weavetrace: the subject timed out");
-                exit::HARNESS
-            }
-        });
+        return Ok(exit_code(rec.status));
     }
     let recording = subject.run(&invocation, &sandbox).map_err(|e| harness(&e))?;
     let Some(out) = args.output else {
         let _ = std::io::stderr().write_all(&recording.trace.to_bytes());
         let _ = std::io::stdout().write_all(&recording.stdout);
-        return Ok(match recording.status {
-            Status::Exited(n) => n as u8,
-            Status::Signaled(s) => (128 + s) as u8,
-            Status::TimedOut => exit::HARNESS,
-        });
+        return Ok(exit_code(recording.status));
     };
     let Status::Exited(status) = recording.status else {
         return Err(Fatal(exit::HARNESS, format!("the subject did not exit: {}", recording.status)));
     };
     // The in-process spec knows which trace lines each pipeline wrote; keep that when it agrees.
-    let structured = InProcessSpec { arg0: "weave".into() }
-        .run(&invocation, &Sandbox::new(&world, &fake_bin(), None).map_err(|e| harness(&e))?);
-    let pipelines = match structured {
+    let pipelines = match crate::subject::spec_run(&world, &invocation, &fake_bin()) {
         Ok(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),
         _ => Vec::new(),
     };
@@ -77,4 +64,17 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
         .map_err(|e| Fatal(exit::BAD_INPUT, format!("{}:1: cannot write: {e}", out.display())))?;
     eprintln!("wrote {}", out.display());
     Ok(exit::HOLD)
+}
+
+/// `record` exits as the subject did: its status, 128 + a signal, or the harness's failure when it
+/// had to be killed.
+fn exit_code(status: Status) -> u8 {
+    match status {
+        Status::Exited(n) => n as u8,
+        Status::Signaled(s) => (128 + s) as u8,
+        Status::TimedOut => {
+            eprintln!("weavetrace: the subject timed out");
+            exit::HARNESS
+        }
+    }
 }

@@ -23,9 +23,8 @@ pub(super) fn render(args: RenderArgs) -> Result<u8, Fatal> {
         }
         let invocation = Invocation::from_words(&args.args, false).map_err(bad)?;
         let source = crate::replay::read_source(&args.input, &invocation.args).map_err(bad)?;
-        let world = World { replay: Some(crate::replay::cassette(&source.trace, source.merged)), ..World::default() };
-        let sandbox = Sandbox::new(&world, &fake_bin(), None).map_err(|e| harness(&e))?;
-        let rec = InProcessSpec { arg0: "weave".into() }.run(&invocation, &sandbox).map_err(|e| harness(&e))?;
+        let world = crate::replay::world_for(&source);
+        let rec = crate::subject::spec_run(&world, &invocation, &fake_bin()).map_err(|e| harness(&e))?;
         (crate::docs::command_line(&invocation), rec.terminal.unwrap_or_default(), rec.calls)
     };
     let session = Session { command, terminal: &terminal, calls: &calls };

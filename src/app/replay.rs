@@ -15,7 +15,7 @@ pub(super) fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
             }
             world
         }
-        None => World { replay: Some(crate::replay::cassette(&source.trace, source.merged)), ..World::default() },
+        None => crate::replay::world_for(&source),
     };
     if let Some(path) = &args.save {
         let text =

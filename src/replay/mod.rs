@@ -97,6 +97,11 @@ pub fn cassette(trace: &[u8], merged: bool) -> Replay {
     Replay { calls }
 }
 
+/// A world whose fakes answer exactly what the trace in `source` shows.
+pub fn world_for(source: &Source) -> crate::world::World {
+    crate::world::World { replay: Some(cassette(&source.trace, source.merged)), ..Default::default() }
+}
+
 /// The status a trace shows it ended with: its last trace line `exit N`.
 pub fn traced_status(trace: &[u8]) -> Option<i32> {
     let lines = parse_dash(trace, DEFAULT_PS4).lines;

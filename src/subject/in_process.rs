@@ -16,6 +16,12 @@ pub struct InProcessSpec {
     pub arg0: String,
 }
 
+/// The spec's run of `inv` in `world`, in-process, in a sandbox of its own: how the harness learns
+/// what the spec does (which lines each pipeline wrote, the order of its writes) beside another run.
+pub fn spec_run(world: &World, inv: &Invocation, fake_bin: &std::path::Path) -> Result<Recording, SubjectError> {
+    InProcessSpec { arg0: "weave".into() }.run(inv, &Sandbox::new(world, fake_bin, None)?)
+}
+
 impl InProcessSpec {
     /// Runs one command line against `world` with `env` as the whole environment.
     pub fn run_in(&self, world: &World, env: Vec<(Word, Word)>, cwd: &std::path::Path, inv: &Invocation) -> Recording {

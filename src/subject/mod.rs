@@ -9,7 +9,7 @@ mod process;
 mod script;
 mod spec_process;
 
-pub use in_process::InProcessSpec;
+pub use in_process::{spec_run, InProcessSpec};
 pub use process::wait_with_timeout;
 pub use script::Script;
 pub use spec_process::SpecProcess;

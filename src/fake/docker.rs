@@ -89,54 +89,78 @@ pub fn docker(
 }
 
 /// `docker run FLAGS IMAGE ARGS`.
-fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>], env: &dyn Fn(&str) -> Option<Vec<u8>>) -> Reply {
-    let mut detach = false;
-    // The container's environment: `-e NAME=value`, or `-e NAME` with the caller's value.
-    let mut container_env: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_slice();
-        if a == b"--" {
-            i += 1;
-            break;
-        }
-        if a.len() < 2 || a[0] != b'-' {
-            break;
-        }
-        if a == b"--detach" || (!a.starts_with(b"--") && a[1..].contains(&b'd')) {
-            detach = true;
-        }
-        let takes_value = run_flag_takes_value(a);
-        let env_value = match a {
-            b"-e" | b"--env" => args.get(i + 1).map(Vec::as_slice),
-            _ => a.strip_prefix(b"--env=").or_else(|| a.strip_prefix(b"-e=")),
-        };
-        if let Some(e) = env_value {
-            match e.iter().position(|&b| b == b'=') {
-                Some(eq) => container_env.push((e[..eq].to_vec(), e[eq + 1..].to_vec())),
-                None => {
-                    if let Some(v) = std::str::from_utf8(e).ok().and_then(env) {
-                        container_env.push((e.to_vec(), v));
-                    }
-                }
+/// A `docker run` command line, read as docker 1.x reads it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunArgs<'a> {
+    pub detach: bool,
+    /// `-e NAME=value` and `-e NAME` flags, as written.
+    pub env_flags: Vec<&'a [u8]>,
+    /// The image, if the line names one.
+    pub image: Option<&'a [u8]>,
+    /// The command and its arguments after the image.
+    pub rest: &'a [Vec<u8>],
+}
+
+impl<'a> RunArgs<'a> {
+    /// Reads the words after `docker run`.
+    pub fn parse(args: &'a [Vec<u8>]) -> RunArgs<'a> {
+        let mut parsed = RunArgs::default();
+        let mut i = 0;
+        while i < args.len() {
+            let a = args[i].as_slice();
+            if a == b"--" {
+                i += 1;
+                break;
             }
+            if a.len() < 2 || a[0] != b'-' {
+                break;
+            }
+            if a == b"--detach" || (!a.starts_with(b"--") && a[1..].contains(&b'd')) {
+                parsed.detach = true;
+            }
+            let env_flag = match a {
+                b"-e" | b"--env" => args.get(i + 1).map(Vec::as_slice),
+                _ => a.strip_prefix(b"--env=").or_else(|| a.strip_prefix(b"-e=")),
+            };
+            parsed.env_flags.extend(env_flag);
+            i += if run_flag_takes_value(a) { 2 } else { 1 };
         }
-        i += if takes_value { 2 } else { 1 };
+        parsed.image = args.get(i).map(Vec::as_slice);
+        parsed.rest = args.get(i + 1..).unwrap_or_default();
+        parsed
     }
-    let Some(image) = args.get(i).map(Vec::as_slice) else {
+
+    /// For a run of the weaveexec image, the `--local` command and its arguments.
+    pub fn weaveexec_local(&self) -> Option<&'a [Vec<u8>]> {
+        let base = self.image?.split(|&b| b == b':').next().unwrap_or_default();
+        (base == WEAVEEXEC && self.rest.first().map(Vec::as_slice) == Some(b"--local")).then(|| &self.rest[1..])
+    }
+}
+
+/// `docker run FLAGS IMAGE ARGS`.
+fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>], env: &dyn Fn(&str) -> Option<Vec<u8>>) -> Reply {
+    let parsed = RunArgs::parse(args);
+    if parsed.image.is_none() {
         // The text of docker 1.5 and 1.6, the clients weave 0.10 meets most.
         return Reply {
             stderr: b"docker: \"run\" requires a minimum of 1 argument. See 'docker run --help'.\n".to_vec(),
             status: 1,
             ..Reply::default()
         };
-    };
-    let rest = args.get(i + 1..).unwrap_or_default();
-    let base = image.split(|&b| b == b':').next().unwrap_or_default();
-    if base == WEAVEEXEC && rest.first().map(Vec::as_slice) == Some(b"--local") {
-        return weaveexec_local(world, &rest[1..], container_env);
     }
-    if detach {
+    if let Some(local) = parsed.weaveexec_local() {
+        // The container's environment: `-e NAME=value`, or `-e NAME` with the caller's value.
+        let container_env = parsed
+            .env_flags
+            .iter()
+            .filter_map(|e| match e.iter().position(|&b| b == b'=') {
+                Some(eq) => Some((e[..eq].to_vec(), e[eq + 1..].to_vec())),
+                None => std::str::from_utf8(e).ok().and_then(env).map(|v| (e.to_vec(), v)),
+            })
+            .collect();
+        return weaveexec_local(world, local, container_env);
+    }
+    if parsed.detach {
         let n = state.started as usize;
         state.started += 1;
         let mut stdout = match world.docker.container_ids.get(n) {

@@ -3,6 +3,7 @@
 //! sequence diagram of its calls — the weave script, the host's docker, each short-lived weaveexec
 //! container and the application container — in mermaid or as a self-contained SVG.
 
+use crate::fake::docker::RunArgs;
 use crate::fake::log::Call;
 use crate::trace::visible;
 
@@ -88,18 +89,18 @@ pub fn diagram(calls: &[Call]) -> Diagram {
     for call in calls {
         let words: Vec<String> = call.argv.iter().map(|a| text(&a.0)).collect();
         let stdout = text(call.stdout.0.strip_suffix(b"\n").unwrap_or(&call.stdout.0));
-        let local = words.iter().position(|w| w == "--local");
-        let is_run = words.get(1).is_some_and(|w| w == "run");
-        let weaveexec =
-            is_run && local.is_some() && words.iter().any(|w| w.starts_with("weaveexec") || w.contains("/weaveexec"));
+        // The call read as the fake docker read it: which image, detached or not, what command.
+        let argv: Vec<Vec<u8>> = call.argv.iter().map(|a| a.0.clone()).collect();
+        let is_run = argv.get(1).is_some_and(|w| w == b"run");
+        let run = if is_run { RunArgs::parse(&argv[2..]) } else { RunArgs::default() };
+        let local: Option<Vec<String>> = run.weaveexec_local().map(|l| l.iter().map(|w| text(w)).collect());
         // A weaveexec run is told by its image and command; its many fixed flags are in the trace.
-        let label = match (weaveexec, local) {
-            (true, Some(l)) => format!("docker run … {} --local {}", words[l - 1], words[l + 1..].join(" ")),
+        let label = match (&local, run.image) {
+            (Some(command), Some(image)) => format!("docker run … {} --local {}", text(image), command.join(" ")),
             _ => words.join(" "),
         };
         say(&mut d, weave, docker, label, false);
-        if weaveexec {
-            let command: Vec<String> = words[local.unwrap_or(0) + 1..].to_vec();
+        if let Some(command) = local {
             let name = format!("weaveexec: {}", command.first().cloned().unwrap_or_default());
             d.participants.push(name);
             let me = d.participants.len() - 1;

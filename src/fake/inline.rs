@@ -13,7 +13,8 @@ pub struct FakeHost<'w> {
     pub calls: Vec<Call>,
 }
 
-/// Utilities a sandbox's PATH holds besides the fakes: harmless ones, linked from the host.
+/// Utilities a sandbox's PATH holds besides the fakes: harmless ones, linked from the host (the
+/// sandbox links these; `command -v` in-process finds them).
 pub const UTILITIES: &[&str] = &[
     "sed", "grep", "cut", "tr", "cat", "od", "head", "tail", "readlink", "sleep", "printf", "echo", "true", "false",
     "wc", "sort", "uniq",

@@ -20,10 +20,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// Harmless utilities a real script may use, linked into the sandbox's bin from the host.
-pub const ALLOWED_UTILITIES: &[&str] = &[
-    "sed", "grep", "cut", "tr", "cat", "od", "head", "tail", "readlink", "sleep", "printf", "echo", "true", "false",
-    "wc", "sort", "uniq",
-];
+pub const ALLOWED_UTILITIES: &[&str] = fake::inline::UTILITIES;
 
 /// Why a sandbox could not be built: the harness's failure, not the subject's.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! The spec run with the fakes answering in memory: how the in-process subject runs weave, and how
 //! the fake docker runs the weaveexec image's `--local` commands, in the same world.
 
-use super::{answer, log::Call, State, FAKES};
+use super::{answer, fs::MemFs, log::Call, State, FAKES};
 use crate::spec::shell::{Command, Host, Io, Outcome, Shell, Word};
 use crate::spec::weave::{self, Ending};
 use crate::world::World;
@@ -11,7 +11,15 @@ pub struct FakeHost<'w> {
     pub world: &'w World,
     pub state: State,
     pub calls: Vec<Call>,
+    /// The filesystem as the run sees it.
+    pub fs: MemFs,
+    /// `$$`.
+    pub pid: u32,
 }
+
+/// `$$` of the spec in-process: no process of its own, so a number no real shell of a sandbox has
+/// (above the kernel's default pid_max of 32768).
+pub const IN_PROCESS_PID: u32 = 39999;
 
 /// Utilities a sandbox's PATH holds besides the fakes: harmless ones, linked from the host (the
 /// sandbox links these; `command -v` in-process finds them).
@@ -21,6 +29,19 @@ pub const UTILITIES: &[&str] = &[
 ];
 
 impl Host for FakeHost<'_> {
+    fn fs(&mut self) -> &mut dyn crate::spec::shell::Fs {
+        &mut self.fs
+    }
+
+    fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Only the shell itself: the world's containers are not processes here.
+    fn alive(&self, pid: &[u8]) -> bool {
+        pid == self.pid.to_string().as_bytes()
+    }
+
     /// A sandbox's PATH holds the fakes and the allowed utilities, in its `bin/`.
     fn find(&mut self, name: &[u8], _env: &[(Word, Word)]) -> Option<Word> {
         let known = FAKES.iter().chain(UTILITIES).any(|n| n.as_bytes() == name);
@@ -85,7 +106,7 @@ pub struct SpecRun {
 
 /// Runs the spec of weave with `args` and `env` (its whole environment) against `world`.
 pub fn run_spec(world: &World, arg0: &[u8], env: Vec<(Word, Word)>, args: Vec<Word>, cwd: &std::path::Path) -> SpecRun {
-    let mut host = FakeHost { world, state: State::default(), calls: Vec::new() };
+    let mut host = FakeHost { world, state: State::default(), calls: Vec::new(), fs: MemFs::default(), pid: IN_PROCESS_PID };
     let mut io = BufferIo::default();
     let ending = {
         let mut sh = Shell::new(&mut host, &mut io, arg0.to_vec(), env, args);

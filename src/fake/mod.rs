@@ -6,6 +6,7 @@
 //! so both forms give the same answers.
 
 pub mod docker;
+pub mod fs;
 pub mod host;
 pub mod inline;
 pub mod log;

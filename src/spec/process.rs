@@ -38,9 +38,25 @@ impl Io for FdIo {
 }
 
 /// Spawns external commands found on the PATH of their environment.
-pub struct ProcessHost;
+#[derive(Default)]
+pub struct ProcessHost {
+    fs: crate::fake::fs::RealFs,
+}
 
 impl Host for ProcessHost {
+    fn fs(&mut self) -> &mut dyn super::shell::Fs {
+        &mut self.fs
+    }
+
+    fn pid(&self) -> u32 {
+        std::process::id()
+    }
+
+    fn alive(&self, pid: &[u8]) -> bool {
+        let pid = std::str::from_utf8(pid).ok().and_then(|p| p.parse::<i32>().ok());
+        pid.and_then(rustix::process::Pid::from_raw).is_some_and(|p| rustix::process::test_kill_process(p).is_ok())
+    }
+
     fn find(&mut self, name: &[u8], env: &[(Word, Word)]) -> Option<Word> {
         let path = env.iter().find(|(k, _)| k == b"PATH").map(|(_, v)| v.as_slice()).unwrap_or_default();
         path.split(|&b| b == b':')

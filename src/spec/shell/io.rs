@@ -3,6 +3,7 @@
 //! in-process form buffers and answers from the fakes' model directly. The shell cannot tell.
 
 use super::Word;
+pub use crate::fake::fs::Fs;
 
 /// Where a running script's output goes.
 pub trait Io {
@@ -40,9 +41,16 @@ pub struct Outcome {
     pub not_found: bool,
 }
 
-/// Runs external commands.
+/// Runs external commands, and is the process the shell is: its id, its view of the filesystem,
+/// the other processes it can signal.
 pub trait Host {
     fn exec(&mut self, cmd: &Command) -> Outcome;
     /// Whether `name` is a command on the PATH of `env` (for `command -v`): where it was found.
     fn find(&mut self, name: &[u8], env: &[(Word, Word)]) -> Option<Word>;
+    /// The filesystem `[ -d ]`, redirections and the modeled file utilities use.
+    fn fs(&mut self) -> &mut dyn Fs;
+    /// `$$`.
+    fn pid(&self) -> u32;
+    /// `kill -0 PID`: whether the process exists and may be signalled.
+    fn alive(&self, pid: &[u8]) -> bool;
 }

@@ -15,7 +15,7 @@ mod io;
 
 pub use builtins::echo_output;
 pub use expand::is_name;
-pub use io::{Command, Host, Io, Outcome};
+pub use io::{Command, Fs, Host, Io, Outcome};
 
 use std::collections::HashMap;
 

@@ -7,9 +7,22 @@ use super::*;
 struct EchoHost {
     status: i32,
     seen: Vec<Vec<Word>>,
+    fs: crate::fake::fs::MemFs,
 }
 
 impl Host for EchoHost {
+    fn fs(&mut self) -> &mut dyn Fs {
+        &mut self.fs
+    }
+
+    fn pid(&self) -> u32 {
+        77
+    }
+
+    fn alive(&self, pid: &[u8]) -> bool {
+        pid == b"77"
+    }
+
     fn find(&mut self, name: &[u8], _env: &[(Word, Word)]) -> Option<Word> {
         (name == b"cmd").then(|| b"/bin/cmd".to_vec())
     }
@@ -42,7 +55,7 @@ impl Io for Buf {
 }
 
 fn run(status: i32, args: &[&str], script: impl FnOnce(&mut Shell) -> Sh<()>) -> (String, String, i32) {
-    let mut host = EchoHost { status, seen: Vec::new() };
+    let mut host = EchoHost { status, seen: Vec::new(), fs: Default::default() };
     let mut io = Buf::default();
     let code = {
         let mut sh = Shell::new(
@@ -175,7 +188,7 @@ fn while_loops_report_their_last_body_status() {
 
 #[test]
 fn the_environment_is_imported_and_passed_on_but_ifs_is_not() {
-    let mut host = EchoHost { status: 0, seen: Vec::new() };
+    let mut host = EchoHost { status: 0, seen: Vec::new(), fs: Default::default() };
     let mut io = Buf::default();
     {
         let env = vec![(w("IFS"), w(":")), (w("VERSION"), w("9")), (w("PS4"), w(">> "))];

@@ -121,7 +121,7 @@ fn the_subject_sees_no_network_its_own_tmp_and_a_read_only_root() {
         .args(["record", "--script", "fixtures/scripts/isolation.sh", "--"])
         .assert()
         .code(0)
-        .stdout("lo\ntmp writable\nroot read-only\n");
+        .stdout("proc is the world's\ntmp writable\nroot read-only\n");
     assert!(!probe.exists(), "the subject wrote the host's /tmp");
 }
 

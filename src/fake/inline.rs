@@ -90,6 +90,11 @@ impl Io for BufferIo {
         self.terminal.extend_from_slice(bytes);
     }
 
+    fn stderr_marked(&mut self, bytes: &[u8], marks: &[(usize, (u32, u32))]) {
+        self.marks.extend(marks.iter().map(|&(at, p)| (self.stderr.len() + at, p)));
+        self.stderr(bytes);
+    }
+
     fn stdout(&mut self, bytes: &[u8]) {
         self.stdout.extend_from_slice(bytes);
         self.terminal.extend_from_slice(bytes);

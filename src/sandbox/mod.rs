@@ -5,6 +5,7 @@
 //! ROOT/work/        the subject's working directory, holding only `weave` (the script under test, or
 //!                   the spec), as when a person runs `sh -x weave ...` beside the script
 //! ROOT/home/, tmp/  HOME and TMPDIR
+//! ROOT/fs/          what the subject sees at /proc, /run and /sys/class/net (see `isolate`)
 //! ROOT/world.json   the world the fakes answer from
 //! ROOT/calls.jsonl  the invocation log the fakes append to
 //! ```
@@ -52,6 +53,9 @@ impl Sandbox {
         let root = dir.path();
         for sub in ["bin", "work", "home", "tmp"] {
             std::fs::create_dir(root.join(sub))?;
+        }
+        for (_, dir) in fake::fs::SANDBOX_MOUNTS {
+            std::fs::create_dir_all(root.join(dir))?;
         }
         for name in fake::FAKES {
             place(fake_bin, &root.join("bin").join(name))?;

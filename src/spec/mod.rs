@@ -4,6 +4,7 @@
 //! itself, one function per shell function. The spec never imports the harness: it writes xtrace bytes
 //! as `sh -x` would and runs external commands through a [`shell::Host`].
 
+pub mod files;
 pub mod process;
 pub mod shell;
 pub mod utils;

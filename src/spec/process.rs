@@ -75,7 +75,13 @@ impl Host for ProcessHost {
             .envs(cmd.env.iter().map(|(k, v)| (OsStr::from_bytes(k), OsStr::from_bytes(v))))
             .stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::inherit() })
             .stdout(if cmd.capture { Stdio::piped() } else { Stdio::inherit() })
-            .stderr(if cmd.quiet { Stdio::null() } else { Stdio::inherit() });
+            .stderr(if cmd.quiet {
+                Stdio::null()
+            } else if cmd.capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            });
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -108,7 +114,7 @@ impl Host for ProcessHost {
             Ok(out) => Outcome {
                 status: out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0)),
                 stdout: out.stdout,
-                stderr: Vec::new(),
+                stderr: out.stderr,
                 not_found: false,
             },
             Err(e) => Outcome { status: 126, stderr: format!("{e}\n").into_bytes(), ..Outcome::default() },

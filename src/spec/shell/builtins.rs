@@ -1,6 +1,7 @@
 //! dash's `echo` and `[` builtins.
 
-use super::Word;
+use super::{Fs, Word};
+use crate::fake::fs::FileKind;
 
 /// What dash's `echo` writes for these arguments: `-n` only as the first argument, backslash escapes
 /// always (`\a \b \c \e \f \n \r \t \v \\`, octal `\0ooo` and `\ooo`), and `\c` ends all output.
@@ -78,19 +79,20 @@ fn unescape_into(s: &[u8], out: &mut Vec<u8>) -> bool {
 
 /// Evaluates `[ ARGS ]` as dash does: POSIX's rules by argument count up to four, then a
 /// precedence parser (`!`, `-a` above `-o`, parentheses). An error carries dash's message.
-pub fn test(args: &[&[u8]]) -> Result<bool, Vec<u8>> {
+/// File tests look in `fs`.
+pub fn test(args: &[&[u8]], fs: &dyn Fs) -> Result<bool, Vec<u8>> {
     match args.len() {
         0 => Ok(false),
         1 => Ok(!args[0].is_empty()),
         2 if args[0] == b"!" => Ok(args[1].is_empty()),
-        2 if is_unary(args[0]) => unary(args[0], args[1]),
+        2 if is_unary(args[0]) => unary(args[0], args[1], fs),
         3 if is_binary(args[1]) => binary(args[0], args[1], args[2]),
-        3 if args[0] == b"!" => test(&args[1..]).map(|b| !b),
+        3 if args[0] == b"!" => test(&args[1..], fs).map(|b| !b),
         3 if args[0] == b"(" && args[2] == b")" => Ok(!args[1].is_empty()),
-        4 if args[0] == b"!" => test(&args[1..]).map(|b| !b),
-        4 if args[0] == b"(" && args[3] == b")" => test(&args[1..3]),
+        4 if args[0] == b"!" => test(&args[1..], fs).map(|b| !b),
+        4 if args[0] == b"(" && args[3] == b")" => test(&args[1..3], fs),
         _ => {
-            let mut p = Parser { args, pos: 0 };
+            let mut p = Parser { args, pos: 0, fs };
             let v = p.or()?;
             match p.args.get(p.pos) {
                 None => Ok(v),
@@ -103,6 +105,7 @@ pub fn test(args: &[&[u8]]) -> Result<bool, Vec<u8>> {
 struct Parser<'a, 'b> {
     args: &'a [&'b [u8]],
     pos: usize,
+    fs: &'a dyn Fs,
 }
 
 impl<'b> Parser<'_, 'b> {
@@ -162,7 +165,7 @@ impl<'b> Parser<'_, 'b> {
                 return Err(b"argument expected".to_vec());
             };
             self.pos += 2;
-            return unary(first, operand);
+            return unary(first, operand, self.fs);
         }
         self.pos += 1;
         Ok(!first.is_empty())
@@ -183,25 +186,22 @@ fn is_binary(op: &[u8]) -> bool {
     matches!(op, b"=" | b"!=" | b"-eq" | b"-ne" | b"-gt" | b"-ge" | b"-lt" | b"-le")
 }
 
-fn unary(op: &[u8], arg: &[u8]) -> Result<bool, Vec<u8>> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(arg));
+fn unary(op: &[u8], arg: &[u8], fs: &dyn Fs) -> Result<bool, Vec<u8>> {
+    // Links are followed except by -h/-L; the sandbox's files are world files, so only their kind
+    // and size matter (everything there is readable and writable by the shell).
+    let followed = || match fs.kind(arg) {
+        Some(FileKind::Symlink) => fs.read_link(arg).and_then(|t| if t.starts_with(b"/") { fs.kind(&t) } else { None }),
+        other => other,
+    };
     Ok(match op {
         b"-z" => arg.is_empty(),
         b"-n" => !arg.is_empty(),
-        b"-L" | b"-h" => path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()),
-        b"-e" => path.exists(),
-        b"-f" => path.is_file(),
-        b"-d" => path.is_dir(),
-        b"-s" => path.metadata().is_ok_and(|m| m.len() > 0),
-        b"-r" | b"-w" | b"-x" => {
-            let mode = match op {
-                b"-r" => rustix::fs::Access::READ_OK,
-                b"-w" => rustix::fs::Access::WRITE_OK,
-                _ => rustix::fs::Access::EXEC_OK,
-            };
-            rustix::fs::access(path, mode).is_ok()
-        }
+        b"-L" | b"-h" => fs.kind(arg) == Some(FileKind::Symlink),
+        b"-e" | b"-r" | b"-w" => followed().is_some(),
+        b"-f" => followed() == Some(FileKind::File),
+        b"-d" => fs.is_dir(arg),
+        b"-s" => fs.read(arg).is_ok_and(|d| !d.is_empty()),
+        b"-x" => followed().is_some(),
         _ => unreachable!("checked by is_unary"),
     })
 }
@@ -257,6 +257,8 @@ mod tests {
 
     #[test]
     fn test_follows_posix_argument_counts() {
+        let fs = crate::fake::fs::MemFs::default();
+        let test = |args: &[&[u8]]| test(args, &fs);
         assert_eq!(test(&[]), Ok(false));
         assert_eq!(test(&[b""]), Ok(false));
         assert_eq!(test(&[b"-z", b""]), Ok(true));

@@ -12,6 +12,12 @@ pub trait Io {
     fn xtrace(&mut self, line: Word, pipeline: Option<(u32, u32)>);
     /// Other bytes on stderr: the script's messages, dash's errors, a command's stderr.
     fn stderr(&mut self, bytes: &[u8]);
+    /// Bytes on stderr holding trace lines a pipeline wrote (into a file the script shows again),
+    /// at these offsets.
+    fn stderr_marked(&mut self, bytes: &[u8], marks: &[(usize, (u32, u32))]) {
+        let _ = marks;
+        self.stderr(bytes);
+    }
     /// Bytes on stdout that no substitution or pipeline captured.
     fn stdout(&mut self, bytes: &[u8]);
 }
@@ -28,6 +34,8 @@ pub struct Command<'a> {
     pub capture: bool,
     /// `2>/dev/null`: the command's stderr is thrown away.
     pub quiet: bool,
+    /// Whether stderr must come back in [`Outcome::stderr`] (fd 2 is redirected in the shell).
+    pub capture_stderr: bool,
 }
 
 /// What an external command did.

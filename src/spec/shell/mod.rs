@@ -104,6 +104,49 @@ pub struct Shell<'a> {
     writer: Option<(u32, u32)>,
     /// The directory relative patterns are matched in (the process's own by default).
     cwd: std::path::PathBuf,
+    /// Where fd 2 goes while redirections are in force, innermost last; empty: the shell's stderr.
+    err_sinks: Vec<ErrSink>,
+    /// Redirections in force, innermost last, to undo when their command ends.
+    frames: Vec<Frame>,
+    /// Redirections of the command about to run: they take effect right after its trace line,
+    /// which dash writes before redirecting.
+    armed: Option<(Target, Target)>,
+    /// Subshells running (substitutions, pipeline groups): assignments are undone when they end.
+    subshells: u32,
+    /// The trace lines of pipelines a redirection wrote into a file, by path: when the file is
+    /// shown again (`cat FILE >&2`), they are still known as the pipeline's.
+    file_marks: HashMap<Word, Vec<Mark>>,
+}
+
+/// A trace line's offset in a stream, and the pipeline element that wrote it.
+pub type Mark = (usize, (u32, u32));
+
+/// Where a redirection sends a stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Left where it was.
+    Inherit,
+    /// `>/dev/null`, `2>/dev/null`.
+    Null,
+    /// `>FILE`, `2>FILE`: created (truncated) when the command starts.
+    File(Word),
+    /// `>&2`.
+    Stderr,
+    /// `2>&1`.
+    Stdout,
+}
+
+enum ErrSink {
+    Discard,
+    Buffer { bytes: Vec<u8>, marks: Vec<Mark> },
+    Stdout,
+}
+
+enum Frame {
+    /// stdout captured for a target other than where it was.
+    Out(Target),
+    /// fd 2 redirected to a file (or elsewhere).
+    Err(Target),
 }
 
 impl<'a> Shell<'a> {
@@ -139,6 +182,11 @@ impl<'a> Shell<'a> {
             next_pipeline: 0,
             writer: None,
             cwd: std::path::PathBuf::from("."),
+            err_sinks: Vec::new(),
+            frames: Vec::new(),
+            armed: None,
+            subshells: 0,
+            file_marks: HashMap::new(),
         }
     }
 
@@ -214,7 +262,127 @@ impl<'a> Shell<'a> {
             }
             line.extend_from_slice(w);
         }
-        self.io.xtrace(line, self.writer);
+        match self.err_sinks.last_mut() {
+            None => self.io.xtrace(line, self.writer),
+            Some(ErrSink::Discard) => {}
+            Some(ErrSink::Buffer { bytes, marks }) => {
+                if let Some(p) = self.writer {
+                    marks.push((bytes.len(), p));
+                }
+                bytes.extend_from_slice(&line);
+                bytes.push(b'\n');
+            }
+            Some(ErrSink::Stdout) => {
+                line.push(b'\n');
+                self.write_stdout(&line);
+            }
+        }
+        if let Some((stdout, stderr)) = self.armed.take() {
+            self.push_redirections(stdout, stderr);
+        }
+    }
+
+    /// Runs one command (a function call, a builtin, an external or modeled command: whatever
+    /// `body` traces first) with its stdout and stderr redirected, as `CMD >OUT 2>ERR` does: the
+    /// command's own trace line still goes where stderr was, the rest where the redirection says.
+    /// `body` must have expanded its words before it traces.
+    pub fn redirected(&mut self, stdout: Target, stderr: Target, body: impl FnOnce(&mut Self) -> Sh<i32>) -> Sh<i32> {
+        let depth = self.frames.len();
+        self.armed = Some((stdout, stderr));
+        let r = body(self);
+        self.armed = None;
+        while self.frames.len() > depth {
+            self.pop_redirection();
+        }
+        r
+    }
+
+    fn push_redirections(&mut self, stdout: Target, stderr: Target) {
+        // dash opens them left to right: `>OUT 2>ERR`.
+        if stdout != Target::Inherit {
+            if let Target::File(path) = &stdout {
+                let _ = self.host.fs().write(path, b"");
+            }
+            self.captures.push(Vec::new());
+            self.frames.push(Frame::Out(stdout));
+        }
+        match &stderr {
+            Target::Inherit => return,
+            Target::Null => self.err_sinks.push(ErrSink::Discard),
+            Target::File(path) => {
+                let _ = self.host.fs().write(path, b"");
+                self.err_sinks.push(ErrSink::Buffer { bytes: Vec::new(), marks: Vec::new() });
+            }
+            Target::Stdout => self.err_sinks.push(ErrSink::Stdout),
+            Target::Stderr => return,
+        }
+        self.frames.push(Frame::Err(stderr));
+    }
+
+    fn pop_redirection(&mut self) {
+        match self.frames.pop() {
+            Some(Frame::Out(target)) => {
+                let out = self.captures.pop().unwrap_or_default();
+                match target {
+                    Target::File(path) => {
+                        let _ = self.host.fs().write(&path, &out);
+                    }
+                    Target::Stderr => self.write_stderr(&out, &[]),
+                    _ => {}
+                }
+            }
+            Some(Frame::Err(target)) => {
+                if let (Some(ErrSink::Buffer { bytes, marks }), Target::File(path)) = (self.err_sinks.pop(), target) {
+                    let _ = self.host.fs().write(&path, &bytes);
+                    self.file_marks.insert(path, marks);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Bytes for fd 2, wherever it goes now; `marks` tell which of them are pipeline trace lines.
+    fn write_stderr(&mut self, bytes: &[u8], marks: &[Mark]) {
+        if bytes.is_empty() {
+            return;
+        }
+        match self.err_sinks.last_mut() {
+            None => self.io.stderr_marked(bytes, marks),
+            Some(ErrSink::Discard) => {}
+            Some(ErrSink::Buffer { bytes: buf, marks: kept }) => {
+                kept.extend(marks.iter().map(|&(at, p)| (buf.len() + at, p)));
+                buf.extend_from_slice(bytes);
+            }
+            Some(ErrSink::Stdout) => self.write_stdout(bytes),
+        }
+    }
+
+    /// `cat FILE... [>&2]`: a file the script wrote through a redirection shows again, with the
+    /// pipeline trace lines it holds still known as such. A missing file is cat's error, status 1.
+    pub fn cat(&mut self, line: u32, paths: &[Word], to_stderr: bool) -> Sh<i32> {
+        let _ = line;
+        let mut words: Vec<&[u8]> = vec![b"cat"];
+        words.extend(paths.iter().map(Vec::as_slice));
+        self.xtrace(&words);
+        let mut status = 0;
+        for path in paths {
+            match self.host.fs().read(path) {
+                Ok(data) => {
+                    if to_stderr {
+                        let marks = self.file_marks.get(path).cloned().unwrap_or_default();
+                        self.write_stderr(&data, &marks);
+                    } else {
+                        self.write_stdout(&data);
+                    }
+                }
+                Err(e) => {
+                    let msg = [b"cat: ".as_slice(), path, b": ", e.as_bytes(), b"\n"].concat();
+                    self.write_stderr(&msg, &[]);
+                    status = 1;
+                }
+            }
+        }
+        self.finish(status)
     }
 
     /// `set -e`.
@@ -264,10 +432,17 @@ impl<'a> Shell<'a> {
         // inside `$(...)` even when the substitution itself sits in an `if`.
         let saved_depth = std::mem::replace(&mut self.cond_depth, 0);
         self.captures.push(Vec::new());
+        self.subshells += 1;
+        let frames = self.frames.len();
         let status = match body(self) {
             Ok(()) => self.status,
             Err(Unwind::Exit(n) | Unwind::Return(n)) => n,
         };
+        // An `exit` inside a redirected command leaves its redirections with the subshell.
+        while self.frames.len() > frames {
+            self.pop_redirection();
+        }
+        self.subshells -= 1;
         let out = self.captures.pop().unwrap_or_default();
         self.cond_depth = saved_depth;
         for (name, old) in self.undo.drain(undo_mark..).rev() {
@@ -292,7 +467,7 @@ impl<'a> Shell<'a> {
     pub fn echo_stderr(&mut self, args: &[Word]) -> Sh<()> {
         self.trace_command(b"echo", args);
         let out = builtins::echo_output(args);
-        self.io.stderr(&out);
+        self.write_stderr(&out, &[]);
         self.finish(0).map(drop)
     }
 
@@ -304,7 +479,7 @@ impl<'a> Shell<'a> {
         words.extend_from_slice(args);
         words.push(b"]");
         self.xtrace(&words);
-        let status = match builtins::test(args) {
+        let status = match builtins::test(args, self.host.fs()) {
             Ok(true) => 0,
             Ok(false) => 1,
             Err(msg) => {
@@ -432,6 +607,70 @@ impl<'a> Shell<'a> {
         self.finish(status)
     }
 
+    /// A simple command by name: the modeled file utilities (`rm`, `mkdir`, `ln`, `readlink`,
+    /// `sh -c`) work on the host's [`Fs`]; everything else runs as an external command.
+    pub fn simple(&mut self, line: u32, argv: Vec<Word>, stdout: Redirect, quiet: bool) -> Sh<i32> {
+        let Some(run) = argv.first().and_then(|name| crate::spec::files::by_name(name)) else {
+            return self.external_redirected(line, argv, stdout, quiet);
+        };
+        self.xtrace(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let r = run(&argv[1..], self.host.fs());
+        if stdout == Redirect::Inherit {
+            self.write_stdout(&r.stdout);
+        }
+        if !quiet {
+            self.write_stderr(&r.stderr, &[]);
+        }
+        self.finish(r.status)
+    }
+
+    /// `$$`.
+    pub fn pid(&self) -> Word {
+        self.host.pid().to_string().into_bytes()
+    }
+
+    /// `kill -0 PID`: whether the process is there to be signalled.
+    pub fn kill0(&mut self, line: u32, pid: &[u8]) -> Sh<bool> {
+        self.xtrace(&[b"kill", b"-0", pid]);
+        if self.host.alive(pid) {
+            return self.finish(0).map(|_| true);
+        }
+        self.error_message(line, b"kill: No such process");
+        self.finish(1).map(|_| false)
+    }
+
+    /// `true`.
+    pub fn true_(&mut self) -> Sh<()> {
+        self.xtrace(&[b"true"]);
+        self.finish(0).map(drop)
+    }
+
+    /// `continue`: traced like any builtin; the caller's loop body returns right after.
+    pub fn continue_(&mut self) -> Sh<()> {
+        self.xtrace(&[b"continue"]);
+        self.finish(0).map(drop)
+    }
+
+    /// `return` with no number: the status of the last command.
+    pub fn return_last(&mut self) -> Sh<()> {
+        self.xtrace(&[b"return"]);
+        Err(Unwind::Return(self.status))
+    }
+
+    /// `LEFT && RIGHT` as a statement: RIGHT runs when LEFT succeeds; a failing LEFT sets `$?` but
+    /// is exempt from `set -e`.
+    pub fn and_then(
+        &mut self,
+        left: impl FnOnce(&mut Self) -> Sh<bool>,
+        right: impl FnOnce(&mut Self) -> Sh<()>,
+    ) -> Sh<()> {
+        if self.cond(left)? {
+            right(self)
+        } else {
+            Ok(())
+        }
+    }
+
     /// `command -v NAME`: where NAME is found on PATH, written to stdout; status 127 when nowhere.
     pub fn command_v(&mut self, name: &[u8], stdout: Redirect) -> Sh<i32> {
         self.xtrace(&[b"command", b"-v", name]);
@@ -474,7 +713,7 @@ impl<'a> Shell<'a> {
                 Stage::Utility { argv, run } => {
                     self.xtrace(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>());
                     let r = run(&argv[1..], input.as_deref().unwrap_or(&[]));
-                    self.io.stderr(&r.stderr);
+                    self.write_stderr(&r.stderr, &[]);
                     (r.stdout, r.status)
                 }
                 Stage::Echo { args } => {
@@ -525,6 +764,8 @@ impl<'a> Shell<'a> {
         then: impl FnOnce(&mut Self) -> Sh<()>,
     ) -> Sh<()> {
         if self.cond(cond)? {
+            // A true condition's status is 0 (`!` included), which a bare `return` would give.
+            self.status = 0;
             then(self)
         } else {
             self.status = 0;
@@ -540,6 +781,7 @@ impl<'a> Shell<'a> {
         otherwise: impl FnOnce(&mut Self) -> Sh<()>,
     ) -> Sh<()> {
         if self.cond(cond)? {
+            self.status = 0;
             then(self)
         } else {
             otherwise(self)
@@ -564,7 +806,7 @@ impl<'a> Shell<'a> {
     // ---- internals --------------------------------------------------------------------------
 
     fn set_var(&mut self, name: &str, value: Word) {
-        if !self.captures.is_empty() {
+        if self.subshells > 0 {
             let old = self.vars.get(name.as_bytes()).cloned();
             self.undo.push((name.as_bytes().to_vec(), old));
         }
@@ -608,7 +850,7 @@ impl<'a> Shell<'a> {
         out.extend_from_slice(format!(": {line}: ").as_bytes());
         out.extend_from_slice(msg);
         out.push(b'\n');
-        self.io.stderr(&out);
+        self.write_stderr(&out, &[]);
     }
 
     /// Runs an external command; its stdout is returned when it must be captured (a substitution,
@@ -633,14 +875,15 @@ impl<'a> Shell<'a> {
     ) -> (i32, Vec<u8>) {
         let env = self.exported();
         let capture = piped || !self.captures.is_empty();
-        let out = self.host.exec(&Command { argv, env: &env, stdin, capture, quiet });
+        let capture_stderr = !self.err_sinks.is_empty();
+        let out = self.host.exec(&Command { argv, env: &env, stdin, capture, quiet, capture_stderr });
         if out.not_found {
             let mut msg = argv[0].clone();
             msg.extend_from_slice(b": not found");
             self.error_message(line, &msg);
         }
         if !out.stderr.is_empty() {
-            self.io.stderr(&out.stderr);
+            self.write_stderr(&out.stderr, &[]);
         }
         (out.status, out.stdout)
     }

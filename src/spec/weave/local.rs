@@ -1,11 +1,12 @@
 //! The local side of weave 0.10.0: what the script does after `--local`, as it runs inside the
 //! weaveexec container (or on a host, as root). Functions in the script's order and under its names.
 //!
-//! Covered so far: the settings, the root, kernel, `ip` and docker checks, and `dns-args` with the
-//! helpers it uses. The other commands end the spec as not specified yet.
+//! Covered: the settings, the root, kernel, `ip` and docker checks, and `dns-args`, `attach`, `run`,
+//! `start` and `detach` with every helper they use. The other commands end the spec as not
+//! specified yet.
 
-use super::{check_docker_version, usage, w, words};
-use crate::spec::shell::{Redirect, Sh, Shell, Stage, Word};
+use super::{check_docker_version, collect_cidr_args, usage, w, words};
+use crate::spec::shell::{Redirect, Sh, Shell, Stage, Target, Word};
 use crate::spec::utils;
 
 /// What the local side ends in: a status, or a command the spec does not cover yet.
@@ -19,6 +20,162 @@ pub fn command_exists(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("command_exists", args, |sh| {
         let name = sh.split(&sh.arg(1));
         sh.command_v(name.first().map_or(&b""[..], Vec::as_slice), Redirect::Null).map(drop)
+    })
+}
+
+/// The words of an unquoted `$NAME`.
+fn split_var(sh: &Shell, name: &str) -> Vec<Word> {
+    sh.split(&sh.var(name))
+}
+
+/// Words of a command line: literal words and already expanded lists, in order.
+fn line(parts: &[&[Word]]) -> Vec<Word> {
+    parts.concat()
+}
+
+fn lit(list: &[&str]) -> Vec<Word> {
+    words(list)
+}
+
+/// `run_iptables ARGS`: iptables, with `-w` when this iptables knows it (asked once).
+pub fn run_iptables(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("run_iptables", args, |sh| {
+        sh.if_then(
+            |sh| sh.test(149, &[b"-z", &sh.var("CHECKED_IPTABLES_W")]),
+            |sh| {
+                sh.if_then(
+                    |sh| Ok(sh.external_redirected(150, lit(&["iptables", "-S", "-w"]), Redirect::Null, true)? == 0),
+                    |sh| sh.assign("IPTABLES_W", w("-w")),
+                )?;
+                sh.assign("CHECKED_IPTABLES_W", w("1"))
+            },
+        )?;
+        let argv = line(&[&lit(&["iptables"]), &split_var(sh, "IPTABLES_W"), &sh.args()]);
+        sh.external(156, argv).map(drop)
+    })
+}
+
+/// `run_iptables ARGS >/dev/null 2>&1` (or with only stdout thrown away).
+fn run_iptables_quiet(sh: &mut Shell, args: Vec<Word>, stderr: Target) -> Sh<i32> {
+    sh.redirected(Target::Null, stderr, |sh| run_iptables(sh, args))
+}
+
+/// `add_iptables_rule TABLE RULE...`: appends the rule unless `-C` finds it there.
+pub fn add_iptables_rule(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("add_iptables_rule", args, |sh| {
+        sh.assign("IPTABLES_TABLE", sh.arg(1))?;
+        sh.shift(162, b"1")?;
+        let table = split_var(sh, "IPTABLES_TABLE");
+        sh.if_then(
+            |sh| {
+                let check = line(&[&lit(&["-t"]), &table, &lit(&["-C"]), &sh.args()]);
+                Ok(run_iptables_quiet(sh, check, Target::Null)? != 0)
+            },
+            |sh| {
+                let append = line(&[&lit(&["-t"]), &table, &lit(&["-A"]), &sh.args()]);
+                run_iptables_quiet(sh, append, Target::Inherit).map(drop)
+            },
+        )
+    })
+}
+
+/// `configure_arp_cache IFNAME [PREFIX]`: quicker ARP cache turnover on the interface, written
+/// through `sh -c` run as is or inside `PREFIX` (`ip netns exec NS`).
+pub fn configure_arp_cache(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("configure_arp_cache", args, |sh| {
+        let ifname = sh.arg(1);
+        let dir = [b"/proc/sys/net/ipv4/neigh/".as_slice(), &ifname].concat();
+        let script = [
+            b"echo 5 >".as_slice(),
+            &dir,
+            b"/base_reachable_time &&\n              echo 2 >",
+            &dir,
+            b"/delay_first_probe_time &&\n              echo 1 >",
+            &dir,
+            b"/ucast_solicit",
+        ]
+        .concat();
+        let argv = line(&[&sh.split(&sh.arg(2)), &lit(&["sh", "-c"]), &[script]]);
+        sh.simple(185, argv, Redirect::Inherit, false).map(drop)
+    })
+}
+
+/// `arp_update IFNAME CIDR [PREFIX]`: a gratuitous ARP for the address, when arping is installed.
+pub fn arp_update(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("arp_update", args, |sh| {
+        sh.if_then(
+            |sh| Ok(command_exists(sh, lit(&["arping"]))? == 0),
+            |sh| {
+                let address = sh.without_suffix(&sh.arg(2), b"/*");
+                let argv = line(&[
+                    &sh.split(&sh.arg(3)),
+                    &lit(&["arping", "-U", "-q", "-I"]),
+                    &sh.split(&sh.arg(1)),
+                    &lit(&["-c", "1"]),
+                    &sh.split(&address),
+                ]);
+                sh.external(199, argv).map(drop)
+            },
+        )
+    })
+}
+
+/// The script `random_mac` hands to sed: od's bytes as a MAC, locally administered and unicast.
+const RANDOM_MAC_SED: &str = "s|^ ||;s| |:|;s|[0-3]:|2:|;s|[4-7]:|6:|;s|[89ab]:|a:|;s|[c-f]:|e:|;s| |:|g";
+
+/// `random_mac`: six random bytes from od, made a MAC by sed.
+pub fn random_mac(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("random_mac", args, |sh| {
+        let stages = vec![
+            Stage::External { line: 208, argv: lit(&["od", "-txC", "-An", "-N6", "/dev/urandom"]) },
+            Stage::Utility { argv: lit(&["sed", RANDOM_MAC_SED]), run: utils::sed },
+        ];
+        sh.pipeline(stages, Redirect::Inherit).map(drop)
+    })
+}
+
+/// `create_bridge [--without-ethtool]`: the weave bridge, made once (with a random MAC, a high
+/// MTU, and the iptables rules it needs), then brought up with tx offload off and ARP tuned.
+pub fn create_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("create_bridge", args, |sh| {
+        let bridge = split_var(sh, "BRIDGE");
+        let sys = [b"/sys/class/net/".as_slice(), &sh.var("BRIDGE")].concat();
+        sh.and_then(
+            |sh| sh.test(216, &[b"!", b"-d", &sys]),
+            |sh| {
+                sh.external(217, line(&[&lit(&["ip", "link", "add", "name"]), &bridge, &lit(&["type", "bridge"])]))?;
+                let (mac, status) = sh.subst(|sh| random_mac(sh, vec![]).map(drop));
+                let argv = line(&[&lit(&["ip", "link", "set", "dev"]), &bridge, &lit(&["address"]), &sh.split(&mac)]);
+                let _ = status;
+                sh.external(221, argv)?;
+                let dummy = sh.split(&[b"v".as_slice(), &sh.var("CONTAINER_IFNAME"), b"du"].concat());
+                let mtu = split_var(sh, "MTU");
+                sh.external(
+                    226,
+                    line(&[&lit(&["ip", "link", "add", "name"]), &dummy, &lit(&["mtu"]), &mtu, &lit(&["type", "dummy"])]),
+                )?;
+                sh.external(227, line(&[&lit(&["ip", "link", "set", "dev"]), &dummy, &lit(&["master"]), &bridge]))?;
+                sh.external(228, line(&[&lit(&["ip", "link", "del", "dev"]), &dummy]))?;
+                add_iptables_rule(
+                    sh,
+                    line(&[&lit(&["filter", "FORWARD", "-i"]), &bridge, &lit(&["-o"]), &bridge, &lit(&["-j", "ACCEPT"])]),
+                )?;
+                sh.if_then(
+                    |sh| Ok(run_iptables_quiet(sh, lit(&["-t", "nat", "-N", "WEAVE"]), Target::Null)? != 0),
+                    |sh| sh.true_(),
+                )?;
+                add_iptables_rule(sh, lit(&["nat", "POSTROUTING", "-j", "WEAVE"])).map(drop)
+            },
+        )?;
+        sh.if_then(
+            |sh| sh.test(236, &[b"!", &sh.arg(1), b"=", b"--without-ethtool"]),
+            |sh| {
+                let argv = line(&[&lit(&["ethtool", "-K"]), &bridge, &lit(&["tx", "off"])]);
+                sh.external_redirected(237, argv, Redirect::Null, false).map(drop)
+            },
+        )?;
+        sh.external(240, line(&[&lit(&["ip", "link", "set", "dev"]), &bridge, &lit(&["up"])]))?;
+        configure_arp_cache(sh, bridge.clone()).map(drop)
     })
 }
 
@@ -36,6 +193,341 @@ pub fn docker_bridge_ip(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         })?;
         let v = sh.without_prefix(&sh.var("DOCKER_BRIDGE_IP"), b"inet ");
         sh.assign("DOCKER_BRIDGE_IP", v)
+    })
+}
+
+/// A function `with_container_netns` runs: `attach` or `detach`.
+pub type NetnsFunction = fn(&mut Shell, Vec<Word>) -> Sh<i32>;
+
+/// `with_container_netns CONTAINER FUNCTION ARGS`: finds the container's pid (refusing a stopped
+/// container or an image), names its network namespace for `ip netns`, runs FUNCTION with its
+/// output kept in temporary files, and shows that output, or why the function failed.
+pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>, function: (&str, NetnsFunction)) -> Sh<i32> {
+    sh.call("with_container_netns", args, |sh| {
+        sh.assign("CONTAINER", sh.arg(1))?;
+        sh.assign_subst("CONTAINER_PID", |sh| {
+            let argv = line(&[&lit(&["docker", "inspect", "--format={{.State.Pid}}"]), &split_var(sh, "CONTAINER")]);
+            sh.external(270, argv).map(drop)
+        })?;
+        for (value, message, line_no) in
+            [(&b"0"[..], &b" not running."[..], 272), (b"<no value>", b" unknown to Docker.", 277)]
+        {
+            sh.if_then(
+                |sh| sh.test(line_no, &[&sh.var("CONTAINER_PID"), b"=", value]),
+                |sh| {
+                    let msg = [b"Container ".as_slice(), &sh.var("CONTAINER"), message].concat();
+                    sh.echo_stderr(&[msg])?;
+                    sh.exit(b"1")
+                },
+            )?;
+        }
+        sh.assign("NETNS", sh.var("CONTAINER_PID"))?;
+        sh.and_then(
+            |sh| sh.test(283, &[b"!", b"-d", b"/var/run/netns"]),
+            |sh| sh.simple(283, lit(&["mkdir", "-p", "/var/run/netns"]), Redirect::Inherit, false).map(drop),
+        )?;
+        let netns_link = sh.split(&[b"/var/run/netns/".as_slice(), &sh.var("NETNS")].concat());
+        sh.simple(284, line(&[&lit(&["rm", "-f"]), &netns_link]), Redirect::Inherit, false)?;
+        let target = sh.split(&[sh.var("PROCFS").as_slice(), b"/", &sh.var("CONTAINER_PID"), b"/ns/net"].concat());
+        sh.simple(285, line(&[&lit(&["ln", "-s"]), &target, &netns_link]), Redirect::Inherit, false)?;
+        let (ifname, pid) = (sh.var("CONTAINER_IFNAME"), sh.var("CONTAINER_PID"));
+        sh.assign("LOCAL_IFNAME", [b"v".as_slice(), &ifname, b"pl", &pid].concat())?;
+        sh.assign("GUEST_IFNAME", [b"v".as_slice(), &ifname, b"pg", &pid].concat())?;
+        sh.assign("IP_TMPOUT", [b"/tmp/weave_ip_out_".as_slice(), &sh.pid()].concat())?;
+        sh.assign("IP_TMPERR", [b"/tmp/weave_ip_err_".as_slice(), &sh.pid()].concat())?;
+        let (tmpout, tmperr) = (split_var(sh, "IP_TMPOUT"), split_var(sh, "IP_TMPERR"));
+        sh.simple(291, line(&[&lit(&["rm", "-f"]), &tmpout, &tmperr]), Redirect::Inherit, false)?;
+        sh.assign("STATUS", w("0"))?;
+        sh.shift(295, b"1")?;
+        let (name, run) = function;
+        sh.if_else(
+            |sh| {
+                // "$@" is the function's name and arguments; the spec calls it by `name`.
+                let mut args = sh.args();
+                if args.first().map(Vec::as_slice) == Some(name.as_bytes()) {
+                    args.remove(0);
+                }
+                let status = sh.redirected(Target::File(sh.var("IP_TMPOUT")), Target::File(sh.var("IP_TMPERR")), |sh| {
+                    run(sh, args)
+                })?;
+                Ok(status != 0)
+            },
+            |sh| {
+                sh.assign("STATUS", w("1"))?;
+                sh.if_else(
+                    |sh| {
+                        let pid = sh.var("CONTAINER_PID");
+                        let alive = sh.redirected(Target::Inherit, Target::Null, |sh| {
+                            sh.kill0(298, &pid).map(|alive| i32::from(!alive))
+                        })?;
+                        Ok(alive != 0)
+                    },
+                    |sh| {
+                        let msg = [b"Container ".as_slice(), &sh.var("CONTAINER"), b" died"].concat();
+                        sh.echo_stderr(&[msg])
+                    },
+                    |sh| {
+                        let msg = [b"Failure during network configuration for container ".as_slice(), &sh.var("CONTAINER"), b":"]
+                            .concat();
+                        sh.echo_stderr(&[msg])?;
+                        let tmperr = split_var(sh, "IP_TMPERR");
+                        sh.cat(302, &tmperr, true).map(drop)
+                    },
+                )
+            },
+            |sh| {
+                let (tmpout, tmperr) = (split_var(sh, "IP_TMPOUT"), split_var(sh, "IP_TMPERR"));
+                sh.cat(305, &tmpout, false)?;
+                sh.cat(306, &tmperr, true).map(drop)
+            },
+        )?;
+        let (tmpout, tmperr) = (split_var(sh, "IP_TMPOUT"), split_var(sh, "IP_TMPERR"));
+        let netns_link = sh.split(&[b"/var/run/netns/".as_slice(), &sh.var("NETNS")].concat());
+        sh.simple(308, line(&[&lit(&["rm", "-f"]), &tmpout, &tmperr, &netns_link]), Redirect::Inherit, false)?;
+        let status = sh.var("STATUS");
+        sh.return_(&status)
+    })
+}
+
+/// `ip netns exec $NETNS ARGS...`.
+fn in_netns(sh: &Shell, args: &[Word]) -> Vec<Word> {
+    line(&[&lit(&["ip", "netns", "exec"]), &split_var(sh, "NETNS"), args])
+}
+
+/// `connect_container_to_bridge`: a veth pair, one end on the bridge, the other moved into the
+/// container and renamed; refused for a container sharing the host's network namespace.
+pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("connect_container_to_bridge", args, |sh| {
+        sh.if_then(
+            |sh| {
+                let procfs = sh.var("PROCFS");
+                let theirs = [procfs.as_slice(), b"/", &sh.var("CONTAINER_PID"), b"/ns/net"].concat();
+                let ours = [procfs.as_slice(), b"/", &sh.pid(), b"/ns/net"].concat();
+                let readlink = |sh: &mut Shell, path: &[u8]| {
+                    let argv = line(&[&lit(&["readlink"]), &sh.split(path)]);
+                    sh.subst(|sh| sh.simple(313, argv, Redirect::Inherit, false).map(drop)).0
+                };
+                let (a, b) = (readlink(sh, &theirs), readlink(sh, &ours));
+                sh.test(313, &[b"-h", &theirs, b"-a", b"-h", &ours, b"-a", &a, b"=", &b])
+            },
+            |sh| {
+                sh.echo_stderr(&[w("Container is running in the host network namespace, and therefore cannot be")])?;
+                sh.echo_stderr(&[w("connected to weave. Perhaps the container was started with --net=host.")])?;
+                sh.return_(b"1")
+            },
+        )?;
+        let (local, guest, mtu) = (split_var(sh, "LOCAL_IFNAME"), split_var(sh, "GUEST_IFNAME"), split_var(sh, "MTU"));
+        let bridge = split_var(sh, "BRIDGE");
+        sh.if_then(
+            |sh| {
+                let argv = line(&[
+                    &lit(&["ip", "link", "add", "name"]),
+                    &local,
+                    &lit(&["mtu"]),
+                    &mtu,
+                    &lit(&["type", "veth", "peer", "name"]),
+                    &guest,
+                    &lit(&["mtu"]),
+                    &mtu,
+                ]);
+                Ok(sh.external(318, argv)? != 0)
+            },
+            |sh| sh.return_(b"1"),
+        )?;
+        sh.if_then(
+            |sh| {
+                let steps: [(u32, Vec<Word>, Redirect); 4] = [
+                    (322, line(&[&lit(&["ethtool", "-K"]), &guest, &lit(&["tx", "off"])]), Redirect::Null),
+                    (323, line(&[&lit(&["ip", "link", "set"]), &local, &lit(&["master"]), &bridge]), Redirect::Inherit),
+                    (324, line(&[&lit(&["ip", "link", "set"]), &local, &lit(&["up"])]), Redirect::Inherit),
+                    (
+                        325,
+                        line(&[&lit(&["ip", "link", "set"]), &guest, &lit(&["netns"]), &split_var(sh, "NETNS")]),
+                        Redirect::Inherit,
+                    ),
+                ];
+                for (line_no, argv, stdout) in steps {
+                    if sh.external_redirected(line_no, argv, stdout, false)? != 0 {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            },
+            |sh| {
+                sh.if_then(
+                    |sh| Ok(sh.external(328, line(&[&lit(&["ip", "link", "del"]), &local, &lit(&["type", "veth"])]))? != 0),
+                    |sh| sh.true_(),
+                )?;
+                sh.return_(b"1")
+            },
+        )?;
+        let ifname = split_var(sh, "CONTAINER_IFNAME");
+        sh.if_then(
+            |sh| {
+                let argv = in_netns(sh, &line(&[&lit(&["ip", "link", "set"]), &guest, &lit(&["name"]), &ifname]));
+                if sh.external(333, argv)? != 0 {
+                    return Ok(true);
+                }
+                let prefix = [b"ip netns exec ".as_slice(), &sh.var("NETNS")].concat();
+                Ok(configure_arp_cache(sh, vec![sh.var("CONTAINER_IFNAME"), prefix])? != 0)
+            },
+            |sh| sh.return_(b"1"),
+        )
+    })
+}
+
+/// `ip netns exec $NETNS ip addr show dev $CONTAINER_IFNAME | grep -F $ADDR >/dev/null`: whether
+/// the container's interface has the address.
+fn has_address(sh: &mut Shell, line_no: u32) -> Sh<bool> {
+    let show = in_netns(sh, &line(&[&lit(&["ip", "addr", "show", "dev"]), &split_var(sh, "CONTAINER_IFNAME")]));
+    let grep = line(&[&lit(&["grep", "-F"]), &split_var(sh, "ADDR")]);
+    let stages = vec![Stage::External { line: line_no, argv: show }, Stage::Utility { argv: grep, run: utils::grep }];
+    Ok(sh.pipeline(stages, Redirect::Null)? == 0)
+}
+
+/// `attach CIDR...` (in the container's namespace): adds the addresses to an interface already
+/// there, or connects the container first and routes multicast over weave.
+pub fn attach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("attach", args, |sh| {
+        let ifname = split_var(sh, "CONTAINER_IFNAME");
+        let add = |sh: &mut Shell, line_no: u32| {
+            let argv =
+                in_netns(sh, &line(&[&lit(&["ip", "addr", "add"]), &split_var(sh, "ADDR"), &lit(&["dev"]), &ifname]));
+            Ok(sh.external(line_no, argv)? != 0)
+        };
+        let exists = sh.cond(|sh| {
+            let argv = in_netns(sh, &line(&[&lit(&["ip", "link", "show"]), &ifname]));
+            Ok(sh.external_redirected(369, argv, Redirect::Null, true)? == 0)
+        })?;
+        if exists {
+            sh.for_in("ADDR", sh.args(), |sh| {
+                if sh.cond(|sh| has_address(sh, 372))? {
+                    return sh.continue_();
+                }
+                sh.if_then(|sh| add(sh, 375), |sh| sh.return_(b"1"))
+            })?;
+            return sh.return_(b"0");
+        }
+        sh.if_then(|sh| Ok(connect_container_to_bridge(sh, vec![])? != 0), |sh| sh.return_(b"1"))?;
+        sh.for_in("ADDR", sh.args(), |sh| sh.if_then(|sh| add(sh, 388), |sh| sh.return_(b"1")))?;
+        sh.if_then(
+            |sh| {
+                let argv = in_netns(sh, &line(&[&lit(&["ip", "link", "set"]), &ifname, &lit(&["up"])]));
+                Ok(sh.external(393, argv)? != 0)
+            },
+            |sh| sh.return_(b"1"),
+        )?;
+        sh.if_then(
+            |sh| {
+                let show = in_netns(sh, &lit(&["ip", "route", "show"]));
+                let stages = vec![
+                    Stage::External { line: 398, argv: show },
+                    Stage::Utility { argv: lit(&["grep", r"^224\.0\.0\.0/4"]), run: utils::grep },
+                ];
+                Ok(sh.pipeline(stages, Redirect::Null)? != 0)
+            },
+            |sh| {
+                let argv = in_netns(sh, &line(&[&lit(&["ip", "route", "add", "224.0.0.0/4", "dev"]), &ifname]));
+                sh.external(399, argv).map(drop)
+            },
+        )?;
+        let prefix = [b"ip netns exec ".as_slice(), &sh.var("NETNS")].concat();
+        arp_update(sh, vec![sh.var("CONTAINER_IFNAME"), sh.arg(1), prefix]).map(drop)
+    })
+}
+
+/// `detach CIDR...` (in the container's namespace): removes the addresses it has, and the
+/// interface once no IPv4 address is left on it.
+pub fn detach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("detach", args, |sh| {
+        let ifname = split_var(sh, "CONTAINER_IFNAME");
+        sh.for_in("ADDR", sh.args(), |sh| {
+            if !sh.cond(|sh| has_address(sh, 407))? {
+                return sh.continue_();
+            }
+            sh.if_then(
+                |sh| {
+                    let argv = in_netns(
+                        sh,
+                        &line(&[&lit(&["ip", "addr", "del"]), &split_var(sh, "ADDR"), &lit(&["dev"]), &ifname]),
+                    );
+                    Ok(sh.external(412, argv)? != 0)
+                },
+                |sh| sh.return_(b"1"),
+            )
+        })?;
+        sh.if_then(
+            |sh| {
+                let argv = in_netns(sh, &line(&[&lit(&["ip", "-f", "inet", "addr", "show", "dev"]), &ifname]));
+                let (addrs, _) = sh.subst(|sh| sh.external(417, argv).map(drop));
+                sh.test(417, &[b"-n", &addrs])
+            },
+            |sh| sh.return_(b"0"),
+        )?;
+        let argv = in_netns(sh, &line(&[&lit(&["ip", "link", "del"]), &ifname, &lit(&["type", "veth"])]));
+        sh.external(423, argv).map(drop)
+    })
+}
+
+/// `http_call_ip IP PORT VERB URL ARGS`: curl, quietly, with a short connect timeout.
+pub fn http_call_ip(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("http_call_ip", args, |sh| {
+        for (k, name) in ["ip", "port", "http_verb", "url"].into_iter().enumerate() {
+            sh.assign(name, sh.arg(k + 1))?;
+        }
+        sh.shift(467, b"4")?;
+        let target = [b"http://".as_slice(), &sh.var("ip"), b":", &sh.var("port"), &sh.var("url")].concat();
+        let argv = line(&[
+            &lit(&["curl", "--connect-timeout", "3", "-s", "-X"]),
+            &split_var(sh, "http_verb"),
+            &sh.args(),
+            &sh.split(&target),
+        ]);
+        sh.external(468, argv).map(drop)
+    })
+}
+
+/// `http_call CONTAINER PORT VERB URL ARGS`: http_call_ip at the container's address, once docker
+/// says it runs and has one.
+pub fn http_call(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("http_call", args, |sh| {
+        sh.if_then(
+            |sh| {
+                let argv = line(&[
+                    &lit(&["docker", "inspect", "--format={{.State.Running}} {{.NetworkSettings.IPAddress}}"]),
+                    &sh.split(&sh.arg(1)),
+                ]);
+                let status = sh.assign_subst("status", |sh| {
+                    sh.external_redirected(473, argv, Redirect::Inherit, true).map(drop)
+                })?;
+                Ok(status != 0)
+            },
+            |sh| {
+                let msg = [sh.arg(1).as_slice(), b" container is not present; have you launched it?"].concat();
+                sh.echo_stderr(&[msg])?;
+                sh.return_(b"1")
+            },
+        )?;
+        let status = sh.var("status");
+        match sh.case_arm(&status, &[&[b"true "], &[b"true*"], &[b"*"]]) {
+            Some(0) => {
+                let msg = [sh.arg(1).as_slice(), b" container has no IP address; is Docker networking enabled?"].concat();
+                sh.echo_stderr(&[msg])?;
+                return sh.return_(b"1");
+            }
+            Some(1) => {
+                let ip = sh.without_prefix(&status, b"true ");
+                sh.assign("ip", ip)?;
+            }
+            _ => {
+                let msg = [sh.arg(1).as_slice(), b" container is not running."].concat();
+                sh.echo_stderr(&[msg])?;
+                return sh.return_(b"1");
+            }
+        }
+        sh.shift(490, b"1")?;
+        let args = line(&[&split_var(sh, "ip"), &sh.args()]);
+        http_call_ip(sh, args).map(drop)
     })
 }
 
@@ -77,6 +569,65 @@ pub fn dns_args(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         })?;
         let v = [sh.var("DNS_ARG").as_slice(), b" ", &sh.var("DNS_SEARCH_ARG")].concat();
         sh.assign("DNS_ARGS", v)
+    })
+}
+
+/// `tell_dns METHOD CONTAINER CIDR...`: tells a running weaveDNS about (or to forget) the
+/// container's names for each address; without weaveDNS, nothing.
+pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("tell_dns", args, |sh| {
+        sh.assign("METHOD", sh.arg(1))?;
+        sh.assign("CONTAINER_ID", sh.arg(2))?;
+        sh.shift(544, b"2")?;
+        sh.if_then(
+            |sh| {
+                let argv = line(&[
+                    &lit(&["docker", "inspect", "--format={{.State.Running}}"]),
+                    &split_var(sh, "DNS_CONTAINER_NAME"),
+                ]);
+                let st = sh.assign_subst("status", |sh| {
+                    sh.external_redirected(546, argv, Redirect::Inherit, true).map(drop)
+                })?;
+                if st != 0 {
+                    return Ok(true);
+                }
+                sh.test(546, &[&sh.var("status"), b"!=", b"true"])
+            },
+            |sh| sh.return_last(),
+        )?;
+        sh.assign_subst("CONTAINER", |sh| {
+            let argv = line(&[&lit(&["docker", "inspect", "--format={{.Id}}"]), &split_var(sh, "CONTAINER_ID")]);
+            sh.external_redirected(551, argv, Redirect::Inherit, true).map(drop)
+        })?;
+        sh.and_then(
+            |sh| {
+                let argv = line(&[
+                    &lit(&[
+                        "docker",
+                        "inspect",
+                        "--format=--data-urlencode fqdn={{.Config.Hostname}}.{{.Config.Domainname}}.",
+                    ]),
+                    &split_var(sh, "CONTAINER"),
+                ]);
+                let st = sh.assign_subst("MORE_ARGS", |sh| {
+                    sh.external_redirected(552, argv, Redirect::Inherit, true).map(drop)
+                })?;
+                Ok(st == 0)
+            },
+            |sh| sh.true_(),
+        )?;
+        sh.for_in("ADDR", sh.args(), |sh| {
+            let address = sh.without_suffix(&sh.var("ADDR"), b"/*");
+            let url = [b"/name/".as_slice(), &sh.var("CONTAINER"), b"/", &address].concat();
+            let args = line(&[
+                &split_var(sh, "DNS_CONTAINER_NAME"),
+                &split_var(sh, "DNS_HTTP_PORT"),
+                &split_var(sh, "METHOD"),
+                &sh.split(&url),
+                &split_var(sh, "MORE_ARGS"),
+            ]);
+            sh.if_then(|sh| Ok(http_call(sh, args)? != 0), |sh| sh.true_())
+        })
     })
 }
 
@@ -214,8 +765,83 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             sh.echo(&args)?;
             Ok(Local::Done)
         }
+        b"run" => {
+            let has_args = sh.cond(|sh| {
+                let argc = sh.argc().to_string();
+                sh.test(758, &[argc.as_bytes(), b"-gt", b"0"])
+            })?;
+            if !has_args {
+                usage(sh, vec![])?;
+            }
+            sh.if_then(
+                |sh| sh.test(759, &[&sh.arg(1), b"=", b"--with-dns"]),
+                |sh| {
+                    sh.shift(760, b"1")?;
+                    dns_args(sh, sh.args()).map(drop)
+                },
+            )?;
+            collect_cidr_args(sh, sh.args())?;
+            let count = sh.var("CIDR_COUNT");
+            sh.shift(764, &count)?;
+            sh.assign_subst("CONTAINER", |sh| {
+                let argv = line(&[&lit(&["docker", "run"]), &split_var(sh, "DNS_ARGS"), &lit(&["-d"]), &sh.args()]);
+                sh.external(765, argv).map(drop)
+            })?;
+            create_bridge(sh, vec![])?;
+            attach_to(sh, "CONTAINER", ("attach", attach))?;
+            tell_dns_put(sh, "CONTAINER", b"PUT")?;
+            let container = split_var(sh, "CONTAINER");
+            sh.echo(&container)?;
+            Ok(Local::Done)
+        }
+        b"start" | b"attach" | b"detach" => {
+            collect_cidr_args(sh, sh.args())?;
+            let count = sh.var("CIDR_COUNT");
+            sh.shift(777, &count)?;
+            let one = sh.cond(|sh| {
+                let argc = sh.argc().to_string();
+                sh.test(778, &[argc.as_bytes(), b"-eq", b"1"])
+            })?;
+            if !one {
+                usage(sh, vec![])?;
+            }
+            sh.assign("CONTAINER_ID", sh.arg(1))?;
+            if command.as_slice() != b"detach" {
+                create_bridge(sh, vec![])?;
+            }
+            if command.as_slice() == b"start" {
+                sh.assign_subst("CONTAINER", |sh| {
+                    let argv = line(&[&lit(&["docker", "start"]), &split_var(sh, "CONTAINER_ID")]);
+                    sh.external(781, argv).map(drop)
+                })?;
+            }
+            if command.as_slice() == b"detach" {
+                attach_to(sh, "CONTAINER_ID", ("detach", detach))?;
+                tell_dns_put(sh, "CONTAINER_ID", b"DELETE")?;
+            } else {
+                attach_to(sh, "CONTAINER_ID", ("attach", attach))?;
+                tell_dns_put(sh, "CONTAINER_ID", b"PUT")?;
+            }
+            if command.as_slice() == b"start" {
+                let container = split_var(sh, "CONTAINER");
+                sh.echo(&container)?;
+            }
+            Ok(Local::Done)
+        }
         other => Ok(Local::Unspecified(format!("weave --local {}", String::from_utf8_lossy(other)))),
     }
+}
+
+/// `with_container_netns $VAR FUNCTION $CIDR_ARGS >/dev/null`.
+fn attach_to(sh: &mut Shell, var: &str, function: (&str, NetnsFunction)) -> Sh<i32> {
+    let args = line(&[&split_var(sh, var), &lit(&[function.0]), &split_var(sh, "CIDR_ARGS")]);
+    sh.redirected(Target::Null, Target::Inherit, |sh| with_container_netns(sh, args, function))
+}
+
+/// `tell_dns METHOD $VAR $CIDR_ARGS`.
+fn tell_dns_put(sh: &mut Shell, var: &str, method: &[u8]) -> Sh<i32> {
+    let args = line(&[&[method.to_vec()], &split_var(sh, var), &split_var(sh, "CIDR_ARGS")]);
+    tell_dns(sh, args)
 }
 
 /// The script the kernel check hands to `sed -n -e`.

@@ -48,13 +48,14 @@ pub fn blessed(
     pipelines: &[crate::trace::Pipeline],
 ) -> std::io::Result<(Vec<u8>, Vec<&'static str>)> {
     let original = std::fs::read(&case.path)?;
-    let mut sections = [case.trace.clone(), case.stdout.clone(), case.calls.clone()];
+    let mut sections = [case.trace.clone(), case.stdout.clone(), case.calls.clone(), Vec::new()];
     let mut changed = Vec::new();
     for m in &verdict.mismatches {
         let slot = match m.aspect {
             Aspect::Trace => 0,
             Aspect::Stdout => 1,
             Aspect::Calls => 2,
+            Aspect::State => 3,
             Aspect::Status => {
                 changed.push("status");
                 continue;
@@ -65,7 +66,10 @@ pub fn blessed(
     }
     let pipelines =
         if verdict.mismatches.iter().any(|m| m.aspect == Aspect::Trace) { pipelines } else { &case.pipelines };
-    Ok((rewrite_case(&original, status, pipelines, [&sections[0], &sections[1], &sections[2]]), changed))
+    let state = case.state.as_ref().map(|old| if changed.contains(&"state") { &sections[3] } else { old });
+    let bytes =
+        rewrite_case(&original, status, pipelines, [&sections[0], &sections[1], &sections[2]], state.map(Vec::as_slice));
+    Ok((bytes, changed))
 }
 
 /// Where a pending result for `case` waits.

@@ -22,7 +22,7 @@ struct Header {
     redact: Vec<crate::world::Redaction>,
 }
 
-const SECTIONS: [&str; 3] = ["trace", "stdout", "calls"];
+const SECTIONS: [&str; 4] = ["trace", "stdout", "calls", "state"];
 const NO_EOL: &str = "(no newline at end)";
 
 /// Parses the bytes of a case file read from `path`.
@@ -63,7 +63,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
     };
 
     // The sections.
-    let mut sections: [Option<Vec<u8>>; 3] = [None, None, None];
+    let mut sections: [Option<Vec<u8>>; 4] = [None, None, None, None];
     let mut i = header_end;
     while i < lines.len() {
         let line = lines[i];
@@ -101,7 +101,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         i = close + 1;
     }
     let last = lines.len().max(1);
-    let [trace, stdout, calls] = sections;
+    let [trace, stdout, calls, state] = sections;
     let need =
         |s: Option<Vec<u8>>, name: &str| s.ok_or_else(|| err(last, format!("the case has no `~~~ {name}` section")));
     let trace = need(trace, "trace")?;
@@ -139,6 +139,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         trace,
         stdout,
         calls,
+        state,
     })
 }
 
@@ -207,7 +208,14 @@ fn quote_word(word: &[u8], raw_controls: bool) -> String {
 
 /// A case file rewritten with new expectations: its header kept as written (comments, world,
 /// redactions) but for `status` and `pipelines`, its sections replaced.
-pub fn rewrite_case(original: &[u8], status: i32, pipelines: &[Pipeline], sections: [&[u8]; 3]) -> Vec<u8> {
+/// `state` is the optional last section: the world after the run.
+pub fn rewrite_case(
+    original: &[u8],
+    status: i32,
+    pipelines: &[Pipeline],
+    sections: [&[u8]; 3],
+    state: Option<&[u8]>,
+) -> Vec<u8> {
     let lines = split_lines(original);
     let header_end = lines.iter().position(|l| l.starts_with(b"~~~")).unwrap_or(lines.len());
     let mut out = Vec::new();
@@ -236,6 +244,9 @@ pub fn rewrite_case(original: &[u8], status: i32, pipelines: &[Pipeline], sectio
     }
     for (name, content) in SECTIONS.iter().zip(sections) {
         write_section(&mut out, name, content);
+    }
+    if let Some(state) = state {
+        write_section(&mut out, "state", state);
     }
     out
 }
@@ -294,6 +305,9 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
     }
     for (name, content) in [("trace", &case.trace), ("stdout", &case.stdout), ("calls", &case.calls)] {
         write_section(&mut out, name, content);
+    }
+    if let Some(state) = &case.state {
+        write_section(&mut out, "state", state);
     }
     out
 }

@@ -93,6 +93,9 @@ pub struct Case {
     pub stdout: Vec<u8>,
     /// The expected calls, one rendered line each (see [`render_calls`]).
     pub calls: Vec<u8>,
+    /// The world as the run leaves it (containers, links, addresses, routes, iptables), when the
+    /// case asserts it: an optional `~~~ state` section.
+    pub state: Option<Vec<u8>>,
     /// The case's own redaction rules (the world's apply too).
     pub redact: Vec<crate::world::Redaction>,
 }
@@ -113,6 +116,7 @@ impl Case {
             trace: Vec::new(),
             stdout: Vec::new(),
             calls: Vec::new(),
+            state: None,
             redact: Vec::new(),
         }
     }

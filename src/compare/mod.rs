@@ -20,6 +20,8 @@ pub enum Aspect {
     Trace,
     /// The fakes' invocation log.
     Calls,
+    /// The world after the run, where the case asserts it.
+    State,
 }
 
 impl Aspect {
@@ -29,6 +31,7 @@ impl Aspect {
             Aspect::Stdout => "stdout",
             Aspect::Trace => "trace",
             Aspect::Calls => "calls",
+            Aspect::State => "state",
         }
     }
 }
@@ -137,7 +140,7 @@ pub fn compare(case: &Case, rec: &Recording) -> Verdict {
 pub fn compare_at(case: &Case, rec: &Recording, level: Level) -> Verdict {
     let mut verdict = compare_all(case, rec);
     if level == Level::Commands {
-        verdict.mismatches.retain(|m| m.aspect == Aspect::Calls);
+        verdict.mismatches.retain(|m| matches!(m.aspect, Aspect::Calls | Aspect::State));
     }
     verdict
 }
@@ -179,6 +182,17 @@ fn compare_all(case: &Case, rec: &Recording) -> Verdict {
         };
         if !holds {
             mismatches.push(Mismatch { aspect, expected: expected.clone(), actual: actual.clone() });
+        }
+    }
+    if let Some(expected) = &case.state {
+        let actual = patterns::redact(rec.state.as_deref().unwrap_or_default(), &rules);
+        let holds = if patterns::has_patterns(expected) {
+            patterns::matches(expected, &actual, &mut bindings)
+        } else {
+            *expected == actual
+        };
+        if !holds {
+            mismatches.push(Mismatch { aspect: Aspect::State, expected: expected.clone(), actual });
         }
     }
     Verdict { case: case.name.clone(), mismatches, escapes: escapes(rec, ps4), notes: missing_commands(rec) }

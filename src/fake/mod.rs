@@ -48,6 +48,12 @@ pub struct State {
     pub replayed: u64,
 }
 
+/// The world a run left, as a case's `~~~ state` section holds it.
+pub fn render_state(state: &State) -> Vec<u8> {
+    // Until the world keeps links and containers, only the docker daemon's count shows.
+    format!("containers started: {}\n", state.docker.started).into_bytes()
+}
+
 /// Answers one call of the fake named by `argv[0]` (its base name), and the log record of it;
 /// `None` when no fake has that name. `env` looks up the caller's environment.
 pub fn answer(

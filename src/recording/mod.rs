@@ -32,4 +32,6 @@ pub struct Recording {
     /// stderr and stdout in the order they were written, as a terminal shows them; known exactly
     /// for the in-process spec, `None` where two pipes lost the order.
     pub terminal: Option<Vec<u8>>,
+    /// The world as the run left it, rendered; `None` where the subject's state was not kept.
+    pub state: Option<Vec<u8>>,
 }

@@ -110,6 +110,18 @@ impl Sandbox {
         env
     }
 
+    /// The world as the fakes left it, rendered; `None` when no fake changed it.
+    pub fn state(&self) -> Result<Option<Vec<u8>>, SandboxError> {
+        match std::fs::read(self.root().join(fake::STATE_FILE)) {
+            Ok(bytes) => {
+                let state: fake::State = serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
+                Ok(Some(fake::render_state(&state)))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The calls the fakes recorded, in sequence order.
     pub fn calls(&self) -> Result<Vec<Call>, SandboxError> {
         let path = self.root().join(fake::LOG_FILE);

@@ -35,6 +35,7 @@ impl InProcessSpec {
             status: Status::Exited(run.status),
             calls: run.calls,
             terminal: Some(run.io.terminal),
+            state: None,
         }
     }
 }

@@ -24,14 +24,18 @@ pub fn run(
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
     let child = spawn(&mut cmd).map_err(spawn_error)?;
-    let (output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
+    let pid = child.id();
+    let (mut output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
     let status = status_of(&output, timed_out);
+    own_pid_as_in_process(&mut output.stderr, pid);
+    own_pid_as_in_process(&mut output.stdout, pid);
     Ok(Recording {
         trace: parse(&output.stderr, dialect, inv.ps4()),
         stdout: output.stdout,
         status,
         calls: sandbox.calls()?,
         terminal: None,
+        state: sandbox.state()?,
     })
 }
 
@@ -51,6 +55,7 @@ pub fn run_merged(
     prepare(&mut cmd, inv, sandbox);
     cmd.stdout(Stdio::from(writer)).stderr(Stdio::from(writer2));
     let child = spawn(&mut cmd).map_err(spawn_error)?;
+    let pid = child.id();
     // The command holds the writing ends now; ours must go for the reader to see the end.
     drop(cmd);
     // Read while waiting: the timeout must still be able to end a subject that never closes it.
@@ -60,7 +65,8 @@ pub fn run_merged(
         merged
     });
     let (output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
-    let merged = collector.join().unwrap_or_default();
+    let mut merged = collector.join().unwrap_or_default();
+    own_pid_as_in_process(&mut merged, pid);
     let ps4 = inv.ps4();
     let (mut trace, mut stdout) = (Vec::new(), Vec::new());
     for line in merged.split_inclusive(|&b| b == b'\n') {
@@ -76,7 +82,33 @@ pub fn run_merged(
         status: status_of(&output, timed_out),
         calls: sandbox.calls()?,
         terminal: Some(merged),
+        state: sandbox.state()?,
     })
+}
+
+/// The subject's own pid (`$$`) written as the in-process spec's, so that one golden holds for
+/// every run: where it follows `/` or `_` and ends a number (`/proc/$$/ns/net`,
+/// `/tmp/weave_ip_out_$$`), the places the script prints it. Other numbers are left alone.
+pub fn own_pid_as_in_process(bytes: &mut Vec<u8>, pid: u32) {
+    let digits = pid.to_string().into_bytes();
+    let canonical = crate::fake::inline::IN_PROCESS_PID.to_string().into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let here = &bytes[i..];
+        let after_sep = i > 0 && matches!(bytes[i - 1], b'/' | b'_');
+        if after_sep
+            && here.starts_with(&digits)
+            && !bytes.get(i + digits.len()).is_some_and(u8::is_ascii_digit)
+        {
+            out.extend_from_slice(&canonical);
+            i += digits.len();
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    *bytes = out;
 }
 
 /// What every subject process gets: the sandbox's environment and working directory, no stdin,
@@ -135,4 +167,17 @@ pub fn wait_with_timeout(
     let _ = done.send(());
     let timed_out = watchdog.join().unwrap_or(false);
     Ok((output?, timed_out))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_subjects_own_pid_in_paths_becomes_the_in_process_one() {
+        let mut b = b"+ IP_TMPOUT=/tmp/weave_ip_out_812\n+ readlink /proc/812/ns/net\n+ [ 812 = 8123 ] /proc/8123\n".to_vec();
+        super::own_pid_as_in_process(&mut b, 812);
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            "+ IP_TMPOUT=/tmp/weave_ip_out_39999\n+ readlink /proc/39999/ns/net\n+ [ 812 = 8123 ] /proc/8123\n"
+        );
+    }
 }

@@ -333,6 +333,7 @@ mod tests {
             trace: trace.to_vec(),
             stdout: stdout.to_vec(),
             calls: b"docker -v\n".to_vec(),
+            state: Some(b"weave: up\n".to_vec()),
             redact: vec![],
         }
     }

@@ -67,8 +67,13 @@ pub fn blessed(
     let pipelines =
         if verdict.mismatches.iter().any(|m| m.aspect == Aspect::Trace) { pipelines } else { &case.pipelines };
     let state = case.state.as_ref().map(|old| if changed.contains(&"state") { &sections[3] } else { old });
-    let bytes =
-        rewrite_case(&original, status, pipelines, [&sections[0], &sections[1], &sections[2]], state.map(Vec::as_slice));
+    let bytes = rewrite_case(
+        &original,
+        status,
+        pipelines,
+        [&sections[0], &sections[1], &sections[2]],
+        state.map(Vec::as_slice),
+    );
     Ok((bytes, changed))
 }
 

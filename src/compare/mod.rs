@@ -162,7 +162,9 @@ fn compare_all(case: &Case, rec: &Recording) -> Verdict {
         .filter_map(|r| Some((regex::bytes::Regex::new(&r.regex).ok()?, r.placeholder.clone())))
         .collect();
     // Goldens hold dash's trace; a run under ash or bash is held against it in dash's form.
-    let trace = patterns::redact(&rec.trace.dash_view(), &rules);
+    let regions: Vec<(usize, usize)> =
+        case.pipelines.iter().filter_map(|p| Some((*p.writers.first()?, p.end))).collect();
+    let trace = patterns::redact(&rec.trace.dash_view_in(&regions), &rules);
     let stdout = patterns::redact(&rec.stdout, &rules);
     let calls = patterns::redact(&render_calls(&rec.calls), &rules);
     let ps4 = case.invocation.ps4();

@@ -111,7 +111,8 @@ pub struct SpecRun {
 
 /// Runs the spec of weave with `args` and `env` (its whole environment) against `world`.
 pub fn run_spec(world: &World, arg0: &[u8], env: Vec<(Word, Word)>, args: Vec<Word>, cwd: &std::path::Path) -> SpecRun {
-    let mut host = FakeHost { world, state: State::default(), calls: Vec::new(), fs: MemFs::default(), pid: IN_PROCESS_PID };
+    let mut host =
+        FakeHost { world, state: State::default(), calls: Vec::new(), fs: MemFs::default(), pid: IN_PROCESS_PID };
     let mut io = BufferIo::default();
     let ending = {
         let mut sh = Shell::new(&mut host, &mut io, arg0.to_vec(), env, args);

@@ -74,7 +74,12 @@ impl Isolation {
                 binds.push((c(&root.join(dir)), c(Path::new(path))));
             }
         }
-        Isolation { user_maps, shared_net: shared_network(), binds, host_netns: CString::new(HOST_NETNS_LINK).unwrap_or_default() }
+        Isolation {
+            user_maps,
+            shared_net: shared_network(),
+            binds,
+            host_netns: CString::new(HOST_NETNS_LINK).unwrap_or_default(),
+        }
     }
 
     /// Enters the namespaces and lays out the mounts; runs in the forked child before exec.

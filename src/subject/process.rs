@@ -97,10 +97,7 @@ pub fn own_pid_as_in_process(bytes: &mut Vec<u8>, pid: u32) {
     while i < bytes.len() {
         let here = &bytes[i..];
         let after_sep = i > 0 && matches!(bytes[i - 1], b'/' | b'_');
-        if after_sep
-            && here.starts_with(&digits)
-            && !bytes.get(i + digits.len()).is_some_and(u8::is_ascii_digit)
-        {
+        if after_sep && here.starts_with(&digits) && !bytes.get(i + digits.len()).is_some_and(u8::is_ascii_digit) {
             out.extend_from_slice(&canonical);
             i += digits.len();
         } else {
@@ -173,7 +170,8 @@ pub fn wait_with_timeout(
 mod tests {
     #[test]
     fn only_the_subjects_own_pid_in_paths_becomes_the_in_process_one() {
-        let mut b = b"+ IP_TMPOUT=/tmp/weave_ip_out_812\n+ readlink /proc/812/ns/net\n+ [ 812 = 8123 ] /proc/8123\n".to_vec();
+        let mut b =
+            b"+ IP_TMPOUT=/tmp/weave_ip_out_812\n+ readlink /proc/812/ns/net\n+ [ 812 = 8123 ] /proc/8123\n".to_vec();
         super::own_pid_as_in_process(&mut b, 812);
         assert_eq!(
             String::from_utf8(b).unwrap(),

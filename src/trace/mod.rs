@@ -22,6 +22,9 @@ pub const DEFAULT_PS4: &[u8] = b"+ ";
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
     pub lines: Vec<Line>,
+    /// Whether the lines came from busybox ash, whose pipeline elements' pieces interleave with
+    /// their quotes on (see [`Trace::dash_view_in`]).
+    pub ash: bool,
 }
 
 /// The shell that wrote a trace: each writes `set -x` lines its own way (see `XTRACE.md`).
@@ -153,16 +156,56 @@ pub fn dash_form(line: &Line) -> Option<Vec<u8>> {
     }
 }
 
+/// Bytes with every ash-quoted piece (`'…'`, and `"'"` between two of them) replaced by what it
+/// quotes.
+fn unquote_pieces(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => match bytes[i + 1..].iter().position(|&b| b == b'\'') {
+                Some(len) => {
+                    out.extend_from_slice(&bytes[i + 1..i + 1 + len]);
+                    i += len + 2;
+                }
+                None => {
+                    out.push(b'\'');
+                    i += 1;
+                }
+            },
+            b'"' if bytes[i..].starts_with(b"\"'\"") => {
+                out.push(b'\'');
+                i += 3;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 impl Trace {
     /// The trace as dash would have written it: ash and bash trace lines in their [`dash_form`],
     /// lines dash has no counterpart for left out, everything else as it came. For a dash trace,
     /// exactly [`Trace::to_bytes`].
     pub fn dash_view(&self) -> Vec<u8> {
+        self.dash_view_in(&[])
+    }
+
+    /// [`Trace::dash_view`], where the lines of `regions` (1-based, inclusive: where pipelines wrote)
+    /// may be pieces of several ash lines run together: ash writes a line in pieces as dash does
+    /// (PS4, each word with its space, the newline; a quoted word in one piece), so such a line does
+    /// not read as a line, but each quoted piece in it still unquotes to the word dash would write.
+    pub fn dash_view_in(&self, regions: &[(usize, usize)]) -> Vec<u8> {
         let mut out = Vec::new();
-        for line in &self.lines {
+        for (n, line) in self.lines.iter().enumerate() {
+            let in_region = self.ash && regions.iter().any(|&(a, b)| (a..=b).contains(&(n + 1)));
             match line.kind {
                 Kind::BashOnly => continue,
                 Kind::Xtrace if line.words.is_some() => out.extend_from_slice(&dash_form(line).unwrap_or_default()),
+                Kind::Output | Kind::Unparsed(_) if in_region => out.extend_from_slice(&unquote_pieces(&line.bytes)),
                 _ => out.extend_from_slice(&line.bytes),
             }
             if line.eol {

@@ -34,7 +34,7 @@ pub fn parse_dash(bytes: &[u8], ps4: &[u8]) -> Trace {
         lines.push(line);
         rest = next;
     }
-    Trace { lines }
+    Trace { lines, ash: false }
 }
 
 fn plain_line(bytes: &[u8], kind: Kind, eol: bool) -> Line {
@@ -90,7 +90,7 @@ fn parse_quoted(bytes: &[u8], ps4: &[u8], q: Quoting) -> Trace {
         pos += line.bytes.len() + usize::from(line.eol);
         lines.push(line);
     }
-    Trace { lines }
+    Trace { lines, ash: q == Quoting::Ash }
 }
 
 /// bash's prefix: PS4's first character once more per nesting level (`++ ` inside `$(…)`). Gives the
@@ -371,5 +371,24 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod ash_pipeline_tests {
+    use super::*;
+
+    #[test]
+    fn ash_pieces_run_together_in_a_pipeline_read_as_dash_would_have_written_them() {
+        // uname | sed '...': ash's pieces interleaved, the sed script quoted in one piece.
+        let ash = b"+ + uname -s -r\nsed -n -e 's|^x y|z|p'\n+ echo 'weave must be run as '\"'\"'root'\"'\"''\nmust be 'root'\n";
+        let t = parse(ash, Dialect::Ash, b"+ ");
+        assert!(t.ash);
+        assert_eq!(
+            String::from_utf8(t.dash_view_in(&[(1, 2)])).unwrap(),
+            "+ + uname -s -r\nsed -n -e s|^x y|z|p\n+ echo weave must be run as 'root'\nmust be 'root'\n"
+        );
+        // Outside a pipeline's lines, output keeps its quotes.
+        assert!(String::from_utf8(t.dash_view()).unwrap().contains("sed -n -e 's|^x y|z|p'"));
     }
 }

@@ -152,13 +152,25 @@ pub fn create_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                 let mtu = split_var(sh, "MTU");
                 sh.external(
                     226,
-                    line(&[&lit(&["ip", "link", "add", "name"]), &dummy, &lit(&["mtu"]), &mtu, &lit(&["type", "dummy"])]),
+                    line(&[
+                        &lit(&["ip", "link", "add", "name"]),
+                        &dummy,
+                        &lit(&["mtu"]),
+                        &mtu,
+                        &lit(&["type", "dummy"]),
+                    ]),
                 )?;
                 sh.external(227, line(&[&lit(&["ip", "link", "set", "dev"]), &dummy, &lit(&["master"]), &bridge]))?;
                 sh.external(228, line(&[&lit(&["ip", "link", "del", "dev"]), &dummy]))?;
                 add_iptables_rule(
                     sh,
-                    line(&[&lit(&["filter", "FORWARD", "-i"]), &bridge, &lit(&["-o"]), &bridge, &lit(&["-j", "ACCEPT"])]),
+                    line(&[
+                        &lit(&["filter", "FORWARD", "-i"]),
+                        &bridge,
+                        &lit(&["-o"]),
+                        &bridge,
+                        &lit(&["-j", "ACCEPT"]),
+                    ]),
                 )?;
                 sh.if_then(
                     |sh| Ok(run_iptables_quiet(sh, lit(&["-t", "nat", "-N", "WEAVE"]), Target::Null)? != 0),
@@ -247,9 +259,10 @@ pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>, function: (&str, Ne
                 if args.first().map(Vec::as_slice) == Some(name.as_bytes()) {
                     args.remove(0);
                 }
-                let status = sh.redirected(Target::File(sh.var("IP_TMPOUT")), Target::File(sh.var("IP_TMPERR")), |sh| {
-                    run(sh, args)
-                })?;
+                let status =
+                    sh.redirected(Target::File(sh.var("IP_TMPOUT")), Target::File(sh.var("IP_TMPERR")), |sh| {
+                        run(sh, args)
+                    })?;
                 Ok(status != 0)
             },
             |sh| {
@@ -267,8 +280,12 @@ pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>, function: (&str, Ne
                         sh.echo_stderr(&[msg])
                     },
                     |sh| {
-                        let msg = [b"Failure during network configuration for container ".as_slice(), &sh.var("CONTAINER"), b":"]
-                            .concat();
+                        let msg = [
+                            b"Failure during network configuration for container ".as_slice(),
+                            &sh.var("CONTAINER"),
+                            b":",
+                        ]
+                        .concat();
                         sh.echo_stderr(&[msg])?;
                         let tmperr = split_var(sh, "IP_TMPERR");
                         sh.cat(302, &tmperr, true).map(drop)
@@ -355,7 +372,10 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             },
             |sh| {
                 sh.if_then(
-                    |sh| Ok(sh.external(328, line(&[&lit(&["ip", "link", "del"]), &local, &lit(&["type", "veth"])]))? != 0),
+                    |sh| {
+                        Ok(sh.external(328, line(&[&lit(&["ip", "link", "del"]), &local, &lit(&["type", "veth"])]))?
+                            != 0)
+                    },
                     |sh| sh.true_(),
                 )?;
                 sh.return_(b"1")
@@ -511,7 +531,8 @@ pub fn http_call(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         let status = sh.var("status");
         match sh.case_arm(&status, &[&[b"true "], &[b"true*"], &[b"*"]]) {
             Some(0) => {
-                let msg = [sh.arg(1).as_slice(), b" container has no IP address; is Docker networking enabled?"].concat();
+                let msg =
+                    [sh.arg(1).as_slice(), b" container has no IP address; is Docker networking enabled?"].concat();
                 sh.echo_stderr(&[msg])?;
                 return sh.return_(b"1");
             }

@@ -222,6 +222,9 @@ pub struct RenderArgs {
     /// HTML: lines joined by `<br>`, as the article has them.
     #[arg(long)]
     pub br: bool,
+    /// Also show each weaveexec container's own `sh -x` session (and, in diagrams, its calls).
+    #[arg(long)]
+    pub nested: bool,
     /// For a trace: weave's arguments.
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -286,6 +289,9 @@ pub struct RecordArgs {
     /// Show the run rendered (as `render` does) instead of its raw stderr and stdout.
     #[arg(long, value_enum, conflicts_with = "output")]
     pub format: Option<RenderFormat>,
+    /// Also show each weaveexec container's own `sh -x` trace (after the run's, with a `#` header).
+    #[arg(long, conflicts_with = "output")]
+    pub nested: bool,
     #[command(flatten)]
     pub subject: SubjectArgs,
     /// weave's arguments, led by NAME=value words for its environment.

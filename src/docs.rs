@@ -51,7 +51,7 @@ pub fn pages(cases: &[Case], fake_bin: &Path) -> Result<Vec<(String, Vec<u8>)>, 
                 case.path.display()
             ));
         }
-        let session = Session { command: command.clone(), terminal: &terminal, calls: &calls };
+        let session = Session { command: command.clone(), terminal: &terminal, calls: &calls, nested: false };
         let diagram = render::diagram(&calls);
         let about = description(&case.path);
         let page = format!(

@@ -26,6 +26,7 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
             command: crate::docs::command_line(&invocation),
             terminal: &terminal,
             calls: &rec.calls,
+            nested: args.nested,
         };
         let _ = std::io::stdout().write_all(&rendered(&session, format, false, false));
         return Ok(exit_code(rec.status));
@@ -34,6 +35,14 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
     let Some(out) = args.output else {
         let _ = std::io::stderr().write_all(&recording.trace.to_bytes());
         let _ = std::io::stdout().write_all(&recording.stdout);
+        if args.nested {
+            // After the run's own bytes, so that those stay exactly what `sh -x` writes.
+            for (command, trace) in crate::report::render::nested_sessions(&recording.calls) {
+                let header = format!("# inside weaveexec: sh -x /home/weave/weave {command}\n");
+                let _ = std::io::stderr().write_all(header.as_bytes());
+                let _ = std::io::stderr().write_all(trace);
+            }
+        }
         return Ok(exit_code(recording.status));
     };
     let Status::Exited(status) = recording.status else {

@@ -27,7 +27,7 @@ pub(super) fn render(args: RenderArgs) -> Result<u8, Fatal> {
         let rec = crate::subject::spec_run(&world, &invocation, &fake_bin()).map_err(|e| harness(&e))?;
         (crate::docs::command_line(&invocation), rec.terminal.unwrap_or_default(), rec.calls)
     };
-    let session = Session { command, terminal: &terminal, calls: &calls };
+    let session = Session { command, terminal: &terminal, calls: &calls, nested: args.nested };
     let _ = std::io::stdout().write_all(&rendered(&session, args.format, args.br, args.page));
     Ok(exit::HOLD)
 }
@@ -44,8 +44,10 @@ pub(super) fn rendered(
         RenderFormat::Terminal => render::terminal(session),
         RenderFormat::Markdown => render::markdown(session).into_bytes(),
         RenderFormat::Html => render::html(session, br, page).into_bytes(),
-        RenderFormat::Svg => render::svg(&render::diagram(session.calls), &session.command).into_bytes(),
-        RenderFormat::Mermaid => render::mermaid(&render::diagram(session.calls)).into_bytes(),
+        RenderFormat::Svg => {
+            render::svg(&render::diagram_of(session.calls, session.nested), &session.command).into_bytes()
+        }
+        RenderFormat::Mermaid => render::mermaid(&render::diagram_of(session.calls, session.nested)).into_bytes(),
     }
 }
 

@@ -13,13 +13,45 @@ pub struct Session<'a> {
     pub command: String,
     pub terminal: &'a [u8],
     pub calls: &'a [Call],
+    /// Also show what ran inside each weaveexec container: its own `sh -x` trace, and in diagrams
+    /// its calls.
+    pub nested: bool,
 }
 
-/// The session as a terminal shows it: the prompt, then every byte in the order written.
+/// Where the weaveexec image keeps weave: the script a nested session runs.
+const WEAVEEXEC_SCRIPT: &str = "/home/weave/weave";
+
+/// The session as a terminal shows it: the prompt, then every byte in the order written; with
+/// `nested`, then each weaveexec container's session, as if `sh -x` had run in it.
 pub fn terminal(s: &Session) -> Vec<u8> {
     let mut out = format!("$ {}\n", s.command).into_bytes();
     out.extend_from_slice(s.terminal);
+    if s.nested {
+        for (command, trace) in nested_sessions(s.calls) {
+            if !out.ends_with(b"\n") {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(format!("\n# inside weaveexec\n$ sh -x {WEAVEEXEC_SCRIPT} {command}\n").as_bytes());
+            out.extend_from_slice(trace);
+        }
+    }
     out
+}
+
+/// Each weaveexec container a run started: its command line after the script's name, and its
+/// trace.
+pub fn nested_sessions(calls: &[Call]) -> Vec<(String, &[u8])> {
+    calls
+        .iter()
+        .filter_map(|call| {
+            let nested = call.nested.as_ref()?;
+            let argv: Vec<Vec<u8>> = call.argv.iter().map(|a| a.0.clone()).collect();
+            let run = RunArgs::parse(argv.get(2..).unwrap_or_default());
+            let local = run.weaveexec_local()?;
+            let words: Vec<String> = local.iter().map(|w| text(w)).collect();
+            Some((format!("--local {}", words.join(" ")), nested.trace.0.as_slice()))
+        })
+        .collect()
 }
 
 /// A fenced markdown block, ready to paste.
@@ -56,6 +88,9 @@ pub fn html(s: &Session, br: bool, page: bool) -> String {
     )
 }
 
+/// The participant a nested session's host commands go to.
+const HOST: &str = "host network";
+
 /// One arrow of a sequence diagram.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
@@ -81,6 +116,12 @@ fn text(b: &[u8]) -> String {
 /// of its own, started for its one `--local` command; `docker run -d` starts the application
 /// container; an `attach` reaches the container it names.
 pub fn diagram(calls: &[Call]) -> Diagram {
+    diagram_of(calls, false)
+}
+
+/// [`diagram`]; with `nested`, also the calls made inside each weaveexec container: to the host's
+/// docker, and to the host's network (ip, iptables, ethtool, ...).
+pub fn diagram_of(calls: &[Call], nested: bool) -> Diagram {
     let mut d =
         Diagram { participants: vec!["weave script (host)".into(), "host docker".into()], messages: Vec::new() };
     let (weave, docker) = (0, 1);
@@ -105,6 +146,26 @@ pub fn diagram(calls: &[Call]) -> Diagram {
             d.participants.push(name);
             let me = d.participants.len() - 1;
             say(&mut d, docker, me, format!("start: --local {}", command.join(" ")), false);
+            if let (true, Some(inner)) = (nested, &call.nested) {
+                for c in &inner.calls {
+                    let words: Vec<String> = c.argv.iter().map(|a| text(&a.0)).collect();
+                    let to = if words.first().is_some_and(|w| w == "docker") {
+                        docker
+                    } else {
+                        match d.participants.iter().position(|p| p == HOST) {
+                            Some(i) => i,
+                            None => {
+                                d.participants.push(HOST.into());
+                                d.participants.len() - 1
+                            }
+                        }
+                    };
+                    say(&mut d, me, to, words.join(" "), false);
+                    if c.status != 0 {
+                        say(&mut d, to, me, format!("exit {}", c.status), true);
+                    }
+                }
+            }
             if command.first().is_some_and(|c| c == "attach") {
                 if let Some(&(_, c)) =
                     containers.iter().find(|(id, _)| command.iter().any(|w| w.starts_with(id.as_str())))
@@ -257,6 +318,7 @@ mod tests {
     #[test]
     fn html_keeps_backslashes_and_escapes_markup() {
         let s = Session {
+            nested: false,
             command: "sh -x weave run x".into(),
             terminal: b"+ sed s|a \\(b\\)|\\1|p\n+ echo <a&b>\n",
             calls: &[],

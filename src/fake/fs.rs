@@ -265,6 +265,22 @@ impl Fs for RealFs {
     }
 }
 
+/// Where a sandbox keeps the directories its mount namespace puts over the host's: `ROOT/fs/proc`
+/// over `/proc`, `ROOT/fs/run` over `/run` (and so `/var/run`), `ROOT/fs/sys-class-net` over
+/// `/sys/class/net`.
+pub const SANDBOX_MOUNTS: [(&str, &str); 3] =
+    [("/proc", "fs/proc"), ("/run", "fs/run"), ("/sys/class/net", "fs/sys-class-net")];
+
+/// The sandbox at `root` seen from outside its mount namespace (the harness, or a fake wherever it
+/// runs): the same files a subject sees at `/proc`, `/run`, `/var/run` and `/sys/class/net`.
+pub fn sandbox_fs(root: &std::path::Path) -> RealFs {
+    let mut map: Vec<(Vec<u8>, std::path::PathBuf)> =
+        SANDBOX_MOUNTS.iter().map(|(path, dir)| (path.as_bytes().to_vec(), root.join(dir))).collect();
+    map.push((b"/var/run".to_vec(), root.join("fs/run")));
+    map.push((b"/tmp".to_vec(), root.join("tmp")));
+    RealFs { map }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,20 +306,4 @@ mod tests {
         assert_eq!(fs.list(b"/var/run"), vec![b"netns".to_vec()]);
         assert_eq!(fs.list(b"/"), vec![b"proc".to_vec(), b"tmp".to_vec(), b"var".to_vec()]);
     }
-}
-
-/// Where a sandbox keeps the directories its mount namespace puts over the host's: `ROOT/fs/proc`
-/// over `/proc`, `ROOT/fs/run` over `/run` (and so `/var/run`), `ROOT/fs/sys-class-net` over
-/// `/sys/class/net`.
-pub const SANDBOX_MOUNTS: [(&str, &str); 3] =
-    [("/proc", "fs/proc"), ("/run", "fs/run"), ("/sys/class/net", "fs/sys-class-net")];
-
-/// The sandbox at `root` seen from outside its mount namespace (the harness, or a fake wherever it
-/// runs): the same files a subject sees at `/proc`, `/run`, `/var/run` and `/sys/class/net`.
-pub fn sandbox_fs(root: &std::path::Path) -> RealFs {
-    let mut map: Vec<(Vec<u8>, std::path::PathBuf)> =
-        SANDBOX_MOUNTS.iter().map(|(path, dir)| (path.as_bytes().to_vec(), root.join(dir))).collect();
-    map.push((b"/var/run".to_vec(), root.join("fs/run")));
-    map.push((b"/tmp".to_vec(), root.join("tmp")));
-    RealFs { map }
 }

@@ -1,5 +1,6 @@
-//! The simulated world the fakes answer from: today the host's docker client and what weaveexec
-//! answers; the local side's hosts, links and containers will join it.
+//! The simulated world the fakes answer from, as it is when a run starts: the host's docker client
+//! and daemon with their containers and images, what weaveexec answers, and the host's links,
+//! iptables rules and tools. The fakes' state ([`crate::fake::State`]) grows from it.
 //!
 //! A world file is TOML; every key has a default, and the defaults are the world of the documented
 //! traces (`shared/documented`), so an empty file, or none, is that world.
@@ -71,6 +72,79 @@ pub struct Docker {
     pub container_ids: Vec<String>,
     /// Explicit answers, tried in order before the model.
     pub answer: Vec<Answer>,
+    /// Containers that exist before the run, in the order `docker ps -a` would list them oldest first.
+    #[serde(rename = "container")]
+    pub containers: Vec<Container>,
+    /// Images the daemon has besides those of its containers (`docker inspect IMAGE`).
+    #[serde(rename = "image")]
+    pub images: Vec<Image>,
+    /// Pids handed to containers as they start (the world's first, then `docker run -d`s), in
+    /// order; after them, pids counting up from 40001: above the default pid_max of 32768, so no
+    /// process a sandboxed shell could `kill -0` has one.
+    pub pids: Vec<u32>,
+}
+
+/// A container of the world.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Container {
+    /// The full id: 64 lowercase hex digits.
+    pub id: String,
+    /// Its name, without docker's leading `/`.
+    pub name: String,
+    /// The image as `docker run` was given it (`{{.Config.Image}}`).
+    #[serde(default = "default_image")]
+    pub image: String,
+    /// Whether it runs (a stopped one has no pid, no address, no namespace).
+    #[serde(default = "yes")]
+    pub running: bool,
+    /// Its pid while running; unset, the next of `docker.pids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// Its address on the docker bridge; unset, the next free one of docker0's subnet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// `{{.Config.Hostname}}`; unset, the first 12 digits of the id, as docker makes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// `{{.Config.Domainname}}`.
+    #[serde(default)]
+    pub domainname: String,
+    /// Its `--net`.
+    #[serde(default)]
+    pub network: Network,
+}
+
+fn default_image() -> String {
+    "ubuntu".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A container's `--net`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Network {
+    /// A namespace of its own, with `eth0` on docker0.
+    #[default]
+    Bridge,
+    /// The host's namespace.
+    Host,
+    /// A namespace of its own with only `lo`.
+    None,
+}
+
+/// An image of the world: `docker inspect` finds it by id, id prefix or tag.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    /// 64 lowercase hex digits.
+    pub id: String,
+    /// `REPOSITORY:TAG` names (a name without a tag means `:latest`).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// An explicit answer to the docker calls whose words match `args`.
@@ -100,7 +174,7 @@ pub struct Weaveexec {
     pub docker_version_output: String,
 }
 
-/// The host the local side runs on: what `id`, `uname` and `ip` tell of it.
+/// The host the local side runs on: what `id`, `uname`, `ip`, `iptables` and the rest tell of it.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Host {
@@ -112,19 +186,78 @@ pub struct Host {
     pub ip_version: String,
     /// Whether `ip netns` works (iproute2 from 2011 on).
     pub netns: bool,
-    /// Network links, with their addresses (`docker0` with `172.17.42.1/16` by default).
+    /// `hostname`.
+    pub hostname: String,
+    /// Whether `/var/run/netns` exists when the run starts. weaveexec is a fresh container each
+    /// time, so by default it does not.
+    pub netns_dir: bool,
+    /// Whether arping is installed (on PATH).
+    pub arping: bool,
+    /// Whether iptables accepts `-w` (1.4.20 on).
+    pub iptables_w: bool,
+    /// Rules present at the start, as `iptables -S` lines with their table, e.g.
+    /// `-t nat -N WEAVE` or `-t filter -A FORWARD -i weave -o weave -j ACCEPT`.
+    pub iptables: Vec<String>,
+    /// The seed of `/dev/urandom` as `od` reads it.
+    pub random_seed: u64,
+    /// Explicit answers for the host's commands (`ip`, `ethtool`, `iptables`, `arping`, `od`,
+    /// `curl`, `hostname`, `id`, `uname`), tried in order before the model; they change nothing.
+    pub answer: Vec<Answer>,
+    /// Network links of the host's namespace: `lo`, `eth0` and `docker0` by default.
     #[serde(rename = "link")]
     pub links: Vec<Link>,
 }
 
 /// A network link of the host.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
     pub name: String,
     /// Addresses with their prefix length, e.g. `172.17.42.1/16`.
     #[serde(default)]
     pub addresses: Vec<String>,
+    /// What kind of link.
+    #[serde(default)]
+    pub kind: LinkKind,
+    /// Unset, 1500 (65536 for a loopback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    /// `aa:bb:cc:dd:ee:ff`; unset, one derived from the name (all zeros for a loopback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    /// The bridge it is a port of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master: Option<String>,
+    /// Whether it is up.
+    #[serde(default = "yes")]
+    pub up: bool,
+}
+
+/// The kinds of link the fakes know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkKind {
+    Loopback,
+    #[default]
+    Ether,
+    Bridge,
+    Veth,
+    Dummy,
+}
+
+impl Link {
+    /// A link of `kind` with the defaults for the rest.
+    pub fn new(name: &str, kind: LinkKind, addresses: &[&str]) -> Link {
+        Link {
+            name: name.into(),
+            addresses: addresses.iter().map(|a| a.to_string()).collect(),
+            kind,
+            mtu: None,
+            mac: None,
+            master: None,
+            up: true,
+        }
+    }
 }
 
 impl Default for Host {
@@ -134,7 +267,18 @@ impl Default for Host {
             uname: "Linux 3.16.0-4-amd64".into(),
             ip_version: "ip utility, iproute2-ss140804".into(),
             netns: true,
-            links: vec![Link { name: "docker0".into(), addresses: vec!["172.17.42.1/16".into()] }],
+            hostname: "weave-host".into(),
+            netns_dir: false,
+            arping: true,
+            iptables_w: true,
+            iptables: Vec::new(),
+            random_seed: 0x7765_6176,
+            answer: Vec::new(),
+            links: vec![
+                Link::new("lo", LinkKind::Loopback, &["127.0.0.1/8"]),
+                Link::new("eth0", LinkKind::Ether, &["10.0.2.15/24"]),
+                Link::new("docker0", LinkKind::Bridge, &["172.17.42.1/16"]),
+            ],
         }
     }
 }
@@ -149,6 +293,9 @@ impl Default for Docker {
             version_status: 0,
             container_ids: vec![DOCUMENTED_CONTAINER_ID.into()],
             answer: Vec::new(),
+            containers: Vec::new(),
+            images: Vec::new(),
+            pids: Vec::new(),
         }
     }
 }

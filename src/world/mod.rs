@@ -354,37 +354,172 @@ impl World {
     pub fn validated(self, text: &str, path: &str, first_line: usize) -> Result<World, WorldError> {
         match self.check() {
             Ok(()) => Ok(self),
-            Err((needle, message)) => Err(WorldError {
-                path: path.to_string(),
-                line: first_line - 1 + text.find(&needle).map_or(1, |o| line_of(text, o)),
-                message,
-            }),
+            Err(Problem { needle, nth, message }) => {
+                let at = text.match_indices(&needle).nth(nth).or_else(|| text.match_indices(&needle).next());
+                Err(WorldError {
+                    path: path.to_string(),
+                    line: first_line - 1 + at.map_or(1, |(o, _)| line_of(text, o)),
+                    message,
+                })
+            }
         }
     }
 
     /// Checks what serde cannot; on error, a piece of text to locate it by, and the message.
-    fn check(&self) -> Result<(), (String, String)> {
-        for a in &self.docker.answer {
+    fn check(&self) -> Result<(), Problem> {
+        let answers =
+            self.docker.answer.iter().map(|a| ("docker", a)).chain(self.host.answer.iter().map(|a| ("host", a)));
+        for (whose, a) in answers {
             if let Err(e) = regex::Regex::new(&a.args) {
                 let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-                return Err((a.args.clone(), format!("bad world: docker.answer args is not a valid regex: {first}")));
+                return Err(Problem::at(
+                    &a.args,
+                    format!("bad world: {whose}.answer args is not a valid regex: {first}"),
+                ));
             }
         }
         for r in &self.redact {
             if let Err(e) = regex::bytes::Regex::new(&r.regex) {
                 let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-                return Err((r.regex.clone(), format!("bad redaction: regex is not valid: {first}")));
+                return Err(Problem::at(&r.regex, format!("bad redaction: regex is not valid: {first}")));
             }
         }
         for id in &self.docker.container_ids {
             if id.is_empty() || id.contains(char::is_whitespace) {
-                return Err((
-                    format!("{id:?}"),
+                return Err(Problem::at(
+                    &format!("{id:?}"),
                     format!("bad world: container id {id:?} is empty or holds white space"),
                 ));
             }
         }
+        self.check_links()?;
+        let mut net = crate::fake::net::Net::from_world(&World {
+            host: Host { iptables: vec![], ..self.host.clone() },
+            ..World::default()
+        });
+        for line in &self.host.iptables {
+            if let Err(e) = net.apply_world_rule(line) {
+                return Err(Problem::at(line, format!("bad world: host.iptables {line:?}: {e}")));
+            }
+        }
+        self.check_docker()
+    }
+
+    fn check_links(&self) -> Result<(), Problem> {
+        for (i, l) in self.host.links.iter().enumerate() {
+            let nth = self.host.links[..i].iter().filter(|o| o.name == l.name).count();
+            if nth > 0 {
+                return Err(Problem {
+                    needle: format!("\"{}\"", l.name),
+                    nth,
+                    message: format!("bad world: link {:?} is given twice", l.name),
+                });
+            }
+            if l.name.is_empty() || l.name.len() > 15 || l.name.contains(|c: char| c == '/' || c.is_whitespace()) {
+                return Err(Problem::at(
+                    &format!("\"{}\"", l.name),
+                    format!("bad world: {:?} is not a link name (1 to 15 characters, no '/' or space)", l.name),
+                ));
+            }
+            for a in &l.addresses {
+                if !a.contains(':') && crate::fake::net::Cidr::parse(a).is_none() {
+                    return Err(Problem::at(
+                        a,
+                        format!("bad world: link {:?}: address {a:?} is not ADDRESS/PREFIX", l.name),
+                    ));
+                }
+            }
+            if let Some(mac) = &l.mac {
+                if !crate::fake::net::valid_mac(mac) {
+                    return Err(Problem::at(
+                        mac,
+                        format!("bad world: link {:?}: mac {mac:?} is not six hex bytes", l.name),
+                    ));
+                }
+            }
+            if let Some(mtu) = l.mtu {
+                if !(68..=65536).contains(&mtu) {
+                    return Err(Problem::at(
+                        &format!("mtu = {mtu}"),
+                        format!("bad world: link {:?}: mtu {mtu} is not within 68..65536", l.name),
+                    ));
+                }
+            }
+            if let Some(master) = &l.master {
+                if !self.host.links.iter().any(|b| &b.name == master && b.kind == LinkKind::Bridge) {
+                    return Err(Problem::at(
+                        master,
+                        format!("bad world: link {:?}: master {master:?} is not a bridge of the host", l.name),
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    fn check_docker(&self) -> Result<(), Problem> {
+        let hex64 = |id: &str| id.len() == 64 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let containers = &self.docker.containers;
+        for (i, c) in containers.iter().enumerate() {
+            if !hex64(&c.id) {
+                return Err(Problem::at(
+                    &c.id,
+                    format!("bad world: container id {:?} is not 64 lowercase hex digits", c.id),
+                ));
+            }
+            let nth = containers[..i].iter().filter(|o| o.id == c.id).count();
+            if nth > 0 {
+                return Err(Problem {
+                    needle: c.id.clone(),
+                    nth,
+                    message: format!("bad world: container id {} is given twice", c.id),
+                });
+            }
+            let nth = containers[..i].iter().filter(|o| o.name == c.name).count();
+            if c.name.is_empty() || nth > 0 {
+                return Err(Problem {
+                    needle: format!("\"{}\"", c.name),
+                    nth,
+                    message: format!("bad world: container name {:?} is empty or given twice", c.name),
+                });
+            }
+            if let Some(ip) = &c.ip_address {
+                if ip.parse::<std::net::Ipv4Addr>().is_err() {
+                    return Err(Problem::at(
+                        ip,
+                        format!("bad world: container {:?}: ip_address {ip:?} is not an IPv4 address", c.name),
+                    ));
+                }
+            }
+            if c.pid == Some(0) {
+                return Err(Problem::at(&c.id, format!("bad world: container {:?}: pid 0 is no process", c.name)));
+            }
+        }
+        for i in &self.docker.images {
+            if !hex64(&i.id) {
+                return Err(Problem::at(
+                    &i.id,
+                    format!("bad world: image id {:?} is not 64 lowercase hex digits", i.id),
+                ));
+            }
+        }
+        if let Some(p) = self.docker.pids.iter().find(|&&p| p == 0) {
+            return Err(Problem::at("pids", format!("bad world: docker.pids holds {p}, which is no process")));
+        }
+        Ok(())
+    }
+}
+
+/// What `check` found wrong, and the `nth` occurrence of `needle` in the text to point at.
+struct Problem {
+    needle: String,
+    nth: usize,
+    message: String,
+}
+
+impl Problem {
+    fn at(needle: &str, message: String) -> Problem {
+        Problem { needle: needle.to_string(), nth: 0, message }
     }
 }
 
@@ -409,5 +544,41 @@ mod tests {
         assert!(e.to_string().starts_with("c.case:11: "), "{e}");
         let e = World::parse("[[docker.answer]]\nargs = \"(\"\n", "w.toml", 1).unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn the_default_host_has_lo_eth0_and_docker0() {
+        let world = World::default();
+        let names: Vec<&str> = world.host.links.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["lo", "eth0", "docker0"]);
+        // A link of an older world file, with only a name and addresses, still loads.
+        let w = World::parse("[[host.link]]\nname = \"br0\"\naddresses = [\"10.1.42.1/24\"]\n", "w.toml", 1).unwrap();
+        assert_eq!((w.host.links[0].kind, w.host.links[0].up, w.host.links[0].mtu), (LinkKind::Ether, true, None));
+    }
+
+    #[test]
+    fn containers_images_and_links_are_checked_with_their_line() {
+        let id = "a".repeat(64);
+        let ok = format!("[[docker.container]]\nid = \"{id}\"\nname = \"c1\"\nnetwork = \"host\"\n[[docker.image]]\nid = \"{id}\"\ntags = [\"ubuntu\"]\n");
+        let w = World::parse(&ok, "w.toml", 1).unwrap();
+        assert_eq!((w.docker.containers[0].image.as_str(), w.docker.containers[0].running), ("ubuntu", true));
+        let e = World::parse("[[docker.container]]\nid = \"abc\"\nname = \"x\"\n", "w.toml", 1).unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        let twice = format!(
+            "[[docker.container]]\nid = \"{id}\"\nname = \"x\"\n[[docker.container]]\nid = \"{}\"\nname = \"x\"\n",
+            "b".repeat(64)
+        );
+        let e = World::parse(&twice, "w.toml", 1).unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        let links = "[[host.link]]\nname = \"a\"\n[[host.link]]\nname = \"a\"\n";
+        assert_eq!(World::parse(links, "w.toml", 1).unwrap_err().line, 4);
+        let e = World::parse("[[host.link]]\nname = \"a\"\nmaster = \"nope\"\n", "w.toml", 1).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        let e = World::parse("[host]\niptables = [\"-t nat -A NOPE -j ACCEPT\"]\n", "w.toml", 1).unwrap_err();
+        assert!(e.message.contains("No chain/target/match"), "{e}");
+        let e = World::parse("[[host.answer]]\nargs = \"[\"\n", "w.toml", 1).unwrap_err();
+        assert!(e.message.contains("host.answer"), "{e}");
+        let e = World::parse("[host]\nnope = 1\n", "w.toml", 1).unwrap_err();
+        assert_eq!(e.line, 2);
     }
 }

@@ -144,6 +144,10 @@ impl DockerState {
         if !self.pids_seen.contains(&pid) {
             self.pids_seen.push(pid);
         }
+        let old = self.containers[n].netns;
+        if old != 0 {
+            net.remove_ns(old);
+        }
         let bridge = net.docker_bridge();
         let network = self.containers[n].network;
         let ip = match network {
@@ -709,6 +713,107 @@ mod tests {
         // The spec does not cover attach yet: it prints nothing and succeeds.
         assert_eq!((attach.stdout.len(), attach.stderr.len(), attach.status, attach.nested), (0, 0, 0, None));
         assert_eq!(state.docker.started, 0);
+    }
+
+    fn inspect(world: &World, state: &mut State, line: &str) -> (String, String, i32) {
+        let words: Vec<Vec<u8>> = shell_words::split(line).unwrap().into_iter().map(String::into_bytes).collect();
+        let r = docker(world, state, &words, &no_env);
+        (String::from_utf8(r.stdout).unwrap(), String::from_utf8(r.stderr).unwrap(), r.status)
+    }
+
+    #[test]
+    fn inspect_expands_templates_for_containers_and_images() {
+        let mut world = World::default();
+        world.docker.containers.push(crate::world::Container {
+            id: "b".repeat(64),
+            name: "weave".into(),
+            image: "weaveworks/weave:0.10.0".into(),
+            running: false,
+            pid: None,
+            ip_address: None,
+            hostname: None,
+            domainname: String::new(),
+            network: Network::Bridge,
+        });
+        world
+            .docker
+            .images
+            .push(crate::world::Image { id: "c".repeat(64), tags: vec!["weaveworks/weaveexec:0.10.0".into()] });
+        world.docker.pids = vec![1234567];
+        let mut state = State::default();
+        let id = docker(
+            &world,
+            &mut state,
+            &argv("docker run -d --name=c1 -h box --domainname=example.com ubuntu"),
+            &no_env,
+        );
+        assert_eq!(id.stdout, format!("{DOCUMENTED_ID}\n").into_bytes());
+        let t =
+            "'--format={{.State.Running}} {{.Config.Image}} {{.NetworkSettings.IPAddress}} {{.Name}} {{.State.Pid}}'";
+        assert_eq!(
+            inspect(&world, &mut state, &format!("docker inspect {t} c1 weave")),
+            (
+                "true ubuntu 172.17.0.2 /c1 1.234567e+06\nfalse weaveworks/weave:0.10.0  /weave 0\n".into(),
+                String::new(),
+                0
+            )
+        );
+        assert_eq!(
+            inspect(
+                &world,
+                &mut state,
+                "docker inspect -f --data-urlencode_fqdn={{.Config.Hostname}}.{{.Config.Domainname}}. 0eedd"
+            ),
+            ("--data-urlencode_fqdn=box.example.com.\n".into(), String::new(), 0)
+        );
+        assert_eq!(inspect(&world, &mut state, "docker inspect --format={{.Id}} c1").0, format!("{DOCUMENTED_ID}\n"));
+        assert_eq!(
+            inspect(&world, &mut state, "docker inspect --format={{.Id}}/{{.State.Pid}} weaveworks/weaveexec:0.10.0"),
+            (format!("{}/<no value>\n", "c".repeat(64)), String::new(), 0)
+        );
+        assert_eq!(
+            inspect(&world, &mut state, "docker inspect --format={{.State.Pid}} nope c1"),
+            ("1.234567e+06\n".into(), "Error: No such image or container: nope\n".into(), 1)
+        );
+        assert_eq!(inspect(&world, &mut state, "docker inspect --format={{.Image}} c1").0.len(), 65);
+    }
+
+    const DOCUMENTED_ID: &str = crate::world::DOCUMENTED_CONTAINER_ID;
+
+    #[test]
+    fn start_restarts_and_reports_missing_ones_as_the_client_does() {
+        let world = World::default();
+        let mut state = State::default();
+        docker(&world, &mut state, &argv("docker run -d --name=c1 ubuntu"), &no_env);
+        state.docker.containers[0].running = false;
+        let r = docker(&world, &mut state, &argv("docker start c1"), &no_env);
+        assert_eq!((r.stdout.as_slice(), r.status), (&b"c1\n"[..], 0));
+        assert_eq!(state.docker.containers[0].pid, 40002);
+        let mut inside = world.clone();
+        inside.docker.version_output = world.weaveexec.docker_version_output.clone();
+        let r = docker(&inside, &mut state, &argv("docker start nope"), &no_env);
+        assert_eq!(
+            String::from_utf8(r.stderr).unwrap(),
+            "Error response from daemon: No such container: nope\n2015/04/24 10:00:00 Error: failed to start one or more containers\n"
+        );
+        assert_eq!(r.status, 1);
+        let conflict = docker(&world, &mut state, &argv("docker run -d --name=c1 ubuntu"), &no_env);
+        assert_eq!(conflict.status, 1);
+        assert!(String::from_utf8_lossy(&conflict.stderr).starts_with("time=\"2015-04-24T10:00:00Z\" level=fatal msg=\"Error response from daemon: Conflict. The name \\\"c1\\\" is already in use"));
+    }
+
+    #[test]
+    fn run_honours_net_host_and_none() {
+        let world = World::default();
+        let mut state = State::default();
+        docker(&world, &mut state, &argv("docker run -d --net=host --name h ubuntu"), &no_env);
+        docker(&world, &mut state, &argv("docker run -d --net none --name n ubuntu"), &no_env);
+        let (h, n) = (&state.docker.containers[0], &state.docker.containers[1]);
+        assert_eq!((h.netns, h.ip, h.hostname.as_str()), (HOST_NETNS_INODE, None, "weave-host"));
+        let ns = state.net.as_ref().unwrap().ns(n.netns).unwrap();
+        assert_eq!(ns.links.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["lo"]);
+        assert_eq!(go_number(40001), "40001");
+        assert_eq!(go_number(1_000_000), "1e+06");
     }
 
     #[test]

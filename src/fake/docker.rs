@@ -1,15 +1,193 @@
 //! The fake docker: the host's docker client and daemon, and the weaveexec image's answers.
 
-use super::Reply;
-use crate::world::World;
-use std::cell::RefCell;
-use std::collections::HashMap;
+use super::net::{hash64, Cidr, Net, HOST_NETNS_INODE};
+use super::{Reply, State};
+use crate::world::{Network, World};
+use std::net::Ipv4Addr;
 
 /// What the fake docker keeps between calls.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DockerState {
     /// How many containers `run -d` has started.
     pub started: u64,
+    /// The world's containers, then those `run -d` made, in order of creation.
+    #[serde(default)]
+    pub containers: Vec<Container>,
+    /// How many pids have been handed out.
+    #[serde(default)]
+    pub pids_handed: u64,
+    /// The last address handed out, as an offset into the docker bridge's subnet.
+    #[serde(default)]
+    pub last_ip: u32,
+    /// Every pid a container has had: the `PROCFS/PID` entries the fakes own.
+    #[serde(default)]
+    pub pids_seen: Vec<u32>,
+}
+
+/// A container as the daemon knows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Container {
+    pub id: String,
+    /// Without docker's leading `/`.
+    pub name: String,
+    /// As `run` was given it.
+    pub image: String,
+    pub image_id: String,
+    pub running: bool,
+    /// 0 when not running.
+    pub pid: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<Ipv4Addr>,
+    pub hostname: String,
+    pub domainname: String,
+    pub network: Network,
+    /// Its network namespace's inode; 0 when not running.
+    pub netns: u64,
+    /// The address the world fixed for it, kept across restarts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_ip: Option<Ipv4Addr>,
+}
+
+/// The first pid handed out after the world's `docker.pids`.
+const FIRST_PID: u32 = 40001;
+
+/// `repo` as `repo:latest`; a name with a tag (after the last `/`) as is.
+fn full_tag(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    if last.contains(':') {
+        image.to_string()
+    } else {
+        format!("{image}:latest")
+    }
+}
+
+/// The id of the image a container runs: the world's image of that tag, else one derived from
+/// the name.
+fn image_id(world: &World, image: &str) -> String {
+    let tag = full_tag(image);
+    if let Some(i) = world.docker.images.iter().find(|i| i.tags.iter().any(|t| full_tag(t) == tag) || i.id == image) {
+        return i.id.clone();
+    }
+    (0..4u8).map(|k| format!("{:016x}", hash64(&[b"image", tag.as_bytes(), &[k]]))).collect()
+}
+
+impl DockerState {
+    /// Adds the world's containers (a world is read once, when the state is first built).
+    pub fn add_world_containers(&mut self, world: &World, net: &mut Net) {
+        // Pids the world fixes are not handed out again.
+        self.pids_seen.extend(world.docker.containers.iter().filter_map(|c| c.pid));
+        for c in &world.docker.containers {
+            let fixed_ip = c.ip_address.as_deref().and_then(|a| a.parse().ok());
+            let hostname = c.hostname.clone().unwrap_or_else(|| match c.network {
+                Network::Host => world.host.hostname.clone(),
+                _ => c.id.chars().take(12).collect(),
+            });
+            self.containers.push(Container {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                image: c.image.clone(),
+                image_id: image_id(world, &c.image),
+                running: false,
+                hostname,
+                domainname: c.domainname.clone(),
+                network: c.network,
+                fixed_ip,
+                ..Container::default()
+            });
+            if c.running {
+                let n = self.containers.len() - 1;
+                self.start(world, net, n, c.pid);
+                let addresses: Vec<Cidr> = c.weave.iter().filter_map(|a| Cidr::parse(a)).collect();
+                if !addresses.is_empty() {
+                    net.attach_weave(self.containers[n].netns, self.containers[n].pid, &addresses);
+                }
+            }
+        }
+    }
+
+    /// The next pid: the world's list, then counting up from [`FIRST_PID`]; never one a
+    /// container has or had.
+    fn next_pid(&mut self, world: &World) -> u32 {
+        loop {
+            let n = self.pids_handed;
+            self.pids_handed += 1;
+            let pid = match world.docker.pids.get(n as usize) {
+                Some(&p) => p,
+                None => FIRST_PID.saturating_add((n - world.docker.pids.len() as u64) as u32),
+            };
+            if !self.pids_seen.contains(&pid) || pid == u32::MAX {
+                return pid;
+            }
+        }
+    }
+
+    /// The next free address of the docker bridge's subnet, after the last one handed out.
+    fn next_ip(&mut self, bridge: Cidr) -> Option<Ipv4Addr> {
+        let net = u32::from(bridge.network().ip);
+        let size = if bridge.len >= 31 { return None } else { 1u32 << (32 - u32::from(bridge.len)) };
+        for step in 1..size {
+            let offset = (self.last_ip + step) % size;
+            let ip = Ipv4Addr::from(net + offset);
+            // The network's own address, the first host (kept free as docker does), the
+            // broadcast and the bridge are never handed out.
+            if offset < 2 || offset == size - 1 || ip == bridge.ip {
+                continue;
+            }
+            if self.containers.iter().any(|c| c.running && c.ip == Some(ip)) {
+                continue;
+            }
+            self.last_ip = offset;
+            return Some(ip);
+        }
+        None
+    }
+
+    /// Starts container `n`: a pid, an address and a fresh namespace (the host's for `--net=host`).
+    fn start(&mut self, world: &World, net: &mut Net, n: usize, pid: Option<u32>) {
+        let pid = pid.unwrap_or_else(|| self.next_pid(world));
+        if !self.pids_seen.contains(&pid) {
+            self.pids_seen.push(pid);
+        }
+        let old = self.containers[n].netns;
+        if old != 0 {
+            net.remove_ns(old);
+        }
+        let bridge = net.docker_bridge();
+        let network = self.containers[n].network;
+        let ip = match network {
+            Network::Bridge => self.containers[n].fixed_ip.or_else(|| self.next_ip(bridge)),
+            _ => None,
+        };
+        let netns = match network {
+            Network::Host => HOST_NETNS_INODE,
+            Network::None => net.add_container_ns(None),
+            Network::Bridge => net.add_container_ns(ip.map(|ip| Cidr { ip, len: bridge.len })),
+        };
+        let c = &mut self.containers[n];
+        (c.running, c.pid, c.ip, c.netns) = (true, pid, ip, netns);
+    }
+
+    /// The container `name` names: its full id, its name (with or without the `/`), or a
+    /// prefix of one id only.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        if name.is_empty() {
+            return None;
+        }
+        let bare = name.strip_prefix('/').unwrap_or(name);
+        if let Some(i) = self.containers.iter().position(|c| c.id == name || c.name == bare) {
+            return Some(i);
+        }
+        let mut prefixed = self.containers.iter().enumerate().filter(|(_, c)| c.id.starts_with(name));
+        match (prefixed.next(), prefixed.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The running containers' pids and namespaces.
+    pub fn pids(&self) -> Vec<(u32, u64)> {
+        self.containers.iter().filter(|c| c.running).map(|c| (c.pid, c.netns)).collect()
+    }
 }
 
 /// The image whose `--local` commands the model answers.
@@ -46,33 +224,11 @@ pub fn run_flag_takes_value(flag: &[u8]) -> bool {
     !RUN_BOOL_FLAGS.contains(&last.as_slice())
 }
 
-thread_local! {
-    static ANSWER_RES: RefCell<HashMap<String, Option<regex::bytes::Regex>>> = RefCell::new(HashMap::new());
-}
-
 /// Answers one docker call: an explicit answer of the world if one matches, else the model.
 /// `env` looks up the caller's environment (`docker run -e NAME` passes its value on).
-pub fn docker(
-    world: &World,
-    state: &mut DockerState,
-    argv: &[Vec<u8>],
-    env: &dyn Fn(&str) -> Option<Vec<u8>>,
-) -> Reply {
-    let line = argv.join(&b' ');
-    for answer in &world.docker.answer {
-        let matched = ANSWER_RES.with(|c| {
-            let mut cache = c.borrow_mut();
-            let re = cache.entry(answer.args.clone()).or_insert_with(|| regex::bytes::Regex::new(&answer.args).ok());
-            re.as_ref().is_some_and(|re| re.is_match(&line))
-        });
-        if matched {
-            return Reply {
-                stdout: answer.stdout.clone().into_bytes(),
-                stderr: answer.stderr.clone().into_bytes(),
-                status: answer.status,
-                nested: None,
-            };
-        }
+pub fn docker(world: &World, state: &mut State, argv: &[Vec<u8>], env: &dyn Fn(&str) -> Option<Vec<u8>>) -> Reply {
+    if let Some(r) = super::explicit_answer(&world.docker.answer, argv) {
+        return r;
     }
     let args = &argv[1.min(argv.len())..];
     match args.first().map(Vec::as_slice) {
@@ -84,11 +240,12 @@ pub fn docker(
             Reply { stdout, status: world.docker.version_status, ..Reply::default() }
         }
         Some(b"run") => run(world, state, &args[1..], env),
+        Some(b"inspect") => inspect(world, state, &args[1..]),
+        Some(b"start") => start(world, state, &args[1..]),
         _ => Reply::default(),
     }
 }
 
-/// `docker run FLAGS IMAGE ARGS`.
 /// A `docker run` command line, read as docker 1.x reads it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunArgs<'a> {
@@ -99,6 +256,26 @@ pub struct RunArgs<'a> {
     pub image: Option<&'a [u8]>,
     /// The command and its arguments after the image.
     pub rest: &'a [Vec<u8>],
+    /// `--name`, `-h`/`--hostname`, `--domainname` and `--net`, the last of each as given.
+    pub name: Option<&'a [u8]>,
+    pub hostname: Option<&'a [u8]>,
+    pub domainname: Option<&'a [u8]>,
+    pub net: Option<&'a [u8]>,
+}
+
+/// A flag's value: `--flag=value` (one pair of quotes stripped, as docker's flag parser does) or
+/// the next word for `--flag value`.
+fn flag_value<'a>(word: &'a [u8], next: Option<&'a Vec<u8>>, names: &[&[u8]]) -> Option<&'a [u8]> {
+    for name in names {
+        if word == *name {
+            return next.map(Vec::as_slice);
+        }
+        if let Some(v) = word.strip_prefix(*name).and_then(|r| r.strip_prefix(b"=")) {
+            let unquoted = [b'"', b'\''].iter().find_map(|&q| v.strip_prefix(&[q]).and_then(|v| v.strip_suffix(&[q])));
+            return Some(unquoted.unwrap_or(v));
+        }
+    }
+    None
 }
 
 impl<'a> RunArgs<'a> {
@@ -123,6 +300,19 @@ impl<'a> RunArgs<'a> {
                 _ => a.strip_prefix(b"--env=").or_else(|| a.strip_prefix(b"-e=")),
             };
             parsed.env_flags.extend(env_flag);
+            let next = args.get(i + 1);
+            if let Some(v) = flag_value(a, next, &[b"--name", b"-name"]) {
+                parsed.name = Some(v);
+            }
+            if let Some(v) = flag_value(a, next, &[b"--hostname", b"-h"]) {
+                parsed.hostname = Some(v);
+            }
+            if let Some(v) = flag_value(a, next, &[b"--domainname"]) {
+                parsed.domainname = Some(v);
+            }
+            if let Some(v) = flag_value(a, next, &[b"--net", b"-net"]) {
+                parsed.net = Some(v);
+            }
             i += if run_flag_takes_value(a) { 2 } else { 1 };
         }
         parsed.image = args.get(i).map(Vec::as_slice);
@@ -138,16 +328,16 @@ impl<'a> RunArgs<'a> {
 }
 
 /// `docker run FLAGS IMAGE ARGS`.
-fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>], env: &dyn Fn(&str) -> Option<Vec<u8>>) -> Reply {
+fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) -> Option<Vec<u8>>) -> Reply {
     let parsed = RunArgs::parse(args);
-    if parsed.image.is_none() {
+    let Some(image) = parsed.image else {
         // The text of docker 1.5 and 1.6, the clients weave 0.10 meets most.
         return Reply {
             stderr: b"docker: \"run\" requires a minimum of 1 argument. See 'docker run --help'.\n".to_vec(),
             status: 1,
             ..Reply::default()
         };
-    }
+    };
     if let Some(local) = parsed.weaveexec_local() {
         // The container's environment: `-e NAME=value`, or `-e NAME` with the caller's value.
         let container_env = parsed
@@ -158,56 +348,304 @@ fn run(world: &World, state: &mut DockerState, args: &[Vec<u8>], env: &dyn Fn(&s
                 None => std::str::from_utf8(e).ok().and_then(env).map(|v| (e.to_vec(), v)),
             })
             .collect();
-        return weaveexec_local(world, local, container_env);
+        return weaveexec_local(world, state, local, container_env);
     }
-    if parsed.detach {
-        let n = state.started as usize;
-        state.started += 1;
-        let mut stdout = match world.docker.container_ids.get(n) {
-            Some(id) => id.clone().into_bytes(),
-            None => generated_id((n - world.docker.container_ids.len()) as u64).into_bytes(),
+    if !parsed.detach {
+        return Reply::default();
+    }
+    let text = |w: Option<&[u8]>| w.map(|w| String::from_utf8_lossy(w).into_owned());
+    let network = match parsed.net {
+        Some(b"host") => Network::Host,
+        Some(b"none") => Network::None,
+        _ => Network::Bridge,
+    };
+    let (docker, net) = state.parts(world);
+    let n = docker.started as usize;
+    let id = match world.docker.container_ids.get(n) {
+        Some(id) => id.clone(),
+        None => generated_id((n - world.docker.container_ids.len()) as u64),
+    };
+    let name = match text(parsed.name) {
+        Some(name) => {
+            if let Some(other) = docker.containers.iter().find(|c| c.name == name) {
+                let message = format!(
+                    "Conflict. The name \"{name}\" is already in use by container {}. You have to delete (or rename) that container to be able to reuse that name.",
+                    &other.id[..12.min(other.id.len())]
+                );
+                return Reply { stderr: daemon_error(world, &message).into_bytes(), status: 1, ..Reply::default() };
+            }
+            name
+        }
+        None => generated_name(&id),
+    };
+    docker.started += 1;
+    let hostname = text(parsed.hostname).unwrap_or_else(|| match network {
+        Network::Host => world.host.hostname.clone(),
+        _ => id.chars().take(12).collect(),
+    });
+    let image = String::from_utf8_lossy(image).into_owned();
+    docker.containers.push(Container {
+        id: id.clone(),
+        name,
+        image_id: image_id(world, &image),
+        image,
+        hostname,
+        domainname: text(parsed.domainname).unwrap_or_default(),
+        network,
+        ..Container::default()
+    });
+    let last = docker.containers.len() - 1;
+    docker.start(world, net, last, None);
+    Reply { stdout: format!("{id}\n").into_bytes(), changed: true, ..Reply::default() }
+}
+
+/// A name for a container run without `--name`: docker's adjective_surname form, from its id.
+fn generated_name(id: &str) -> String {
+    const LEFT: [&str; 8] = ["admiring", "berserk", "clever", "drunk", "elated", "focused", "gloomy", "hungry"];
+    const RIGHT: [&str; 8] = ["albattani", "bardeen", "curie", "darwin", "euclid", "fermi", "galileo", "hopper"];
+    let h = hash64(&[id.as_bytes()]);
+    format!("{}_{}", LEFT[(h % 8) as usize], RIGHT[((h >> 8) % 8) as usize])
+}
+
+/// The docker client's version, from the line `docker -v` prints: (major, minor).
+fn client_version(world: &World) -> (u32, u32) {
+    let v = world.docker.version_output.strip_prefix("Docker version ").unwrap_or_default();
+    let mut parts = v.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(1), parts.next().unwrap_or(6))
+}
+
+/// The fixed moment the fakes' log lines carry, so that runs compare.
+const LOG_TIME: (&str, &str) = ("2015/04/24 10:00:00", "2015-04-24T10:00:00Z");
+
+/// How the client reports a daemon's error as its last words: a Go log line (1.0-1.3), a logrus
+/// line (1.4-1.6, not on a terminal), or plain (1.7 on).
+fn fatal_line(world: &World, message: &str) -> String {
+    match client_version(world) {
+        (1, 0..=3) => format!("{} {message}\n", LOG_TIME.0),
+        (1, 4..=6) => format!("time=\"{}\" level=fatal msg={message:?} \n", LOG_TIME.1),
+        _ => format!("{message}\n"),
+    }
+}
+
+/// A daemon's refusal, as the client ends with it.
+fn daemon_error(world: &World, message: &str) -> String {
+    let prefix = if client_version(world) == (1, 0) { "Error: " } else { "Error response from daemon: " };
+    fatal_line(world, &format!("{prefix}{message}"))
+}
+
+/// `docker start NAME...`: each stopped container runs again (a new pid, a fresh namespace); each
+/// name is printed as given.
+fn start(world: &World, state: &mut State, args: &[Vec<u8>]) -> Reply {
+    let (docker, net) = state.parts(world);
+    let mut reply = Reply::default();
+    let mut failed = false;
+    for name in args.iter().filter(|a| !a.starts_with(b"-")) {
+        let text = String::from_utf8_lossy(name);
+        match docker.find(&text) {
+            Some(n) => {
+                if !docker.containers[n].running {
+                    docker.start(world, net, n, None);
+                    reply.changed = true;
+                }
+                reply.stdout.extend_from_slice(name);
+                reply.stdout.push(b'\n');
+            }
+            None => {
+                failed = true;
+                reply
+                    .stderr
+                    .extend_from_slice(format!("Error response from daemon: No such container: {text}\n").as_bytes());
+            }
+        }
+    }
+    if failed {
+        reply.stderr.extend_from_slice(fatal_line(world, "Error: failed to start one or more containers").as_bytes());
+        reply.status = 1;
+    }
+    reply
+}
+
+/// What `docker inspect` found for a name.
+enum Found<'a> {
+    Container(&'a Container),
+    Image { id: &'a str },
+}
+
+/// `docker inspect --format=T NAME...` (or `-f T`): the template once per name.
+fn inspect(world: &World, state: &mut State, args: &[Vec<u8>]) -> Reply {
+    let mut template = None;
+    let mut names = Vec::new();
+    let mut deprecated = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_slice();
+        i += 1;
+        if !names.is_empty() || !a.starts_with(b"-") || a == b"-" {
+            names.push(a);
+            continue;
+        }
+        if a == b"-format" || a.starts_with(b"-format=") {
+            deprecated.push("Warning: '-format' is deprecated, it will be replaced by '--format' soon. See usage.\n");
+        }
+        match flag_value(a, args.get(i), &[b"--format", b"-format", b"-f"]) {
+            Some(v) => {
+                if !a.contains(&b'=') {
+                    i += 1;
+                }
+                template = Some(v);
+            }
+            None => return super::net::not_modeled(&[b"docker inspect".to_vec(), a.to_vec()]),
+        }
+    }
+    let Some(template) = template else {
+        return super::net::not_modeled(&[b"docker inspect (without --format)".to_vec()]);
+    };
+    let template = String::from_utf8_lossy(template).into_owned();
+    let (docker, _) = state.parts(world);
+    let mut reply = Reply { stderr: deprecated.concat().into_bytes(), ..Reply::default() };
+    for name in names {
+        let name = String::from_utf8_lossy(name);
+        let found = match docker.find(&name) {
+            Some(n) => Some(Found::Container(&docker.containers[n])),
+            None => find_image(world, &name).map(|id| Found::Image { id }),
         };
-        stdout.push(b'\n');
-        return Reply { stdout, ..Reply::default() };
+        let Some(found) = found else {
+            reply.stderr.extend_from_slice(format!("Error: No such image or container: {name}\n").as_bytes());
+            reply.status = 1;
+            continue;
+        };
+        match expand(&template, &found) {
+            Ok(text) => {
+                reply.stdout.extend_from_slice(text.as_bytes());
+                reply.stdout.push(b'\n');
+            }
+            Err(e) => {
+                reply.stderr.extend_from_slice(e.as_bytes());
+                reply.status = 1;
+                return reply;
+            }
+        }
     }
-    Reply::default()
+    reply
+}
+
+/// An image of the world by id, unique id prefix or tag.
+fn find_image<'w>(world: &'w World, name: &str) -> Option<&'w str> {
+    let images = &world.docker.images;
+    let tag = full_tag(name);
+    if let Some(i) = images.iter().find(|i| i.id == name || i.tags.iter().any(|t| full_tag(t) == tag)) {
+        return Some(&i.id);
+    }
+    let mut prefixed = images.iter().filter(|i| !name.is_empty() && i.id.starts_with(name));
+    match (prefixed.next(), prefixed.next()) {
+        (Some(i), None) => Some(&i.id),
+        _ => None,
+    }
+}
+
+/// A pid as docker 1.0-1.6 prints it: a float64 of a generic map, so a million and over in
+/// Go's shortest exponent form (`1.488899e+06`).
+fn go_number(n: u32) -> String {
+    if n < 1_000_000 {
+        return n.to_string();
+    }
+    let digits = n.to_string();
+    let mantissa = digits.trim_end_matches('0');
+    let (first, rest) = mantissa.split_at(1);
+    let dot = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+    format!("{first}{dot}e+{:02}", digits.len() - 1)
+}
+
+/// Expands a Go template's field actions (`{{.State.Pid}}`) over what was found; other text is
+/// kept as is.
+fn expand(template: &str, found: &Found) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            return Err("Template parsing error: template: :1: unclosed action\n".to_string());
+        };
+        let action = after[..close].trim();
+        rest = &after[close + 2..];
+        if !action.starts_with('.') || action.contains(char::is_whitespace) {
+            return Err(format!("weavetrace: docker inspect: the template action {{{{{action}}}}} is not modelled\n"));
+        }
+        out.push_str(&field(action, found));
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn field(path: &str, found: &Found) -> String {
+    const NO: &str = "<no value>";
+    match found {
+        Found::Image { id } => match path {
+            ".Id" => id.to_string(),
+            ".Config.Image" | ".Config.Hostname" | ".Config.Domainname" => String::new(),
+            _ => NO.into(),
+        },
+        Found::Container(c) => match path {
+            ".Id" => c.id.clone(),
+            ".Name" => format!("/{}", c.name),
+            ".Image" => c.image_id.clone(),
+            ".State.Pid" => go_number(c.pid),
+            ".State.Running" => c.running.to_string(),
+            ".Config.Image" => c.image.clone(),
+            ".Config.Hostname" => c.hostname.clone(),
+            ".Config.Domainname" => c.domainname.clone(),
+            ".NetworkSettings.IPAddress" => c.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+            _ => NO.into(),
+        },
+    }
 }
 
 /// Where the weaveexec image keeps the script it runs.
 const WEAVEEXEC_SCRIPT: &[u8] = b"/home/weave/weave";
 
-/// weaveexec's `--local CMD ...`: `dns-args` runs the spec's local side in the container — its
-/// docker client the image's own, its host the world's — unless the world fixes the answer; the
-/// commands the spec does not cover yet print nothing and succeed.
-fn weaveexec_local(world: &World, args: &[Vec<u8>], env: Vec<(Vec<u8>, Vec<u8>)>) -> Reply {
-    match (args.first().map(Vec::as_slice), &world.weaveexec.dns_args) {
-        (Some(b"dns-args"), Some(fixed)) => Reply { stdout: fixed.clone().into_bytes(), ..Reply::default() },
-        (Some(b"dns-args"), None) => {
-            let mut inside = world.clone();
-            inside.docker.version_output = world.weaveexec.docker_version_output.clone();
-            inside.docker.version_status = 0;
-            let mut argv = vec![b"--local".to_vec()];
-            argv.extend(args.iter().cloned());
-            let run = super::inline::run_spec(&inside, WEAVEEXEC_SCRIPT, env, argv, std::path::Path::new("/"));
-            // The image runs weave without -x: the container's stderr holds only its messages;
-            // the trace is kept with the call, as `sh -x` would have written it.
-            let messages = crate::trace::parse_dash(&run.io.stderr, crate::trace::DEFAULT_PS4)
-                .lines
-                .into_iter()
-                .filter(|l| l.kind == crate::trace::Kind::Output)
-                .flat_map(|l| {
-                    let mut b = l.bytes;
-                    if l.eol {
-                        b.push(b'\n');
-                    }
-                    b
-                })
-                .collect();
-            let nested = super::log::Nested { trace: super::log::Bytes(run.io.stderr), calls: run.calls };
-            Reply { stdout: run.io.stdout, stderr: messages, status: run.status, nested: Some(Box::new(nested)) }
-        }
-        _ => Reply::default(),
+/// Where weaveexec sees the host's `/proc` (the script's `-v /proc:/hostproc`).
+pub const WEAVEEXEC_PROCFS: &[u8] = b"/hostproc";
+
+/// weaveexec's `--local CMD ...`: the spec's local side runs in the container — its docker
+/// client the image's own, its host the world's, its calls changing the same state — unless the
+/// world fixes the answer (`dns-args`); a command the spec does not cover yet prints nothing and
+/// succeeds.
+fn weaveexec_local(world: &World, state: &mut State, args: &[Vec<u8>], env: Vec<(Vec<u8>, Vec<u8>)>) -> Reply {
+    if let (Some(b"dns-args"), Some(fixed)) = (args.first().map(Vec::as_slice), &world.weaveexec.dns_args) {
+        return Reply { stdout: fixed.clone().into_bytes(), ..Reply::default() };
     }
+    if args.is_empty() {
+        // No command: the script would print its usage and fail; the goldens of the client side
+        // (traces/no-arguments) were taken with weaveexec answering nothing, so it still does.
+        return Reply::default();
+    }
+    let mut inside = world.clone();
+    inside.docker.version_output = world.weaveexec.docker_version_output.clone();
+    inside.docker.version_status = 0;
+    let mut argv = vec![b"--local".to_vec()];
+    argv.extend(args.iter().cloned());
+    // A fresh container: its own filesystem, the host's /proc at /hostproc, and its shell is
+    // pid 1 in the host's network namespace (--net=host).
+    let before = (state.docker.clone(), state.net.clone());
+    // The nested calls are numbered apart: they are kept with this call, not in the log.
+    let outer_calls = std::mem::take(&mut state.calls);
+    let mut fs = super::fs::MemFs::default();
+    super::inline::initial_fs(&inside, state, &mut fs, WEAVEEXEC_PROCFS, Some(1));
+    let mut run = {
+        let mut host = super::inline::FakeHost::new(&inside, state, &mut fs, WEAVEEXEC_PROCFS, 1);
+        super::inline::run_spec(&mut host, WEAVEEXEC_SCRIPT, env, argv, std::path::Path::new("/"))
+    };
+    state.calls = outer_calls;
+    let changed = before != (state.docker.clone(), state.net.clone());
+    if run.unspecified {
+        return Reply { changed, ..Reply::default() };
+    }
+    // The image runs weave without -x: the container's stderr holds only its messages; the
+    // trace is kept with the call, as `sh -x` would have written it.
+    let messages = std::mem::take(&mut run.io.messages);
+    let nested = super::log::Nested { trace: super::log::Bytes(run.io.stderr), calls: run.calls };
+    Reply { stdout: run.io.stdout, stderr: messages, status: run.status, nested: Some(Box::new(nested)), changed }
 }
 
 /// The n-th container id after the world's list: 64 hex digits from a fixed generator (splitmix64),
@@ -246,7 +684,7 @@ mod tests {
     fn run_detached_hands_out_ids_in_order() {
         let mut world = World::default();
         world.docker.container_ids = vec!["aaa".into()];
-        let mut state = DockerState::default();
+        let mut state = State::default();
         let first = docker(&world, &mut state, &argv("docker run -d --label=x -ti ubuntu"), &no_env);
         assert_eq!(first.stdout, b"aaa\n");
         let second = docker(&world, &mut state, &argv("docker run -ti -d ubuntu"), &no_env);
@@ -258,15 +696,126 @@ mod tests {
     }
 
     #[test]
-    fn weaveexec_answers_dns_args_only() {
+    fn weaveexec_runs_each_local_command_through_the_spec() {
         let world = World::default();
-        let mut state = DockerState::default();
+        let mut state = State::default();
         let base = "docker run --rm -v /var/run/docker.sock:/var/run/docker.sock -e VERSION --privileged --net=host weaveworks/weaveexec:0.10.0 --local";
         let dns = docker(&world, &mut state, &argv(&format!("{base} dns-args 10.2.0.1/24 -ti ubuntu")), &no_env);
         assert_eq!(dns.stdout, b"--dns 172.17.42.1 --dns-search=.");
         let attach = docker(&world, &mut state, &argv(&format!("{base} attach 10.2.0.1/24 abc")), &no_env);
-        assert_eq!(attach, Reply::default());
-        assert_eq!(state.started, 0);
+        // No container `abc`: the image's docker says so, and the script stops there under set -e;
+        // the bridge it made first stays.
+        assert_eq!(
+            (attach.status, String::from_utf8_lossy(&attach.stderr)),
+            (1, "Error: No such image or container: abc\n".into())
+        );
+        let nested = attach.nested.expect("the container's own run is kept");
+        let trace = String::from_utf8_lossy(&nested.trace.0).into_owned();
+        assert!(trace.ends_with("abc\nError: No such image or container: abc\n+ CONTAINER_PID=\n"), "{trace}");
+        assert!(state.render().contains("weave"), "{}", state.render());
+        assert_eq!(state.docker.started, 0);
+    }
+
+    fn inspect(world: &World, state: &mut State, line: &str) -> (String, String, i32) {
+        let words: Vec<Vec<u8>> = shell_words::split(line).unwrap().into_iter().map(String::into_bytes).collect();
+        let r = docker(world, state, &words, &no_env);
+        (String::from_utf8(r.stdout).unwrap(), String::from_utf8(r.stderr).unwrap(), r.status)
+    }
+
+    #[test]
+    fn inspect_expands_templates_for_containers_and_images() {
+        let mut world = World::default();
+        world.docker.containers.push(crate::world::Container {
+            id: "b".repeat(64),
+            name: "weave".into(),
+            image: "weaveworks/weave:0.10.0".into(),
+            running: false,
+            pid: None,
+            ip_address: None,
+            hostname: None,
+            domainname: String::new(),
+            network: Network::Bridge,
+            weave: Vec::new(),
+        });
+        world
+            .docker
+            .images
+            .push(crate::world::Image { id: "c".repeat(64), tags: vec!["weaveworks/weaveexec:0.10.0".into()] });
+        world.docker.pids = vec![1234567];
+        let mut state = State::default();
+        let id = docker(
+            &world,
+            &mut state,
+            &argv("docker run -d --name=c1 -h box --domainname=example.com ubuntu"),
+            &no_env,
+        );
+        assert_eq!(id.stdout, format!("{DOCUMENTED_ID}\n").into_bytes());
+        let t =
+            "'--format={{.State.Running}} {{.Config.Image}} {{.NetworkSettings.IPAddress}} {{.Name}} {{.State.Pid}}'";
+        assert_eq!(
+            inspect(&world, &mut state, &format!("docker inspect {t} c1 weave")),
+            (
+                "true ubuntu 172.17.0.2 /c1 1.234567e+06\nfalse weaveworks/weave:0.10.0  /weave 0\n".into(),
+                String::new(),
+                0
+            )
+        );
+        assert_eq!(
+            inspect(
+                &world,
+                &mut state,
+                "docker inspect -f --data-urlencode_fqdn={{.Config.Hostname}}.{{.Config.Domainname}}. 0eedd"
+            ),
+            ("--data-urlencode_fqdn=box.example.com.\n".into(), String::new(), 0)
+        );
+        assert_eq!(inspect(&world, &mut state, "docker inspect --format={{.Id}} c1").0, format!("{DOCUMENTED_ID}\n"));
+        assert_eq!(
+            inspect(&world, &mut state, "docker inspect --format={{.Id}}/{{.State.Pid}} weaveworks/weaveexec:0.10.0"),
+            (format!("{}/<no value>\n", "c".repeat(64)), String::new(), 0)
+        );
+        assert_eq!(
+            inspect(&world, &mut state, "docker inspect --format={{.State.Pid}} nope c1"),
+            ("1.234567e+06\n".into(), "Error: No such image or container: nope\n".into(), 1)
+        );
+        assert_eq!(inspect(&world, &mut state, "docker inspect --format={{.Image}} c1").0.len(), 65);
+    }
+
+    const DOCUMENTED_ID: &str = crate::world::DOCUMENTED_CONTAINER_ID;
+
+    #[test]
+    fn start_restarts_and_reports_missing_ones_as_the_client_does() {
+        let world = World::default();
+        let mut state = State::default();
+        docker(&world, &mut state, &argv("docker run -d --name=c1 ubuntu"), &no_env);
+        state.docker.containers[0].running = false;
+        let r = docker(&world, &mut state, &argv("docker start c1"), &no_env);
+        assert_eq!((r.stdout.as_slice(), r.status), (&b"c1\n"[..], 0));
+        assert_eq!(state.docker.containers[0].pid, 40002);
+        let mut inside = world.clone();
+        inside.docker.version_output = world.weaveexec.docker_version_output.clone();
+        let r = docker(&inside, &mut state, &argv("docker start nope"), &no_env);
+        assert_eq!(
+            String::from_utf8(r.stderr).unwrap(),
+            "Error response from daemon: No such container: nope\n2015/04/24 10:00:00 Error: failed to start one or more containers\n"
+        );
+        assert_eq!(r.status, 1);
+        let conflict = docker(&world, &mut state, &argv("docker run -d --name=c1 ubuntu"), &no_env);
+        assert_eq!(conflict.status, 1);
+        assert!(String::from_utf8_lossy(&conflict.stderr).starts_with("time=\"2015-04-24T10:00:00Z\" level=fatal msg=\"Error response from daemon: Conflict. The name \\\"c1\\\" is already in use"));
+    }
+
+    #[test]
+    fn run_honours_net_host_and_none() {
+        let world = World::default();
+        let mut state = State::default();
+        docker(&world, &mut state, &argv("docker run -d --net=host --name h ubuntu"), &no_env);
+        docker(&world, &mut state, &argv("docker run -d --net none --name n ubuntu"), &no_env);
+        let (h, n) = (&state.docker.containers[0], &state.docker.containers[1]);
+        assert_eq!((h.netns, h.ip, h.hostname.as_str()), (HOST_NETNS_INODE, None, "weave-host"));
+        let ns = state.net.as_ref().unwrap().ns(n.netns).unwrap();
+        assert_eq!(ns.links.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["lo"]);
+        assert_eq!(go_number(40001), "40001");
+        assert_eq!(go_number(1_000_000), "1e+06");
     }
 
     #[test]
@@ -278,7 +827,7 @@ mod tests {
             status: 1,
             ..Default::default()
         });
-        let mut state = DockerState::default();
+        let mut state = State::default();
         let r = docker(&world, &mut state, &argv("docker run -d ubuntu"), &no_env);
         assert_eq!((r.stderr.as_slice(), r.status), (&b"boom\n"[..], 1));
         assert_eq!(

@@ -1,5 +1,8 @@
-//! The fakes for the host's own commands the local side asks: `id`, `uname`, `ip`.
+//! The fakes for the host's own commands the local side asks: `id`, `uname`, `hostname`,
+//! `ethtool`, `arping`, `od` and `curl` (`ip` and `iptables` are in [`super::net`]).
 
+use super::docker::DockerState;
+use super::net::{not_modeled, Net};
 use super::Reply;
 use crate::world::World;
 
@@ -37,43 +40,99 @@ pub fn uname(world: &World, argv: &[Vec<u8>]) -> Reply {
     out(format!("{}\n", parts.join(" ")))
 }
 
-/// `ip`: `-V`, `netns list`, and `-4 addr show dev NAME`, answered from the world's links.
-pub fn ip(world: &World, argv: &[Vec<u8>]) -> Reply {
+/// `hostname`.
+pub fn hostname(world: &World, argv: &[Vec<u8>]) -> Reply {
     match words(argv).as_slice() {
-        [b"-V"] => out(format!("{}\n", world.host.ip_version)),
-        [b"netns", b"list"] | [b"netns"] => {
-            if world.host.netns {
-                Reply::default()
-            } else {
-                Reply {
-                    stderr: b"Object \"netns\" is unknown, try \"ip help\".\n".to_vec(),
-                    status: 255,
-                    ..Reply::default()
-                }
-            }
-        }
-        [b"-4", b"addr", b"show", b"dev", name] => {
-            let name = String::from_utf8_lossy(name);
-            let Some((n, link)) = world.host.links.iter().enumerate().find(|(_, l)| l.name == name) else {
-                return Reply {
-                    stderr: format!("Device \"{name}\" does not exist.\n").into_bytes(),
-                    status: 1,
-                    ..Reply::default()
-                };
-            };
-            let mut text = format!(
-                "{}: {name}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default \n",
-                n + 3
-            );
-            for address in link.addresses.iter().filter(|a| a.contains('.')) {
-                text.push_str(&format!(
-                    "    inet {address} scope global {name}\n       valid_lft forever preferred_lft forever\n"
-                ));
-            }
-            out(text)
-        }
-        _ => Reply::default(),
+        [] => out(format!("{}\n", world.host.hostname)),
+        _ => not_modeled(argv),
     }
+}
+
+/// `ethtool -K DEV tx off` in the namespace `inode` (ethtool 3.16 on a veth or a bridge).
+pub fn ethtool(net: &Net, inode: u64, argv: &[Vec<u8>]) -> Reply {
+    let args = words(argv);
+    let [b"-K" | b"--features" | b"--offload", dev, b"tx", b"off"] = args.as_slice() else {
+        return not_modeled(argv);
+    };
+    if net.ns(inode).and_then(|n| n.link(&String::from_utf8_lossy(dev))).is_none() {
+        return Reply {
+            stderr: b"Cannot get device feature names: No such device\n".to_vec(),
+            status: 1,
+            ..Reply::default()
+        };
+    }
+    out("Actual changes:\ntx-checksumming: off\n\ttx-checksum-ip-generic: off\ntcp-segmentation-offload: off\n\ttx-tcp-segmentation: off [requested on]\n\ttx-tcp-ecn-segmentation: off [requested on]\n\ttx-tcp6-segmentation: off [requested on]\nudp-fragmentation-offload: off [requested on]\n".into())
+}
+
+/// `arping -U -q -I DEV -c 1 ADDR` (iputils): one unsolicited ARP, quietly.
+pub fn arping(net: &Net, inode: u64, argv: &[Vec<u8>]) -> Reply {
+    let args = words(argv);
+    let Some(i) = args.iter().position(|a| *a == b"-I") else { return not_modeled(argv) };
+    let Some(dev) = args.get(i + 1) else { return not_modeled(argv) };
+    let known = [&b"-U"[..], b"-q", b"-c", b"1", b"-I", dev];
+    if args.len() != 7 || args[..6].iter().any(|a| !known.contains(a)) {
+        return not_modeled(argv);
+    }
+    if net.ns(inode).and_then(|n| n.link(&String::from_utf8_lossy(dev))).is_none() {
+        return Reply {
+            stderr: format!("arping: unknown iface {}\n", String::from_utf8_lossy(dev)).into_bytes(),
+            status: 2,
+            ..Reply::default()
+        };
+    }
+    Reply::default()
+}
+
+/// `od -txC -An -N6 /dev/urandom`: six bytes of the world's seeded random source, as GNU od
+/// prints them.
+pub fn od(world: &World, net: &mut Net, argv: &[Vec<u8>]) -> Reply {
+    let mut args = words(argv);
+    args.sort();
+    if args != [&b"-An"[..], b"-N6", b"-txC", b"/dev/urandom"] {
+        return Reply {
+            stderr: b"weavetrace: od: only `od -txC -An -N6 /dev/urandom` is modelled\n".to_vec(),
+            status: 1,
+            ..Reply::default()
+        };
+    }
+    let bytes = net.random_bytes(world.host.random_seed);
+    let mut text: String = bytes.iter().map(|b| format!(" {b:02x}")).collect();
+    text.push('\n');
+    out(text)
+}
+
+/// `curl --connect-timeout 3 -s -X VERB ... http://IP:PORT/PATH`: a running container with that
+/// address answers (silently, the output is not modelled); anything else cannot be reached.
+pub fn curl(docker: &DockerState, argv: &[Vec<u8>]) -> Reply {
+    let args = words(argv);
+    let Some(url) = args.iter().find(|a| a.starts_with(b"http://")) else {
+        return Reply {
+            stderr: b"curl: no URL specified!\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
+                .to_vec(),
+            status: 2,
+            ..Reply::default()
+        };
+    };
+    let host_port = url[7..].split(|&b| b == b'/').next().unwrap_or_default();
+    let host = host_port.split(|&b| b == b':').next().unwrap_or_default();
+    let port = host_port.iter().position(|&b| b == b':').map_or(&b"80"[..], |i| &host_port[i + 1..]);
+    let reachable =
+        docker.containers.iter().any(|c| c.running && c.ip.is_some_and(|ip| ip.to_string().as_bytes() == host));
+    if reachable {
+        return Reply::default();
+    }
+    let silent = args.iter().any(|a| *a == b"-s" || *a == b"--silent");
+    let stderr = if silent {
+        Vec::new()
+    } else {
+        format!(
+            "curl: (7) Failed to connect to {} port {}: No route to host\n",
+            String::from_utf8_lossy(host),
+            String::from_utf8_lossy(port)
+        )
+        .into_bytes()
+    };
+    Reply { stderr, status: 7, ..Reply::default() }
 }
 
 #[cfg(test)]
@@ -85,13 +144,49 @@ mod tests {
     }
 
     #[test]
-    fn the_default_host_is_a_root_linux_with_docker0() {
+    fn the_default_host_is_a_root_linux() {
         let w = World::default();
         assert_eq!(id(&w, &argv("id -u")).stdout, b"0\n");
         assert_eq!(uname(&w, &argv("uname -s -r")).stdout, b"Linux 3.16.0-4-amd64\n");
-        let addr = ip(&w, &argv("ip -4 addr show dev docker0"));
-        assert!(String::from_utf8_lossy(&addr.stdout).contains("    inet 172.17.42.1/16 scope global docker0\n"));
-        assert_eq!(ip(&w, &argv("ip -4 addr show dev weave")).status, 1);
-        assert_eq!(ip(&w, &argv("ip netns list")).status, 0);
+        assert_eq!(hostname(&w, &argv("hostname")).stdout, b"weave-host\n");
+    }
+
+    #[test]
+    fn od_reads_six_seeded_bytes_that_change_between_calls() {
+        let w = World::default();
+        let mut net = Net::from_world(&w);
+        let a = od(&w, &mut net, &argv("od -txC -An -N6 /dev/urandom")).stdout;
+        let b = od(&w, &mut net, &argv("od -txC -An -N6 /dev/urandom")).stdout;
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 19);
+        assert!(a.starts_with(b" ") && a.ends_with(b"\n"), "{a:?}");
+        let mut again = Net::from_world(&w);
+        assert_eq!(od(&w, &mut again, &argv("od -txC -An -N6 /dev/urandom")).stdout, a);
+        assert_eq!(od(&w, &mut again, &argv("od -c /etc/passwd")).status, 1);
+    }
+
+    #[test]
+    fn ethtool_and_arping_need_the_device() {
+        let w = World::default();
+        let net = Net::from_world(&w);
+        let host = super::super::net::HOST_NETNS_INODE;
+        assert_eq!(ethtool(&net, host, &argv("ethtool -K docker0 tx off")).status, 0);
+        let r = ethtool(&net, host, &argv("ethtool -K weave tx off"));
+        assert_eq!((r.status, r.stderr.as_slice()), (1, &b"Cannot get device feature names: No such device\n"[..]));
+        assert_eq!(arping(&net, host, &argv("arping -U -q -I docker0 -c 1 172.17.42.1")), Reply::default());
+        assert_eq!(arping(&net, host, &argv("arping -U -q -I weave -c 1 10.2.0.1")).status, 2);
+    }
+
+    #[test]
+    fn curl_reaches_running_containers_only() {
+        let mut docker = DockerState::default();
+        let r = curl(&docker, &argv("curl --connect-timeout 3 -s -X GET http://172.17.0.2:6784/status"));
+        assert_eq!((r.status, r.stderr.len()), (7, 0));
+        docker.containers.push(super::super::docker::Container {
+            running: true,
+            ip: Some("172.17.0.2".parse().unwrap()),
+            ..Default::default()
+        });
+        assert_eq!(curl(&docker, &argv("curl --connect-timeout 3 -s -X GET http://172.17.0.2:6784/status")).status, 0);
     }
 }

@@ -1,20 +1,50 @@
 //! The spec run with the fakes answering in memory: how the in-process subject runs weave, and how
 //! the fake docker runs the weaveexec image's `--local` commands, in the same world.
 
-use super::{answer, fs::MemFs, log::Call, State, FAKES};
+use super::fs::Fs;
+use super::{answer, installed, log::Call, materialize, State};
 use crate::spec::shell::{Command, Host, Io, Outcome, Shell, Word};
 use crate::spec::weave::{self, Ending};
 use crate::world::World;
 
 /// The fakes as a [`Host`]: each call is answered by the model and logged in memory.
-pub struct FakeHost<'w> {
-    pub world: &'w World,
-    pub state: State,
+pub struct FakeHost<'a> {
+    pub world: &'a World,
+    pub state: &'a mut State,
     pub calls: Vec<Call>,
     /// The filesystem as the run sees it.
-    pub fs: MemFs,
+    pub fs: &'a mut dyn Fs,
+    /// Where the run sees the host's `/proc` (`/hostproc` inside weaveexec).
+    pub procfs: Vec<u8>,
     /// `$$`.
     pub pid: u32,
+}
+
+impl<'a> FakeHost<'a> {
+    pub fn new(world: &'a World, state: &'a mut State, fs: &'a mut dyn Fs, procfs: &[u8], pid: u32) -> FakeHost<'a> {
+        FakeHost { world, state, calls: Vec::new(), fs, procfs: procfs.to_vec(), pid }
+    }
+}
+
+/// Lays out the files a run starts with: the state's (see [`materialize`]) with procfs at
+/// `procfs`, `PROCFS/SELF/ns/net` of the run's own shell in the host's namespace, `/tmp`, and
+/// `/var/run/netns` when the world's host has it. The same on disk for a sandbox as in memory.
+pub fn initial_fs(world: &World, state: &mut State, fs: &mut dyn Fs, procfs: &[u8], self_pid: Option<u32>) {
+    state.parts(world);
+    let _ = fs.mkdir_p(b"/tmp");
+    let _ = fs.mkdir_p(procfs);
+    if let Some(pid) = self_pid {
+        let dir = [procfs, b"/", pid.to_string().as_bytes(), b"/ns"].concat();
+        let link = [dir.as_slice(), b"/net"].concat();
+        let _ = fs.mkdir_p(&dir);
+        if fs.kind(&link).is_none() {
+            let _ = fs.symlink(format!("net:[{}]", super::net::HOST_NETNS_INODE).as_bytes(), &link);
+        }
+    }
+    if world.host.netns_dir {
+        let _ = fs.mkdir_p(b"/var/run/netns");
+    }
+    materialize(state, fs, procfs);
 }
 
 /// `$$` of the spec in-process: no process of its own, so a number no real shell of a sandbox has
@@ -24,36 +54,41 @@ pub const IN_PROCESS_PID: u32 = 39999;
 /// Utilities a sandbox's PATH holds besides the fakes: harmless ones, linked from the host (the
 /// sandbox links these; `command -v` in-process finds them).
 pub const UTILITIES: &[&str] = &[
-    "sed", "grep", "cut", "tr", "cat", "od", "head", "tail", "readlink", "sleep", "printf", "echo", "true", "false",
-    "wc", "sort", "uniq",
+    "sed", "grep", "cut", "tr", "cat", "head", "tail", "readlink", "sleep", "printf", "echo", "true", "false", "wc",
+    "sort", "uniq", "rm", "mkdir", "ln", "sh",
 ];
 
 impl Host for FakeHost<'_> {
     fn fs(&mut self) -> &mut dyn crate::spec::shell::Fs {
-        &mut self.fs
+        &mut *self.fs
     }
 
     fn pid(&self) -> u32 {
         self.pid
     }
 
-    /// Only the shell itself: the world's containers are not processes here.
+    /// The shell itself, and pid 1 where the harness may signal it (as root): every system has a
+    /// pid 1, so a world container given pid 1 is one a sandboxed script finds alive too. The
+    /// world's other containers are not processes here.
     fn alive(&self, pid: &[u8]) -> bool {
-        pid == self.pid.to_string().as_bytes()
+        pid == self.pid.to_string().as_bytes() || (pid == b"1" && rustix::process::geteuid().is_root())
     }
 
     /// A sandbox's PATH holds the fakes and the allowed utilities, in its `bin/`.
     fn find(&mut self, name: &[u8], _env: &[(Word, Word)]) -> Option<Word> {
-        let known = FAKES.iter().chain(UTILITIES).any(|n| n.as_bytes() == name);
+        let known = installed(self.world).iter().chain(UTILITIES).any(|n| n.as_bytes() == name);
         known.then(|| [b"/weavetrace/bin/".as_slice(), name].concat())
     }
 
     fn exec(&mut self, cmd: &Command) -> Outcome {
         let env = |k: &str| cmd.env.iter().find(|(n, _)| n.as_slice() == k.as_bytes()).map(|(_, v)| v.clone());
         let stdin = cmd.stdin.map(<[u8]>::to_vec).unwrap_or_default();
-        match answer(self.world, &mut self.state, cmd.argv, &env, stdin) {
+        match answer(self.world, self.state, &mut *self.fs, cmd.argv, &env, stdin) {
             Some((reply, call)) => {
                 self.calls.push(call);
+                if reply.changed {
+                    materialize(self.state, &mut *self.fs, &self.procfs);
+                }
                 let stderr = if cmd.quiet { Vec::new() } else { reply.stderr };
                 Outcome { status: reply.status, stdout: reply.stdout, stderr, not_found: false }
             }
@@ -72,6 +107,8 @@ pub struct BufferIo {
     pub terminal: Vec<u8>,
     /// (offset in stderr of a trace line, its pipeline and element)
     pub marks: Vec<(usize, (u32, u32))>,
+    /// stderr without the trace: what the run writes there without `-x`.
+    pub messages: Vec<u8>,
 }
 
 impl Io for BufferIo {
@@ -88,11 +125,21 @@ impl Io for BufferIo {
     fn stderr(&mut self, bytes: &[u8]) {
         self.stderr.extend_from_slice(bytes);
         self.terminal.extend_from_slice(bytes);
+        self.messages.extend_from_slice(bytes);
     }
 
-    fn stderr_marked(&mut self, bytes: &[u8], marks: &[(usize, (u32, u32))]) {
-        self.marks.extend(marks.iter().map(|&(at, p)| (self.stderr.len() + at, p)));
-        self.stderr(bytes);
+    fn stderr_marked(&mut self, bytes: &[u8], marks: &[crate::spec::shell::Mark]) {
+        let mut from = 0;
+        for &(at, len, pipeline) in marks {
+            if let Some(p) = pipeline {
+                self.marks.push((self.stderr.len() + at - from, p));
+            }
+            self.messages.extend_from_slice(bytes.get(from..at).unwrap_or_default());
+            self.stderr.extend_from_slice(bytes.get(from..at + len).unwrap_or_default());
+            self.terminal.extend_from_slice(bytes.get(from..at + len).unwrap_or_default());
+            from = at + len;
+        }
+        self.stderr(bytes.get(from..).unwrap_or_default());
     }
 
     fn stdout(&mut self, bytes: &[u8]) {
@@ -107,18 +154,26 @@ pub struct SpecRun {
     /// The exit status (2, with a message on stderr, where the spec does not cover the command).
     pub status: i32,
     pub calls: Vec<Call>,
+    /// The spec does not cover what ran (the status is then 2).
+    pub unspecified: bool,
 }
 
-/// Runs the spec of weave with `args` and `env` (its whole environment) against `world`.
-pub fn run_spec(world: &World, arg0: &[u8], env: Vec<(Word, Word)>, args: Vec<Word>, cwd: &std::path::Path) -> SpecRun {
-    let mut host =
-        FakeHost { world, state: State::default(), calls: Vec::new(), fs: MemFs::default(), pid: IN_PROCESS_PID };
+/// Runs the spec of weave with `args` and `env` (its whole environment) on `host`: its world,
+/// state (which the calls change), filesystem and pid. The calls go to the result.
+pub fn run_spec(
+    host: &mut FakeHost,
+    arg0: &[u8],
+    env: Vec<(Word, Word)>,
+    args: Vec<Word>,
+    cwd: &std::path::Path,
+) -> SpecRun {
     let mut io = BufferIo::default();
     let ending = {
-        let mut sh = Shell::new(&mut host, &mut io, arg0.to_vec(), env, args);
+        let mut sh = Shell::new(host, &mut io, arg0.to_vec(), env, args);
         sh.set_cwd(cwd.to_path_buf());
         weave::main(&mut sh)
     };
+    let unspecified = matches!(ending, Ending::Unspecified(_));
     let status = match ending {
         Ending::Status(n) => n & 0xff,
         Ending::Unspecified(what) => {
@@ -128,5 +183,5 @@ pub fn run_spec(world: &World, arg0: &[u8], env: Vec<(Word, Word)>, args: Vec<Wo
             2
         }
     };
-    SpecRun { io, status, calls: host.calls }
+    SpecRun { io, status, calls: std::mem::take(&mut host.calls), unspecified }
 }

@@ -1,19 +1,24 @@
-//! The fakes: the multi-call binary that stands in for docker (and, later, every host command the
-//! script runs), answering from the world and recording each call in the invocation log.
+//! The fakes: the multi-call binary that stands in for docker and the host commands the script
+//! runs, answering from one simulated world that the calls change, and recording each call in the
+//! invocation log.
 //!
-//! [`answer`] is the model, a pure function of the world, the fakes' state and the call; the binary
-//! ([`process::main`]) wraps it with the sandbox's files, and the in-process subject calls it directly,
-//! so both forms give the same answers.
+//! [`answer`] is the model, a pure function of the world, the fakes' state, the filesystem and the
+//! call; the binary ([`process::main`]) wraps it with the sandbox's files, and the in-process subject
+//! calls it directly, so both forms give the same answers. [`materialize`] keeps the files the
+//! local side probes (`/sys/class/net`, `PROCFS/PID/ns/net`) in step with the state.
 
 pub mod docker;
 pub mod fs;
 pub mod host;
 pub mod inline;
 pub mod log;
+pub mod net;
 pub mod process;
 
-use crate::world::World;
+use crate::world::{Answer, World};
 use log::{Bytes, Call, PASSED_ENV};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// The environment variable that names the sandbox directory to a fake.
 pub const SANDBOX_ENV: &str = "WEAVETRACE_SANDBOX";
@@ -24,7 +29,12 @@ pub const STATE_FILE: &str = "state.json";
 pub const LOG_FILE: &str = "calls.jsonl";
 
 /// The names the multi-call binary answers to.
-pub const FAKES: &[&str] = &["docker", "id", "ip", "uname"];
+pub const FAKES: &[&str] = &["docker", "id", "ip", "uname", "ethtool", "iptables", "arping", "od", "curl", "hostname"];
+
+/// The fakes a sandbox of `world` puts on PATH: all but those the world's host lacks.
+pub fn installed(world: &World) -> Vec<&'static str> {
+    FAKES.iter().copied().filter(|&f| f != "arping" || world.host.arping).collect()
+}
 
 /// What a fake writes and exits with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,6 +44,9 @@ pub struct Reply {
     pub status: i32,
     /// What ran inside a container the call started, where the fakes ran it.
     pub nested: Option<Box<log::Nested>>,
+    /// The call changed the world (containers, links, rules): the files that show it are due
+    /// for [`materialize`].
+    pub changed: bool,
 }
 
 /// What the fakes keep between calls of one run.
@@ -46,19 +59,163 @@ pub struct State {
     /// Calls a cassette has answered (or refused) so far.
     #[serde(default)]
     pub replayed: u64,
+    /// The network, built from the world by the first call that needs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net: Option<net::Net>,
 }
 
-/// The world a run left, as a case's `~~~ state` section holds it.
-pub fn render_state(state: &State) -> Vec<u8> {
-    // Until the world keeps links and containers, only the docker daemon's count shows.
-    format!("containers started: {}\n", state.docker.started).into_bytes()
+impl State {
+    /// The state of `world` before any call.
+    pub fn new(world: &World) -> State {
+        let mut state = State::default();
+        state.parts(world);
+        state
+    }
+
+    /// The docker daemon's and the network's parts, built from the world if no call has yet.
+    pub fn parts(&mut self, world: &World) -> (&mut docker::DockerState, &mut net::Net) {
+        let fresh = self.net.is_none();
+        let net = self.net.get_or_insert_with(|| net::Net::from_world(world));
+        if fresh {
+            self.docker.add_world_containers(world, net);
+        }
+        (&mut self.docker, net)
+    }
+
+    /// The world after a run, as text: containers (name, short id, running, pid), then each
+    /// namespace's links, addresses and routes, then the iptables rules that are not the empty
+    /// tables'. Stable, for a golden's `~~~ state`.
+    pub fn render(&self) -> String {
+        let mut out = String::from("containers\n");
+        for c in &self.docker.containers {
+            let id = &c.id[..12.min(c.id.len())];
+            let run = if c.running { format!("running pid {}", c.pid) } else { "stopped".into() };
+            let ip = c.ip.map(|ip| format!(" ip {ip}")).unwrap_or_default();
+            out.push_str(&format!("  {} {id} {run}{ip}\n", c.name));
+        }
+        let Some(net) = &self.net else {
+            out.push_str("(no call built the network)\n");
+            return out;
+        };
+        let names = |inode: u64| {
+            if inode == net::HOST_NETNS_INODE {
+                return "host".to_string();
+            }
+            let users: Vec<&str> = self
+                .docker
+                .containers
+                .iter()
+                .filter(|c| c.running && c.netns == inode)
+                .map(|c| c.name.as_str())
+                .collect();
+            if users.is_empty() {
+                "no container".into()
+            } else {
+                users.join(", ")
+            }
+        };
+        out.push_str(&net.render(&names));
+        out
+    }
+}
+
+thread_local! {
+    static ANSWER_RES: RefCell<HashMap<String, Option<regex::bytes::Regex>>> = RefCell::new(HashMap::new());
+}
+
+/// The first of `answers` whose regex matches the call's words joined by spaces, as a reply.
+pub fn explicit_answer(answers: &[Answer], argv: &[Vec<u8>]) -> Option<Reply> {
+    if answers.is_empty() {
+        return None;
+    }
+    let line = argv.join(&b' ');
+    answers.iter().find_map(|answer| {
+        let matched = ANSWER_RES.with(|c| {
+            let mut cache = c.borrow_mut();
+            let re = cache.entry(answer.args.clone()).or_insert_with(|| regex::bytes::Regex::new(&answer.args).ok());
+            re.as_ref().is_some_and(|re| re.is_match(&line))
+        });
+        matched.then(|| Reply {
+            stdout: answer.stdout.clone().into_bytes(),
+            stderr: answer.stderr.clone().into_bytes(),
+            status: answer.status,
+            ..Reply::default()
+        })
+    })
+}
+
+/// Reads one ARP setting.
+type ArpField = fn(&net::Arp) -> u32;
+
+/// The ARP settings files of a link the local side writes.
+const NEIGH_FILES: [(&str, ArpField); 3] = [
+    ("base_reachable_time", |a| a.base_reachable_time),
+    ("delay_first_probe_time", |a| a.delay_first_probe_time),
+    ("ucast_solicit", |a| a.ucast_solicit),
+];
+
+/// Brings the files the local side probes in step with `state`: `/sys/class/net/NAME/{address,mtu}`
+/// and `/proc/sys/net/ipv4/neigh/NAME/` for each link of the host's namespace (settings files made
+/// only when missing: a script may have written them), `PROCFS/PID/ns/net` for each running
+/// container. Entries of links and containers that are gone are removed; nothing else is touched.
+/// Idempotent; the filesystem's errors are left for the probes to find.
+pub fn materialize(state: &State, fs: &mut dyn fs::Fs, procfs: &[u8]) {
+    let Some(net) = &state.net else { return };
+    let host = net.host();
+    for l in &host.links {
+        let dir = format!("/sys/class/net/{}", l.name);
+        let _ = fs.mkdir_p(dir.as_bytes());
+        let address = format!("{}\n", l.mac);
+        let mtu = format!("{}\n", l.mtu);
+        for (file, content) in [("address", address), ("mtu", mtu)] {
+            let path = format!("{dir}/{file}");
+            if fs.read(path.as_bytes()).ok().as_deref() != Some(content.as_bytes()) {
+                let _ = fs.write(path.as_bytes(), content.as_bytes());
+            }
+        }
+        let neigh = format!("/proc/sys/net/ipv4/neigh/{}", l.name);
+        let _ = fs.mkdir_p(neigh.as_bytes());
+        for (file, value) in NEIGH_FILES {
+            let path = format!("{neigh}/{file}");
+            if fs.kind(path.as_bytes()).is_none() {
+                let _ = fs.write(path.as_bytes(), format!("{}\n", value(&l.arp)).as_bytes());
+            }
+        }
+    }
+    let known = |name: &[u8]| host.links.iter().any(|l| l.name.as_bytes() == name);
+    for dir in [&b"/sys/class/net"[..], b"/proc/sys/net/ipv4/neigh"] {
+        for name in fs.list(dir) {
+            if !known(&name) && name != b"default" {
+                let _ = fs.remove(&[dir, b"/", &name].concat());
+            }
+        }
+    }
+    for c in &state.docker.containers {
+        let dir = [procfs, b"/", c.pid.to_string().as_bytes()].concat();
+        if c.running {
+            let link = [dir.as_slice(), b"/ns/net"].concat();
+            let target = format!("net:[{}]", c.netns).into_bytes();
+            if fs.read_link(&link).as_ref() != Some(&target) {
+                let _ = fs.remove(&link);
+                let _ = fs.mkdir_p(&[dir.as_slice(), b"/ns"].concat());
+                let _ = fs.symlink(&target, &link);
+            }
+        }
+    }
+    for &pid in &state.docker.pids_seen {
+        if !state.docker.containers.iter().any(|c| c.running && c.pid == pid) {
+            let _ = fs.remove(&[procfs, b"/", pid.to_string().as_bytes()].concat());
+        }
+    }
 }
 
 /// Answers one call of the fake named by `argv[0]` (its base name), and the log record of it;
-/// `None` when no fake has that name. `env` looks up the caller's environment.
+/// `None` when no fake has that name. `env` looks up the caller's environment; `fs` is the
+/// filesystem the caller sees (where `ip netns` finds its names).
 pub fn answer(
     world: &World,
     state: &mut State,
+    fs: &mut dyn fs::Fs,
     argv: &[Vec<u8>],
     env: &dyn Fn(&str) -> Option<Vec<u8>>,
     stdin: Vec<u8>,
@@ -87,7 +244,7 @@ pub fn answer(
                 stdout: expected.stdout.clone().into_bytes(),
                 stderr: expected.stderr.clone().into_bytes(),
                 status: expected.status,
-                nested: None,
+                ..Reply::default()
             },
             other => {
                 unexpected = true;
@@ -100,14 +257,12 @@ pub fn answer(
                 Reply { stderr: stderr.into_bytes(), status: 127, ..Reply::default() }
             }
         }
+    } else if name == b"docker" {
+        docker::docker(world, state, argv, env)
+    } else if let Some(reply) = explicit_answer(&world.host.answer, argv) {
+        reply
     } else {
-        match name {
-            b"docker" => docker::docker(world, &mut state.docker, argv, env),
-            b"id" => host::id(world, argv),
-            b"ip" => host::ip(world, argv),
-            b"uname" => host::uname(world, argv),
-            _ => unreachable!("every name in FAKES has a model"),
-        }
+        host_model(world, state, fs, name, argv)
     };
     state.calls += 1;
     let call = Call {
@@ -123,4 +278,32 @@ pub fn answer(
         nested: reply.nested.clone(),
     };
     Some((reply, call))
+}
+
+/// The model of a host command, in the host's network namespace.
+fn host_model(world: &World, state: &mut State, fs: &mut dyn fs::Fs, name: &[u8], argv: &[Vec<u8>]) -> Reply {
+    let before = state.net.clone();
+    let (docker, net) = state.parts(world);
+    let host = net::HOST_NETNS_INODE;
+    let mut reply = match name {
+        b"id" => host::id(world, argv),
+        b"uname" => host::uname(world, argv),
+        b"hostname" => host::hostname(world, argv),
+        b"ip" => {
+            let cx = net::IpCtx { world, fs, pids: docker.pids() };
+            net::ip(&cx, net, host, argv)
+        }
+        b"ethtool" => host::ethtool(net, host, argv),
+        b"iptables" => net.iptables(world.host.iptables_w, argv),
+        b"arping" => host::arping(net, host, argv),
+        b"od" => host::od(world, net, argv),
+        b"curl" => host::curl(docker, argv),
+        _ => net::not_modeled(argv),
+    };
+    // Reading /dev/urandom moves the source on, but shows in no file.
+    reply.changed = match (&before, &state.net) {
+        (Some(b), Some(a)) => b.namespaces != a.namespaces || b.tables != a.tables || b.next_inode != a.next_inode,
+        _ => true,
+    };
+    reply
 }

@@ -3,7 +3,7 @@
 //! This runs once per fake call, so it does as little as it can: no argument parser, the world
 //! read only after the lock is taken, one write per record.
 
-use super::{answer, State, LOG_FILE, SANDBOX_ENV, STATE_FILE, WORLD_FILE};
+use super::{answer, fs, materialize, State, LOG_FILE, SANDBOX_ENV, STATE_FILE, WORLD_FILE};
 use crate::world::World;
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -40,12 +40,17 @@ fn serve(dir: &Path, argv: Vec<Vec<u8>>) -> std::io::Result<i32> {
         Err(e) => return Err(e),
     };
     let env = |k: &str| std::env::var_os(k).map(|v| v.as_bytes().to_vec());
-    let Some((reply, call)) = answer(&world, &mut state, &argv, &env, stdin) else {
+    // The sandbox's directories as its subject sees them at /proc, /run, /sys/class/net and /tmp.
+    let mut files = fs::sandbox_fs(dir);
+    let Some((reply, call)) = answer(&world, &mut state, &mut files, &argv, &env, stdin) else {
         drop(log);
         let name = String::from_utf8_lossy(argv.first().map_or(&b""[..], |a| a));
         eprintln!("weavetrace-fake: no fake is named {name:?}");
         return Ok(127);
     };
+    if reply.changed {
+        materialize(&state, &mut files, b"/proc");
+    }
     log.write_all(&call.to_line())?;
     std::fs::write(dir.join(STATE_FILE), serde_json::to_vec(&state).map_err(std::io::Error::other)?)?;
     drop(log);

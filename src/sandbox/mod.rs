@@ -57,7 +57,7 @@ impl Sandbox {
         for (_, dir) in fake::fs::SANDBOX_MOUNTS {
             std::fs::create_dir_all(root.join(dir))?;
         }
-        for name in fake::FAKES {
+        for name in fake::installed(world) {
             place(fake_bin, &root.join("bin").join(name))?;
         }
         for (name, real) in host_utilities() {
@@ -70,6 +70,10 @@ impl Sandbox {
         }
         std::fs::write(root.join(fake::LOG_FILE), b"")?;
         std::fs::write(root.join(fake::WORLD_FILE), serde_json::to_vec(world).map_err(std::io::Error::other)?)?;
+        // The files the local side probes, as the world has them before the first call.
+        let mut state = fake::State::default();
+        fake::inline::initial_fs(world, &mut state, &mut fake::fs::sandbox_fs(root), b"/proc", None);
+        std::fs::write(root.join(fake::STATE_FILE), serde_json::to_vec(&state).map_err(std::io::Error::other)?)?;
         Ok(Sandbox { dir })
     }
 
@@ -110,16 +114,11 @@ impl Sandbox {
         env
     }
 
-    /// The world as the fakes left it, rendered; `None` when no fake changed it.
+    /// The world as the fakes left it, rendered.
     pub fn state(&self) -> Result<Option<Vec<u8>>, SandboxError> {
-        match std::fs::read(self.root().join(fake::STATE_FILE)) {
-            Ok(bytes) => {
-                let state: fake::State = serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
-                Ok(Some(fake::render_state(&state)))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        let bytes = std::fs::read(self.root().join(fake::STATE_FILE))?;
+        let state: fake::State = serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
+        Ok(Some(state.render().into_bytes()))
     }
 
     /// The calls the fakes recorded, in sequence order.

@@ -3,6 +3,7 @@
 //! it knows exactly which trace lines each pipeline wrote.
 
 use super::{Invocation, Subject, SubjectError};
+use crate::fake::inline::{initial_fs, FakeHost, IN_PROCESS_PID};
 use crate::fake::{self, inline::run_spec};
 use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
@@ -27,7 +28,12 @@ impl InProcessSpec {
     pub fn run_in(&self, world: &World, env: Vec<(Word, Word)>, cwd: &std::path::Path, inv: &Invocation) -> Recording {
         let ps4 = env.iter().find(|(k, _)| k == b"PS4").map(|(_, v)| v.clone());
         let args = inv.args.iter().map(|a| a.as_bytes().to_vec()).collect();
-        let run = run_spec(world, self.arg0.as_bytes(), env, args, cwd);
+        let mut state = fake::State::default();
+        let mut fs = fake::fs::MemFs::default();
+        initial_fs(world, &mut state, &mut fs, b"/proc", Some(IN_PROCESS_PID));
+        let mut host = FakeHost::new(world, &mut state, &mut fs, b"/proc", IN_PROCESS_PID);
+        let run = run_spec(&mut host, self.arg0.as_bytes(), env, args, cwd);
+        drop(host);
         let trace = annotate(&run.io.stderr, ps4.as_deref().unwrap_or(crate::trace::DEFAULT_PS4), &run.io.marks);
         Recording {
             trace,
@@ -35,7 +41,7 @@ impl InProcessSpec {
             status: Status::Exited(run.status),
             calls: run.calls,
             terminal: Some(run.io.terminal),
-            state: None,
+            state: Some(state.render().into_bytes()),
         }
     }
 }

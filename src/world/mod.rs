@@ -1,5 +1,6 @@
-//! The simulated world the fakes answer from: today the host's docker client and what weaveexec
-//! answers; the local side's hosts, links and containers will join it.
+//! The simulated world the fakes answer from, as it is when a run starts: the host's docker client
+//! and daemon with their containers and images, what weaveexec answers, and the host's links,
+//! iptables rules and tools. The fakes' state ([`crate::fake::State`]) grows from it.
 //!
 //! A world file is TOML; every key has a default, and the defaults are the world of the documented
 //! traces (`shared/documented`), so an empty file, or none, is that world.
@@ -71,6 +72,83 @@ pub struct Docker {
     pub container_ids: Vec<String>,
     /// Explicit answers, tried in order before the model.
     pub answer: Vec<Answer>,
+    /// Containers that exist before the run, in the order `docker ps -a` would list them oldest first.
+    #[serde(rename = "container")]
+    pub containers: Vec<Container>,
+    /// Images the daemon has besides those of its containers (`docker inspect IMAGE`).
+    #[serde(rename = "image")]
+    pub images: Vec<Image>,
+    /// Pids handed to containers as they start (the world's first, then `docker run -d`s), in
+    /// order; after them, pids counting up from 40001: above the default pid_max of 32768, so no
+    /// process a sandboxed shell could `kill -0` has one.
+    pub pids: Vec<u32>,
+}
+
+/// A container of the world.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Container {
+    /// The full id: 64 lowercase hex digits.
+    pub id: String,
+    /// Its name, without docker's leading `/`.
+    pub name: String,
+    /// The image as `docker run` was given it (`{{.Config.Image}}`).
+    #[serde(default = "default_image")]
+    pub image: String,
+    /// Whether it runs (a stopped one has no pid, no address, no namespace).
+    #[serde(default = "yes")]
+    pub running: bool,
+    /// Its pid while running; unset, the next of `docker.pids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// Its address on the docker bridge; unset, the next free one of docker0's subnet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// `{{.Config.Hostname}}`; unset, the first 12 digits of the id, as docker makes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// `{{.Config.Domainname}}`.
+    #[serde(default)]
+    pub domainname: String,
+    /// Its `--net`.
+    #[serde(default)]
+    pub network: Network,
+    /// Addresses an earlier `weave attach` left on it: `ethwe` with these, up, its veth peer
+    /// `vethweplPID` on the weave bridge (made when the host lacks it), the multicast route.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weave: Vec<String>,
+}
+
+fn default_image() -> String {
+    "ubuntu".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A container's `--net`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Network {
+    /// A namespace of its own, with `eth0` on docker0.
+    #[default]
+    Bridge,
+    /// The host's namespace.
+    Host,
+    /// A namespace of its own with only `lo`.
+    None,
+}
+
+/// An image of the world: `docker inspect` finds it by id, id prefix or tag.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    /// 64 lowercase hex digits.
+    pub id: String,
+    /// `REPOSITORY:TAG` names (a name without a tag means `:latest`).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// An explicit answer to the docker calls whose words match `args`.
@@ -100,7 +178,7 @@ pub struct Weaveexec {
     pub docker_version_output: String,
 }
 
-/// The host the local side runs on: what `id`, `uname` and `ip` tell of it.
+/// The host the local side runs on: what `id`, `uname`, `ip`, `iptables` and the rest tell of it.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Host {
@@ -112,19 +190,78 @@ pub struct Host {
     pub ip_version: String,
     /// Whether `ip netns` works (iproute2 from 2011 on).
     pub netns: bool,
-    /// Network links, with their addresses (`docker0` with `172.17.42.1/16` by default).
+    /// `hostname`.
+    pub hostname: String,
+    /// Whether `/var/run/netns` exists when the run starts. weaveexec is a fresh container each
+    /// time, so by default it does not.
+    pub netns_dir: bool,
+    /// Whether arping is installed (on PATH).
+    pub arping: bool,
+    /// Whether iptables accepts `-w` (1.4.20 on).
+    pub iptables_w: bool,
+    /// Rules present at the start, as `iptables -S` lines with their table, e.g.
+    /// `-t nat -N WEAVE` or `-t filter -A FORWARD -i weave -o weave -j ACCEPT`.
+    pub iptables: Vec<String>,
+    /// The seed of `/dev/urandom` as `od` reads it.
+    pub random_seed: u64,
+    /// Explicit answers for the host's commands (`ip`, `ethtool`, `iptables`, `arping`, `od`,
+    /// `curl`, `hostname`, `id`, `uname`), tried in order before the model; they change nothing.
+    pub answer: Vec<Answer>,
+    /// Network links of the host's namespace: `lo`, `eth0` and `docker0` by default.
     #[serde(rename = "link")]
     pub links: Vec<Link>,
 }
 
 /// A network link of the host.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
     pub name: String,
     /// Addresses with their prefix length, e.g. `172.17.42.1/16`.
     #[serde(default)]
     pub addresses: Vec<String>,
+    /// What kind of link.
+    #[serde(default)]
+    pub kind: LinkKind,
+    /// Unset, 1500 (65536 for a loopback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    /// `aa:bb:cc:dd:ee:ff`; unset, one derived from the name (all zeros for a loopback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    /// The bridge it is a port of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master: Option<String>,
+    /// Whether it is up.
+    #[serde(default = "yes")]
+    pub up: bool,
+}
+
+/// The kinds of link the fakes know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkKind {
+    Loopback,
+    #[default]
+    Ether,
+    Bridge,
+    Veth,
+    Dummy,
+}
+
+impl Link {
+    /// A link of `kind` with the defaults for the rest.
+    pub fn new(name: &str, kind: LinkKind, addresses: &[&str]) -> Link {
+        Link {
+            name: name.into(),
+            addresses: addresses.iter().map(|a| a.to_string()).collect(),
+            kind,
+            mtu: None,
+            mac: None,
+            master: None,
+            up: true,
+        }
+    }
 }
 
 impl Default for Host {
@@ -134,7 +271,18 @@ impl Default for Host {
             uname: "Linux 3.16.0-4-amd64".into(),
             ip_version: "ip utility, iproute2-ss140804".into(),
             netns: true,
-            links: vec![Link { name: "docker0".into(), addresses: vec!["172.17.42.1/16".into()] }],
+            hostname: "weave-host".into(),
+            netns_dir: false,
+            arping: true,
+            iptables_w: true,
+            iptables: Vec::new(),
+            random_seed: 0x7765_6176,
+            answer: Vec::new(),
+            links: vec![
+                Link::new("lo", LinkKind::Loopback, &["127.0.0.1/8"]),
+                Link::new("eth0", LinkKind::Ether, &["10.0.2.15/24"]),
+                Link::new("docker0", LinkKind::Bridge, &["172.17.42.1/16"]),
+            ],
         }
     }
 }
@@ -149,6 +297,9 @@ impl Default for Docker {
             version_status: 0,
             container_ids: vec![DOCUMENTED_CONTAINER_ID.into()],
             answer: Vec::new(),
+            containers: Vec::new(),
+            images: Vec::new(),
+            pids: Vec::new(),
         }
     }
 }
@@ -207,37 +358,178 @@ impl World {
     pub fn validated(self, text: &str, path: &str, first_line: usize) -> Result<World, WorldError> {
         match self.check() {
             Ok(()) => Ok(self),
-            Err((needle, message)) => Err(WorldError {
-                path: path.to_string(),
-                line: first_line - 1 + text.find(&needle).map_or(1, |o| line_of(text, o)),
-                message,
-            }),
+            Err(Problem { needle, nth, message }) => {
+                let at = text.match_indices(&needle).nth(nth).or_else(|| text.match_indices(&needle).next());
+                Err(WorldError {
+                    path: path.to_string(),
+                    line: first_line - 1 + at.map_or(1, |(o, _)| line_of(text, o)),
+                    message,
+                })
+            }
         }
     }
 
     /// Checks what serde cannot; on error, a piece of text to locate it by, and the message.
-    fn check(&self) -> Result<(), (String, String)> {
-        for a in &self.docker.answer {
+    fn check(&self) -> Result<(), Problem> {
+        let answers =
+            self.docker.answer.iter().map(|a| ("docker", a)).chain(self.host.answer.iter().map(|a| ("host", a)));
+        for (whose, a) in answers {
             if let Err(e) = regex::Regex::new(&a.args) {
                 let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-                return Err((a.args.clone(), format!("bad world: docker.answer args is not a valid regex: {first}")));
+                return Err(Problem::at(
+                    &a.args,
+                    format!("bad world: {whose}.answer args is not a valid regex: {first}"),
+                ));
             }
         }
         for r in &self.redact {
             if let Err(e) = regex::bytes::Regex::new(&r.regex) {
                 let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-                return Err((r.regex.clone(), format!("bad redaction: regex is not valid: {first}")));
+                return Err(Problem::at(&r.regex, format!("bad redaction: regex is not valid: {first}")));
             }
         }
         for id in &self.docker.container_ids {
             if id.is_empty() || id.contains(char::is_whitespace) {
-                return Err((
-                    format!("{id:?}"),
+                return Err(Problem::at(
+                    &format!("{id:?}"),
                     format!("bad world: container id {id:?} is empty or holds white space"),
                 ));
             }
         }
+        self.check_links()?;
+        let mut net = crate::fake::net::Net::from_world(&World {
+            host: Host { iptables: vec![], ..self.host.clone() },
+            ..World::default()
+        });
+        for line in &self.host.iptables {
+            if let Err(e) = net.apply_world_rule(line) {
+                return Err(Problem::at(line, format!("bad world: host.iptables {line:?}: {e}")));
+            }
+        }
+        self.check_docker()
+    }
+
+    fn check_links(&self) -> Result<(), Problem> {
+        for (i, l) in self.host.links.iter().enumerate() {
+            let nth = self.host.links[..i].iter().filter(|o| o.name == l.name).count();
+            if nth > 0 {
+                return Err(Problem {
+                    needle: format!("\"{}\"", l.name),
+                    nth,
+                    message: format!("bad world: link {:?} is given twice", l.name),
+                });
+            }
+            if l.name.is_empty() || l.name.len() > 15 || l.name.contains(|c: char| c == '/' || c.is_whitespace()) {
+                return Err(Problem::at(
+                    &format!("\"{}\"", l.name),
+                    format!("bad world: {:?} is not a link name (1 to 15 characters, no '/' or space)", l.name),
+                ));
+            }
+            for a in &l.addresses {
+                if !a.contains(':') && crate::fake::net::Cidr::parse(a).is_none() {
+                    return Err(Problem::at(
+                        a,
+                        format!("bad world: link {:?}: address {a:?} is not ADDRESS/PREFIX", l.name),
+                    ));
+                }
+            }
+            if let Some(mac) = &l.mac {
+                if !crate::fake::net::valid_mac(mac) {
+                    return Err(Problem::at(
+                        mac,
+                        format!("bad world: link {:?}: mac {mac:?} is not six hex bytes", l.name),
+                    ));
+                }
+            }
+            if let Some(mtu) = l.mtu {
+                if !(68..=65536).contains(&mtu) {
+                    return Err(Problem::at(
+                        &format!("mtu = {mtu}"),
+                        format!("bad world: link {:?}: mtu {mtu} is not within 68..65536", l.name),
+                    ));
+                }
+            }
+            if let Some(master) = &l.master {
+                if !self.host.links.iter().any(|b| &b.name == master && b.kind == LinkKind::Bridge) {
+                    return Err(Problem::at(
+                        master,
+                        format!("bad world: link {:?}: master {master:?} is not a bridge of the host", l.name),
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    fn check_docker(&self) -> Result<(), Problem> {
+        let hex64 = |id: &str| id.len() == 64 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let containers = &self.docker.containers;
+        for (i, c) in containers.iter().enumerate() {
+            if !hex64(&c.id) {
+                return Err(Problem::at(
+                    &c.id,
+                    format!("bad world: container id {:?} is not 64 lowercase hex digits", c.id),
+                ));
+            }
+            let nth = containers[..i].iter().filter(|o| o.id == c.id).count();
+            if nth > 0 {
+                return Err(Problem {
+                    needle: c.id.clone(),
+                    nth,
+                    message: format!("bad world: container id {} is given twice", c.id),
+                });
+            }
+            let nth = containers[..i].iter().filter(|o| o.name == c.name).count();
+            if c.name.is_empty() || nth > 0 {
+                return Err(Problem {
+                    needle: format!("\"{}\"", c.name),
+                    nth,
+                    message: format!("bad world: container name {:?} is empty or given twice", c.name),
+                });
+            }
+            if let Some(ip) = &c.ip_address {
+                if ip.parse::<std::net::Ipv4Addr>().is_err() {
+                    return Err(Problem::at(
+                        ip,
+                        format!("bad world: container {:?}: ip_address {ip:?} is not an IPv4 address", c.name),
+                    ));
+                }
+            }
+            if c.pid == Some(0) {
+                return Err(Problem::at(&c.id, format!("bad world: container {:?}: pid 0 is no process", c.name)));
+            }
+            if let Some(bad) = c.weave.iter().find(|a| crate::fake::net::Cidr::parse(a).is_none()) {
+                return Err(Problem::at(
+                    bad,
+                    format!("bad world: container {:?}: weave address {bad:?} is not ADDRESS/LENGTH", c.name),
+                ));
+            }
+        }
+        for i in &self.docker.images {
+            if !hex64(&i.id) {
+                return Err(Problem::at(
+                    &i.id,
+                    format!("bad world: image id {:?} is not 64 lowercase hex digits", i.id),
+                ));
+            }
+        }
+        if let Some(p) = self.docker.pids.iter().find(|&&p| p == 0) {
+            return Err(Problem::at("pids", format!("bad world: docker.pids holds {p}, which is no process")));
+        }
+        Ok(())
+    }
+}
+
+/// What `check` found wrong, and the `nth` occurrence of `needle` in the text to point at.
+struct Problem {
+    needle: String,
+    nth: usize,
+    message: String,
+}
+
+impl Problem {
+    fn at(needle: &str, message: String) -> Problem {
+        Problem { needle: needle.to_string(), nth: 0, message }
     }
 }
 
@@ -262,5 +554,41 @@ mod tests {
         assert!(e.to_string().starts_with("c.case:11: "), "{e}");
         let e = World::parse("[[docker.answer]]\nargs = \"(\"\n", "w.toml", 1).unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn the_default_host_has_lo_eth0_and_docker0() {
+        let world = World::default();
+        let names: Vec<&str> = world.host.links.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["lo", "eth0", "docker0"]);
+        // A link of an older world file, with only a name and addresses, still loads.
+        let w = World::parse("[[host.link]]\nname = \"br0\"\naddresses = [\"10.1.42.1/24\"]\n", "w.toml", 1).unwrap();
+        assert_eq!((w.host.links[0].kind, w.host.links[0].up, w.host.links[0].mtu), (LinkKind::Ether, true, None));
+    }
+
+    #[test]
+    fn containers_images_and_links_are_checked_with_their_line() {
+        let id = "a".repeat(64);
+        let ok = format!("[[docker.container]]\nid = \"{id}\"\nname = \"c1\"\nnetwork = \"host\"\n[[docker.image]]\nid = \"{id}\"\ntags = [\"ubuntu\"]\n");
+        let w = World::parse(&ok, "w.toml", 1).unwrap();
+        assert_eq!((w.docker.containers[0].image.as_str(), w.docker.containers[0].running), ("ubuntu", true));
+        let e = World::parse("[[docker.container]]\nid = \"abc\"\nname = \"x\"\n", "w.toml", 1).unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        let twice = format!(
+            "[[docker.container]]\nid = \"{id}\"\nname = \"x\"\n[[docker.container]]\nid = \"{}\"\nname = \"x\"\n",
+            "b".repeat(64)
+        );
+        let e = World::parse(&twice, "w.toml", 1).unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        let links = "[[host.link]]\nname = \"a\"\n[[host.link]]\nname = \"a\"\n";
+        assert_eq!(World::parse(links, "w.toml", 1).unwrap_err().line, 4);
+        let e = World::parse("[[host.link]]\nname = \"a\"\nmaster = \"nope\"\n", "w.toml", 1).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        let e = World::parse("[host]\niptables = [\"-t nat -A NOPE -j ACCEPT\"]\n", "w.toml", 1).unwrap_err();
+        assert!(e.message.contains("No chain/target/match"), "{e}");
+        let e = World::parse("[[host.answer]]\nargs = \"[\"\n", "w.toml", 1).unwrap_err();
+        assert!(e.message.contains("host.answer"), "{e}");
+        let e = World::parse("[host]\nnope = 1\n", "w.toml", 1).unwrap_err();
+        assert_eq!(e.line, 2);
     }
 }

@@ -12,9 +12,9 @@ pub trait Io {
     fn xtrace(&mut self, line: Word, pipeline: Option<(u32, u32)>);
     /// Other bytes on stderr: the script's messages, dash's errors, a command's stderr.
     fn stderr(&mut self, bytes: &[u8]);
-    /// Bytes on stderr holding trace lines a pipeline wrote (into a file the script shows again),
-    /// at these offsets.
-    fn stderr_marked(&mut self, bytes: &[u8], marks: &[(usize, (u32, u32))]) {
+    /// Bytes on stderr holding trace lines (written into a file the script shows again), at these
+    /// offsets, with the lengths and pipeline elements of each.
+    fn stderr_marked(&mut self, bytes: &[u8], marks: &[super::Mark]) {
         let _ = marks;
         self.stderr(bytes);
     }

@@ -113,13 +113,14 @@ pub struct Shell<'a> {
     armed: Option<(Target, Target)>,
     /// Subshells running (substitutions, pipeline groups): assignments are undone when they end.
     subshells: u32,
-    /// The trace lines of pipelines a redirection wrote into a file, by path: when the file is
-    /// shown again (`cat FILE >&2`), they are still known as the pipeline's.
+    /// The trace lines a redirection wrote into a file, by path: when the file is shown again
+    /// (`cat FILE >&2`), they are still known as trace lines, and as their pipeline's.
     file_marks: HashMap<Word, Vec<Mark>>,
 }
 
-/// A trace line's offset in a stream, and the pipeline element that wrote it.
-pub type Mark = (usize, (u32, u32));
+/// A trace line in a stream: its offset, its length (newline included), and the pipeline element
+/// that wrote it, if one did.
+pub type Mark = (usize, usize, Option<(u32, u32)>);
 
 /// Where a redirection sends a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -266,9 +267,7 @@ impl<'a> Shell<'a> {
             None => self.io.xtrace(line, self.writer),
             Some(ErrSink::Discard) => {}
             Some(ErrSink::Buffer { bytes, marks }) => {
-                if let Some(p) = self.writer {
-                    marks.push((bytes.len(), p));
-                }
+                marks.push((bytes.len(), line.len() + 1, self.writer));
                 bytes.extend_from_slice(&line);
                 bytes.push(b'\n');
             }
@@ -341,7 +340,7 @@ impl<'a> Shell<'a> {
         }
     }
 
-    /// Bytes for fd 2, wherever it goes now; `marks` tell which of them are pipeline trace lines.
+    /// Bytes for fd 2, wherever it goes now; `marks` tell which of them are trace lines.
     fn write_stderr(&mut self, bytes: &[u8], marks: &[Mark]) {
         if bytes.is_empty() {
             return;
@@ -350,7 +349,7 @@ impl<'a> Shell<'a> {
             None => self.io.stderr_marked(bytes, marks),
             Some(ErrSink::Discard) => {}
             Some(ErrSink::Buffer { bytes: buf, marks: kept }) => {
-                kept.extend(marks.iter().map(|&(at, p)| (buf.len() + at, p)));
+                kept.extend(marks.iter().map(|&(at, len, p)| (buf.len() + at, len, p)));
                 buf.extend_from_slice(bytes);
             }
             Some(ErrSink::Stdout) => self.write_stdout(bytes),

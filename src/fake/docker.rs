@@ -252,6 +252,8 @@ pub struct RunArgs<'a> {
     pub detach: bool,
     /// `-e NAME=value` and `-e NAME` flags, as written.
     pub env_flags: Vec<&'a [u8]>,
+    /// `-v SOURCE:TARGET[:MODE]` flags, as written.
+    pub volumes: Vec<&'a [u8]>,
     /// The image, if the line names one.
     pub image: Option<&'a [u8]>,
     /// The command and its arguments after the image.
@@ -300,6 +302,11 @@ impl<'a> RunArgs<'a> {
                 _ => a.strip_prefix(b"--env=").or_else(|| a.strip_prefix(b"-e=")),
             };
             parsed.env_flags.extend(env_flag);
+            let volume = match a {
+                b"-v" | b"--volume" => args.get(i + 1).map(Vec::as_slice),
+                _ => a.strip_prefix(b"--volume=").or_else(|| a.strip_prefix(b"-v=")),
+            };
+            parsed.volumes.extend(volume);
             let next = args.get(i + 1);
             if let Some(v) = flag_value(a, next, &[b"--name", b"-name"]) {
                 parsed.name = Some(v);
@@ -348,7 +355,12 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
                 None => std::str::from_utf8(e).ok().and_then(env).map(|v| (e.to_vec(), v)),
             })
             .collect();
-        return weaveexec_local(world, state, local, container_env);
+        // The host's /proc shows in the container where a volume mounts it.
+        let host_proc = parsed.volumes.iter().find_map(|v| {
+            let mut parts = v.split(|&b| b == b':');
+            (parts.next() == Some(b"/proc")).then(|| parts.next()).flatten()
+        });
+        return weaveexec_local(world, state, local, container_env, host_proc.unwrap_or(HOST_PROC_NOT_MOUNTED));
     }
     if !parsed.detach {
         return Reply::default();
@@ -604,14 +616,21 @@ fn field(path: &str, found: &Found) -> String {
 /// Where the weaveexec image keeps the script it runs.
 const WEAVEEXEC_SCRIPT: &[u8] = b"/home/weave/weave";
 
-/// Where weaveexec sees the host's `/proc` (the script's `-v /proc:/hostproc`).
-pub const WEAVEEXEC_PROCFS: &[u8] = b"/hostproc";
+/// Where the host's container processes go in a weaveexec run without `-v /proc:...`: nowhere its
+/// script looks (its own /proc shows its own pid namespace).
+const HOST_PROC_NOT_MOUNTED: &[u8] = b"/.host-proc-not-mounted";
 
 /// weaveexec's `--local CMD ...`: the spec's local side runs in the container — its docker
 /// client the image's own, its host the world's, its calls changing the same state — unless the
 /// world fixes the answer (`dns-args`); a command the spec does not cover yet prints nothing and
 /// succeeds.
-fn weaveexec_local(world: &World, state: &mut State, args: &[Vec<u8>], env: Vec<(Vec<u8>, Vec<u8>)>) -> Reply {
+fn weaveexec_local(
+    world: &World,
+    state: &mut State,
+    args: &[Vec<u8>],
+    env: Vec<(Vec<u8>, Vec<u8>)>,
+    host_proc: &[u8],
+) -> Reply {
     if let (Some(b"dns-args"), Some(fixed)) = (args.first().map(Vec::as_slice), &world.weaveexec.dns_args) {
         return Reply { stdout: fixed.clone().into_bytes(), ..Reply::default() };
     }
@@ -625,15 +644,16 @@ fn weaveexec_local(world: &World, state: &mut State, args: &[Vec<u8>], env: Vec<
     inside.docker.version_status = 0;
     let mut argv = vec![b"--local".to_vec()];
     argv.extend(args.iter().cloned());
-    // A fresh container: its own filesystem, the host's /proc at /hostproc, and its shell is
-    // pid 1 in the host's network namespace (--net=host).
+    // A fresh container: its own filesystem, the host's /proc where a volume puts it (the
+    // script's `-v /proc:/hostproc`), and its shell is pid 1 in the host's network namespace
+    // (--net=host).
     let before = (state.docker.clone(), state.net.clone());
     // The nested calls are numbered apart: they are kept with this call, not in the log.
     let outer_calls = std::mem::take(&mut state.calls);
     let mut fs = super::fs::MemFs::default();
-    super::inline::initial_fs(&inside, state, &mut fs, WEAVEEXEC_PROCFS, Some(1));
+    super::inline::initial_fs(&inside, state, &mut fs, host_proc, Some(1));
     let mut run = {
-        let mut host = super::inline::FakeHost::new(&inside, state, &mut fs, WEAVEEXEC_PROCFS, 1);
+        let mut host = super::inline::FakeHost::new(&inside, state, &mut fs, host_proc, 1);
         super::inline::run_spec(&mut host, WEAVEEXEC_SCRIPT, env, argv, std::path::Path::new("/"))
     };
     state.calls = outer_calls;

@@ -286,6 +286,9 @@ pub struct RecordArgs {
     /// With -o: the comment the new case starts with, saying what it shows.
     #[arg(long, value_name = "TEXT", requires = "output")]
     pub describe: Option<String>,
+    /// With -o: the new case also asserts the world the run leaves (a `~~~ state` section).
+    #[arg(long, requires = "output")]
+    pub state: bool,
     /// Show the run rendered (as `render` does) instead of its raw stderr and stdout.
     #[arg(long, value_enum, conflicts_with = "output")]
     pub format: Option<RenderFormat>,

@@ -15,7 +15,7 @@ fn check_fixture(name: &str) -> assert_cmd::Command {
 
 #[test]
 fn fixture_scripts_hold_their_goldens_under_dash() {
-    for name in ["pipelines", "substitutions", "failures"] {
+    for name in ["pipelines", "substitutions", "failures", "netns"] {
         // Repeated: dash interleaves pipeline traces differently from run to run.
         for _ in 0..10 {
             check_fixture(name).assert().code(0).stdout(predicate::str::contains("1 passed, 0 failed"));
@@ -138,7 +138,8 @@ fn shell(name: &str) -> Option<String> {
 fn bash_and_busybox_traces_are_held_against_dash_goldens_in_dash_form() {
     for name in ["bash", "busybox"] {
         let Some(sh) = shell(name) else { continue };
-        for script in ["substitutions", "failures"] {
+        // netns: pipeline pieces written into a file and shown again, quoted by ash.
+        for script in ["substitutions", "failures", "netns"] {
             check_fixture(script)
                 .args(["--shell", &sh])
                 .assert()

@@ -61,6 +61,7 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
         trace: recording.trace.to_bytes(),
         stdout: recording.stdout,
         calls: case::render_calls(&recording.calls),
+        state: if args.state { recording.state } else { None },
         ..Case::new(out.clone(), invocation, world)
     };
     let comment = args.describe.as_deref().unwrap_or("Recorded by `weavetrace record`; say here what this case shows.");

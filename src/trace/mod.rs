@@ -200,8 +200,12 @@ impl Trace {
     /// not read as a line, but each quoted piece in it still unquotes to the word dash would write.
     pub fn dash_view_in(&self, regions: &[(usize, usize)]) -> Vec<u8> {
         let mut out = Vec::new();
-        for (n, line) in self.lines.iter().enumerate() {
-            let in_region = self.ash && regions.iter().any(|&(a, b)| (a..=b).contains(&(n + 1)));
+        // Regions count the lines of the dash form: a quoted word with a newline in it makes one
+        // ash line two there.
+        let mut physical = 1;
+        for line in &self.lines {
+            let in_region = self.ash && regions.iter().any(|&(a, b)| (a..=b).contains(&physical));
+            let start = out.len();
             match line.kind {
                 Kind::BashOnly => continue,
                 Kind::Xtrace if line.words.is_some() => out.extend_from_slice(&dash_form(line).unwrap_or_default()),
@@ -211,6 +215,7 @@ impl Trace {
             if line.eol {
                 out.push(b'\n');
             }
+            physical += out[start..].iter().filter(|&&b| b == b'\n').count();
         }
         out
     }

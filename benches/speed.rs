@@ -183,7 +183,11 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let cases = goldens();
+    let mut cases = goldens();
+    // SPEED_CASES=local measures only the goldens whose path holds that text.
+    if let Ok(only) = std::env::var("SPEED_CASES") {
+        cases.retain(|c| c.path.to_string_lossy().contains(&only));
+    }
     // SPEED_ONLY=in-process measures the spec alone, for a profiler.
     if std::env::var("SPEED_ONLY").as_deref() == Ok("in-process") {
         return spec_in_process(&cases);

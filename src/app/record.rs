@@ -54,6 +54,7 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
         _ => Vec::new(),
     };
     let world_file = args.world.as_ref().map(|w| relative_to(w, out.parent().unwrap_or(Path::new("."))));
+    let state = if args.state { recording.state_text(&world) } else { None };
     let case = Case {
         world_file,
         status,
@@ -61,7 +62,7 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
         trace: recording.trace.to_bytes(),
         stdout: recording.stdout,
         calls: case::render_calls(&recording.calls),
-        state: if args.state { recording.state } else { None },
+        state,
         ..Case::new(out.clone(), invocation, world)
     };
     let comment = args.describe.as_deref().unwrap_or("Recorded by `weavetrace record`; say here what this case shows.");

@@ -187,7 +187,7 @@ fn compare_all(case: &Case, rec: &Recording) -> Verdict {
         }
     }
     if let Some(expected) = &case.state {
-        let actual = patterns::redact(rec.state.as_deref().unwrap_or_default(), &rules);
+        let actual = patterns::redact(&rec.state_text(&case.world).unwrap_or_default(), &rules);
         let holds = if patterns::has_patterns(expected) {
             patterns::matches(expected, &actual, &mut bindings)
         } else {

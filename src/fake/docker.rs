@@ -651,7 +651,6 @@ fn weaveexec_local(
     // The nested calls are numbered apart: they are kept with this call, not in the log.
     let outer_calls = std::mem::take(&mut state.calls);
     let mut fs = super::fs::MemFs::default();
-    super::inline::initial_fs(&inside, state, &mut fs, host_proc, Some(1));
     let mut run = {
         let mut host = super::inline::FakeHost::new(&inside, state, &mut fs, host_proc, 1);
         super::inline::run_spec(&mut host, WEAVEEXEC_SCRIPT, env, argv, std::path::Path::new("/"))

@@ -2,7 +2,7 @@
 //! the fake docker runs the weaveexec image's `--local` commands, in the same world.
 
 use super::fs::Fs;
-use super::{answer, installed, log::Call, materialize, State};
+use super::{answer, installed, log::Call, materialize, materialize_since, Shown, State};
 use crate::spec::shell::{Command, Host, Io, Outcome, Shell, Word};
 use crate::spec::weave::{self, Ending};
 use crate::world::World;
@@ -18,11 +18,35 @@ pub struct FakeHost<'a> {
     pub procfs: Vec<u8>,
     /// `$$`.
     pub pid: u32,
+    /// Whether `fs` holds the run's starting files yet: they are laid out ([`initial_fs`]) when the
+    /// run first looks at a file, so a run that never does (most of the client side) skips it.
+    laid_out: bool,
+    /// What `fs` was last made to show of the state.
+    shown: Shown,
 }
 
 impl<'a> FakeHost<'a> {
+    /// A host whose filesystem `fs` is laid out from the world on first use, with procfs at
+    /// `procfs` and the shell's own `PROCFS/$$/ns/net`.
     pub fn new(world: &'a World, state: &'a mut State, fs: &'a mut dyn Fs, procfs: &[u8], pid: u32) -> FakeHost<'a> {
-        FakeHost { world, state, calls: Vec::new(), fs, procfs: procfs.to_vec(), pid }
+        FakeHost {
+            world,
+            state,
+            calls: Vec::new(),
+            fs,
+            procfs: procfs.to_vec(),
+            pid,
+            laid_out: false,
+            shown: Shown::default(),
+        }
+    }
+
+    fn lay_out(&mut self) {
+        if !self.laid_out {
+            self.laid_out = true;
+            initial_fs(self.world, self.state, &mut *self.fs, &self.procfs, Some(self.pid));
+            self.shown = Shown::of(self.state);
+        }
     }
 }
 
@@ -60,6 +84,7 @@ pub const UTILITIES: &[&str] = &[
 
 impl Host for FakeHost<'_> {
     fn fs(&mut self) -> &mut dyn crate::spec::shell::Fs {
+        self.lay_out();
         &mut *self.fs
     }
 
@@ -86,8 +111,9 @@ impl Host for FakeHost<'_> {
         match answer(self.world, self.state, &mut *self.fs, cmd.argv, &env, stdin) {
             Some((reply, call)) => {
                 self.calls.push(call);
-                if reply.changed {
-                    materialize(self.state, &mut *self.fs, &self.procfs);
+                // Not laid out yet, the files will show the state as it is then.
+                if reply.changed && self.laid_out {
+                    self.shown = materialize_since(Some(&self.shown), self.state, &mut *self.fs, &self.procfs);
                 }
                 let stderr = if cmd.quiet { Vec::new() } else { reply.stderr };
                 Outcome { status: reply.status, stdout: reply.stdout, stderr, not_found: false }

@@ -160,9 +160,40 @@ const NEIGH_FILES: [(&str, ArpField); 3] = [
 /// container. Entries of links and containers that are gone are removed; nothing else is touched.
 /// Idempotent; the filesystem's errors are left for the probes to find.
 pub fn materialize(state: &State, fs: &mut dyn fs::Fs, procfs: &[u8]) {
-    let Some(net) = &state.net else { return };
+    materialize_since(None, state, fs, procfs);
+}
+
+/// What the files show of a state: each host link (name, MAC, MTU) and each container's pid,
+/// whether it runs, and its namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Shown {
+    links: Vec<(String, String, u32)>,
+    containers: Vec<(u32, bool, u64)>,
+}
+
+impl Shown {
+    pub fn of(state: &State) -> Shown {
+        let links = match &state.net {
+            Some(net) => net.host().links.iter().map(|l| (l.name.clone(), l.mac.clone(), l.mtu)).collect(),
+            None => Vec::new(),
+        };
+        Shown { links, containers: state.docker.containers.iter().map(|c| (c.pid, c.running, c.netns)).collect() }
+    }
+}
+
+/// [`materialize`], touching only what changed since the files showed `before` (a run that keeps
+/// its files calls this after each call that changed the world); what they show now.
+pub fn materialize_since(before: Option<&Shown>, state: &State, fs: &mut dyn fs::Fs, procfs: &[u8]) -> Shown {
+    let now = Shown::of(state);
+    if before == Some(&now) {
+        return now;
+    }
+    let Some(net) = &state.net else { return now };
     let host = net.host();
     for l in &host.links {
+        if before.is_some_and(|b| b.links.contains(&(l.name.clone(), l.mac.clone(), l.mtu))) {
+            continue;
+        }
         let dir = format!("/sys/class/net/{}", l.name);
         let _ = fs.mkdir_p(dir.as_bytes());
         let address = format!("{}\n", l.mac);
@@ -183,23 +214,31 @@ pub fn materialize(state: &State, fs: &mut dyn fs::Fs, procfs: &[u8]) {
         }
     }
     let known = |name: &[u8]| host.links.iter().any(|l| l.name.as_bytes() == name);
-    for dir in [&b"/sys/class/net"[..], b"/proc/sys/net/ipv4/neigh"] {
-        for name in fs.list(dir) {
-            if !known(&name) && name != b"default" {
-                let _ = fs.remove(&[dir, b"/", &name].concat());
-            }
+    let gone: Vec<Vec<u8>> = match before {
+        // Only links the files showed can have gone from them.
+        Some(b) => b.links.iter().map(|(n, _, _)| n.as_bytes().to_vec()).filter(|n| !known(n)).collect(),
+        None => {
+            let mut listed = fs.list(b"/sys/class/net");
+            listed.extend(fs.list(b"/proc/sys/net/ipv4/neigh"));
+            listed.into_iter().filter(|n| !known(n) && n != b"default").collect()
+        }
+    };
+    for name in gone {
+        for dir in [&b"/sys/class/net"[..], b"/proc/sys/net/ipv4/neigh"] {
+            let _ = fs.remove(&[dir, b"/", &name].concat());
         }
     }
     for c in &state.docker.containers {
+        if !c.running || before.is_some_and(|b| b.containers.contains(&(c.pid, c.running, c.netns))) {
+            continue;
+        }
         let dir = [procfs, b"/", c.pid.to_string().as_bytes()].concat();
-        if c.running {
-            let link = [dir.as_slice(), b"/ns/net"].concat();
-            let target = format!("net:[{}]", c.netns).into_bytes();
-            if fs.read_link(&link).as_ref() != Some(&target) {
-                let _ = fs.remove(&link);
-                let _ = fs.mkdir_p(&[dir.as_slice(), b"/ns"].concat());
-                let _ = fs.symlink(&target, &link);
-            }
+        let link = [dir.as_slice(), b"/ns/net"].concat();
+        let target = format!("net:[{}]", c.netns).into_bytes();
+        if fs.read_link(&link).as_ref() != Some(&target) {
+            let _ = fs.remove(&link);
+            let _ = fs.mkdir_p(&[dir.as_slice(), b"/ns"].concat());
+            let _ = fs.symlink(&target, &link);
         }
     }
     for &pid in &state.docker.pids_seen {
@@ -207,6 +246,7 @@ pub fn materialize(state: &State, fs: &mut dyn fs::Fs, procfs: &[u8]) {
             let _ = fs.remove(&[procfs, b"/", pid.to_string().as_bytes()].concat());
         }
     }
+    now
 }
 
 /// Answers one call of the fake named by `argv[0]` (its base name), and the log record of it;
@@ -282,13 +322,21 @@ pub fn answer(
 
 /// The model of a host command, in the host's network namespace.
 fn host_model(world: &World, state: &mut State, fs: &mut dyn fs::Fs, name: &[u8], argv: &[Vec<u8>]) -> Reply {
-    let before = state.net.clone();
+    match name {
+        b"id" => return host::id(world, argv),
+        b"uname" => return host::uname(world, argv),
+        b"hostname" => return host::hostname(world, argv),
+        _ => {}
+    }
+    // Whether the call changed what files show is found by comparing the network before and
+    // after; a call that only reads (`show`, `list`, `-S`, `-C`) needs no copy to compare with.
+    let reads = argv.iter().any(|w| matches!(w.as_slice(), b"show" | b"list" | b"-V" | b"-S" | b"-C"))
+        || matches!(name, b"arping" | b"curl" | b"od");
+    let before = if reads { None } else { state.net.clone() };
+    let built = state.net.is_some();
     let (docker, net) = state.parts(world);
     let host = net::HOST_NETNS_INODE;
     let mut reply = match name {
-        b"id" => host::id(world, argv),
-        b"uname" => host::uname(world, argv),
-        b"hostname" => host::hostname(world, argv),
         b"ip" => {
             let cx = net::IpCtx { world, fs, pids: docker.pids() };
             net::ip(&cx, net, host, argv)
@@ -296,12 +344,13 @@ fn host_model(world: &World, state: &mut State, fs: &mut dyn fs::Fs, name: &[u8]
         b"ethtool" => host::ethtool(net, host, argv),
         b"iptables" => net.iptables(world.host.iptables_w, argv),
         b"arping" => host::arping(net, host, argv),
+        // Reading /dev/urandom moves the source on, but shows in no file.
         b"od" => host::od(world, net, argv),
         b"curl" => host::curl(docker, argv),
         _ => net::not_modeled(argv),
     };
-    // Reading /dev/urandom moves the source on, but shows in no file.
     reply.changed = match (&before, &state.net) {
+        _ if reads => !built,
         (Some(b), Some(a)) => b.namespaces != a.namespaces || b.tables != a.tables || b.next_inode != a.next_inode,
         _ => true,
     };

@@ -21,6 +21,16 @@ impl std::fmt::Display for Status {
     }
 }
 
+impl Recording {
+    /// The world the run left, as a case's `~~~ state` section holds it; `world` builds what no
+    /// call did.
+    pub fn state_text(&self, world: &crate::world::World) -> Option<Vec<u8>> {
+        let mut state = self.state.clone()?;
+        state.parts(world);
+        Some(state.render().into_bytes())
+    }
+}
+
 /// One run of a subject.
 #[derive(Clone, Debug)]
 pub struct Recording {
@@ -32,6 +42,6 @@ pub struct Recording {
     /// stderr and stdout in the order they were written, as a terminal shows them; known exactly
     /// for the in-process spec, `None` where two pipes lost the order.
     pub terminal: Option<Vec<u8>>,
-    /// The world as the run left it, rendered; `None` where the subject's state was not kept.
-    pub state: Option<Vec<u8>>,
+    /// The world as the run left it; `None` where the subject's state was not kept.
+    pub state: Option<crate::fake::State>,
 }

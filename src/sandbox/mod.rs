@@ -114,11 +114,10 @@ impl Sandbox {
         env
     }
 
-    /// The world as the fakes left it, rendered.
-    pub fn state(&self) -> Result<Option<Vec<u8>>, SandboxError> {
+    /// The world as the fakes left it.
+    pub fn state(&self) -> Result<Option<fake::State>, SandboxError> {
         let bytes = std::fs::read(self.root().join(fake::STATE_FILE))?;
-        let state: fake::State = serde_json::from_slice(&bytes).map_err(std::io::Error::other)?;
-        Ok(Some(state.render().into_bytes()))
+        Ok(Some(serde_json::from_slice(&bytes).map_err(std::io::Error::other)?))
     }
 
     /// The calls the fakes recorded, in sequence order.

@@ -3,7 +3,7 @@
 //! it knows exactly which trace lines each pipeline wrote.
 
 use super::{Invocation, Subject, SubjectError};
-use crate::fake::inline::{initial_fs, FakeHost, IN_PROCESS_PID};
+use crate::fake::inline::{FakeHost, IN_PROCESS_PID};
 use crate::fake::{self, inline::run_spec};
 use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
@@ -30,7 +30,6 @@ impl InProcessSpec {
         let args = inv.args.iter().map(|a| a.as_bytes().to_vec()).collect();
         let mut state = fake::State::default();
         let mut fs = fake::fs::MemFs::default();
-        initial_fs(world, &mut state, &mut fs, b"/proc", Some(IN_PROCESS_PID));
         let mut host = FakeHost::new(world, &mut state, &mut fs, b"/proc", IN_PROCESS_PID);
         let run = run_spec(&mut host, self.arg0.as_bytes(), env, args, cwd);
         drop(host);
@@ -41,7 +40,7 @@ impl InProcessSpec {
             status: Status::Exited(run.status),
             calls: run.calls,
             terminal: Some(run.io.terminal),
-            state: Some(state.render().into_bytes()),
+            state: Some(state),
         }
     }
 }

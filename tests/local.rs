@@ -76,7 +76,7 @@ fn weave_run_leaves_the_container_on_the_weave_bridge() {
     let inv = Invocation { env: vec![], args: ["run", "10.2.0.1/24", "-ti", "ubuntu"].map(String::from).to_vec() };
     let world = World::default();
     let rec = InProcessSpec { arg0: "weave".into() }.run(&inv, &Sandbox::new(&world, fake, None).unwrap()).unwrap();
-    let state = String::from_utf8(rec.state.unwrap()).unwrap();
+    let state = String::from_utf8(rec.state_text(&world).unwrap()).unwrap();
     let pid = state.lines().find_map(|l| l.split(" running pid ").nth(1)).unwrap().split(' ').next().unwrap();
     let peer = format!("vethwepl{pid} veth mtu 65535 master weave up");
     assert!(state.contains(&peer), "{state}");

@@ -23,7 +23,22 @@ pub fn run_case(case: &Case, subject: &dyn Subject, fake_bin: &Path, level: Leve
     let start = std::time::Instant::now();
     let sandbox = Sandbox::new(&case.world, fake_bin, subject.script())?;
     let recording = subject.run(&case.invocation, &sandbox)?;
-    Ok(Outcome { verdict: compare_at(case, &recording, level), recording, elapsed: start.elapsed() })
+    let mut verdict = compare_at(case, &recording, level);
+    if !verdict.holds() && sandbox.isolation().is_none() && probes_host_files(&case.trace) {
+        verdict.notes.push(format!(
+            "the subject ran without the sandbox's mount namespace ({}): the /proc, /var/run/netns and \
+             /sys/class/net it probed were this machine's, not the world's",
+            crate::sandbox::isolation_available().err().unwrap_or_default()
+        ));
+    }
+    Ok(Outcome { verdict, recording, elapsed: start.elapsed() })
+}
+
+/// Whether a trace looks at the files only the sandbox's mount namespace puts in place for a
+/// script (the spec and the fakes find them without one).
+fn probes_host_files(trace: &[u8]) -> bool {
+    let has = |needle: &[u8]| trace.windows(needle.len()).any(|w| w == needle);
+    has(b"/sys/class/net/") || has(b"/var/run/netns") || has(b"/ns/net")
 }
 
 /// Runs every case on `jobs` threads; `each` sees the results in the cases' order, as soon as the

@@ -11,7 +11,7 @@ fn main() {
     let mut argv = std::env::args_os().map(OsString::into_vec);
     let arg0 = argv.next().unwrap_or_else(|| b"weave".to_vec());
     let env = std::env::vars_os().map(|(k, v)| (k.into_vec(), v.into_vec()));
-    let (mut host, mut io) = (ProcessHost::default(), FdIo);
+    let (mut host, mut io) = (ProcessHost::from_env(), FdIo);
     let mut sh = Shell::new(&mut host, &mut io, arg0, env, argv.collect());
     let status = match weave::main(&mut sh) {
         Ending::Status(n) => n,

@@ -10,7 +10,6 @@
 //! - the docker sockets are covered by `/dev/null`;
 //! - the sandbox's `fs/proc`, `fs/run` and `fs/sys-class-net` cover `/proc`, `/run` (so `/var/run`)
 //!   and `/sys/class/net`: what the local side probes there is the world's, kept by the fakes;
-//! - `/proc/PID/ns/net` of the subject itself names the host's network namespace;
 //! - `/` is read-only.
 
 use rustix::mount::{mount_bind, mount_change, mount_remount, MountFlags, MountPropagationFlags};
@@ -35,12 +34,7 @@ pub struct Isolation {
     shared_net: Option<BorrowedFd<'static>>,
     /// (source, target) bind mounts, in order.
     binds: Vec<(CString, CString)>,
-    /// What the subject's own `/proc/PID/ns/net` links to.
-    host_netns: CString,
 }
-
-/// The inode the world gives the host's network namespace (`net:[4026531992]`, a typical first).
-pub const HOST_NETNS_LINK: &str = "net:[4026531992]";
 
 fn c(path: &Path) -> CString {
     CString::new(path.as_os_str().as_bytes()).unwrap_or_default()
@@ -74,12 +68,7 @@ impl Isolation {
                 binds.push((c(&root.join(dir)), c(Path::new(path))));
             }
         }
-        Isolation {
-            user_maps,
-            shared_net: shared_network(),
-            binds,
-            host_netns: CString::new(HOST_NETNS_LINK).unwrap_or_default(),
-        }
+        Isolation { user_maps, shared_net: shared_network(), binds }
     }
 
     /// Enters the namespaces and lays out the mounts; runs in the forked child before exec.
@@ -104,50 +93,7 @@ impl Isolation {
         for (source, target) in &self.binds {
             mount_bind(source.as_c_str(), target.as_c_str())?;
         }
-        if self.binds.iter().any(|(_, target)| target.as_bytes() == b"/proc") {
-            self.link_own_netns()?;
-        }
         mount_remount(c"/", MountFlags::BIND | MountFlags::RDONLY, c"")?;
-        Ok(())
-    }
-
-    /// `/proc/PID/ns/net` for the subject's own pid, which only the child knows; built in a buffer
-    /// on the stack, as nothing may allocate here.
-    fn link_own_netns(&self) -> std::io::Result<()> {
-        let mut buf = [0u8; 40];
-        let prefix = b"/proc/";
-        buf[..prefix.len()].copy_from_slice(prefix);
-        let mut len = prefix.len();
-        let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
-        let mut digits = [0u8; 10];
-        let mut n = 0;
-        let mut rest = pid;
-        loop {
-            digits[n] = b'0' + (rest % 10) as u8;
-            n += 1;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        for k in (0..n).rev() {
-            buf[len] = digits[k];
-            len += 1;
-        }
-        let mode = rustix::fs::Mode::from_raw_mode(0o755);
-        for part in [&b""[..], b"/ns", b"/ns/net"] {
-            buf[len..len + part.len()].copy_from_slice(part);
-            buf[len + part.len()] = 0;
-            let path = std::ffi::CStr::from_bytes_until_nul(&buf).map_err(|_| std::io::ErrorKind::InvalidInput)?;
-            if part == b"/ns/net" {
-                rustix::fs::symlink(self.host_netns.as_c_str(), path)?;
-            } else {
-                match rustix::fs::mkdir(path, mode) {
-                    Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
         Ok(())
     }
 }

@@ -70,10 +70,11 @@ impl Sandbox {
         }
         std::fs::write(root.join(fake::LOG_FILE), b"")?;
         std::fs::write(root.join(fake::WORLD_FILE), serde_json::to_vec(world).map_err(std::io::Error::other)?)?;
-        // The files the local side probes, as the world has them before the first call.
+        // The files the local side probes, as the world has them before the first call. The state
+        // itself is not kept: the first fake call that needs it builds the same from the world, and
+        // the others (`docker -v`) read no more than they must.
         let mut state = fake::State::default();
         fake::inline::initial_fs(world, &mut state, &mut fake::fs::sandbox_fs(root), b"/proc", None);
-        std::fs::write(root.join(fake::STATE_FILE), serde_json::to_vec(&state).map_err(std::io::Error::other)?)?;
         Ok(Sandbox { dir })
     }
 
@@ -89,6 +90,15 @@ impl Sandbox {
     /// The script (or spec) under test, as `work/weave`.
     pub fn script(&self) -> PathBuf {
         self.work().join(Self::SCRIPT_NAME)
+    }
+
+    /// The subject's own `PROC/PID/ns/net` (the shell's `$$`), made in the child before it runs.
+    pub fn own_netns(&self) -> OwnNetns {
+        let dir = self.root().join("fs/proc");
+        OwnNetns {
+            dir: std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str())).unwrap_or_default(),
+            target: std::ffi::CString::new(format!("net:[{}]", fake::net::HOST_NETNS_INODE)).unwrap_or_default(),
+        }
     }
 
     /// The namespaces and mounts a subject process enters, when this kernel allows them.
@@ -114,10 +124,13 @@ impl Sandbox {
         env
     }
 
-    /// The world as the fakes left it.
+    /// The world as the fakes left it (as the world has it, when no call changed it).
     pub fn state(&self) -> Result<Option<fake::State>, SandboxError> {
-        let bytes = std::fs::read(self.root().join(fake::STATE_FILE))?;
-        Ok(Some(serde_json::from_slice(&bytes).map_err(std::io::Error::other)?))
+        match std::fs::read(self.root().join(fake::STATE_FILE)) {
+            Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).map_err(std::io::Error::other)?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(fake::State::default())),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The calls the fakes recorded, in sequence order.
@@ -132,6 +145,59 @@ impl Sandbox {
             fake::log::read_log(&text).map_err(|(line, message)| SandboxError::BadLog { path, line, message })?;
         calls.sort_by_key(|c| c.seq);
         Ok(calls)
+    }
+}
+
+/// `PROC/PID/ns/net` of a subject, naming the host's network namespace: only the child knows its
+/// pid, so the link is made there, between fork and exec, from what was prepared before the fork
+/// (nothing may allocate in the child of a multi-threaded process). The sandbox's `fs/proc` is
+/// what the subject sees at `/proc` in its mount namespace; without one, the spec and the fakes
+/// still look there.
+pub struct OwnNetns {
+    dir: std::ffi::CString,
+    target: std::ffi::CString,
+}
+
+impl OwnNetns {
+    pub fn create(&self) -> std::io::Result<()> {
+        let mut buf = [0u8; 1024];
+        let dir = self.dir.as_bytes();
+        let too_long = || std::io::Error::from(std::io::ErrorKind::InvalidInput);
+        if dir.len() + 32 > buf.len() {
+            return Err(too_long());
+        }
+        buf[..dir.len()].copy_from_slice(dir);
+        let mut len = dir.len();
+        buf[len] = b'/';
+        len += 1;
+        let mut digits = [0u8; 10];
+        let (mut n, mut rest) = (0, rustix::process::getpid().as_raw_nonzero().get() as u32);
+        loop {
+            digits[n] = b'0' + (rest % 10) as u8;
+            n += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        for k in (0..n).rev() {
+            buf[len] = digits[k];
+            len += 1;
+        }
+        let mode = rustix::fs::Mode::from_raw_mode(0o755);
+        for part in [&b""[..], b"/ns", b"/ns/net"] {
+            buf[len..len + part.len()].copy_from_slice(part);
+            buf[len + part.len()] = 0;
+            let path = std::ffi::CStr::from_bytes_until_nul(&buf).map_err(|_| too_long())?;
+            match part {
+                b"/ns/net" => rustix::fs::symlink(self.target.as_c_str(), path)?,
+                _ => match rustix::fs::mkdir(path, mode) {
+                    Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                    Err(e) => return Err(e.into()),
+                },
+            }
+        }
+        Ok(())
     }
 }
 

@@ -43,6 +43,19 @@ pub struct ProcessHost {
     fs: crate::fake::fs::RealFs,
 }
 
+impl ProcessHost {
+    /// The host the `weave` binary runs on: in a sandbox (WEAVETRACE_SANDBOX set), the files the
+    /// local side probes are the sandbox's, as its fakes see them, whether or not a mount namespace
+    /// puts them in place; elsewhere the real ones.
+    pub fn from_env() -> ProcessHost {
+        let fs = match std::env::var_os(crate::fake::SANDBOX_ENV) {
+            Some(root) => crate::fake::fs::sandbox_fs(std::path::Path::new(&root)),
+            None => crate::fake::fs::RealFs::default(),
+        };
+        ProcessHost { fs }
+    }
+}
+
 impl Host for ProcessHost {
     fn fs(&mut self) -> &mut dyn super::shell::Fs {
         &mut self.fs

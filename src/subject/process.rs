@@ -112,6 +112,11 @@ pub fn own_pid_as_in_process(bytes: &mut Vec<u8>, pid: u32) {
 /// a process group of its own (so a timeout kills everything it started), and the namespaces.
 fn prepare(cmd: &mut Command, inv: &Invocation, sandbox: &Sandbox) {
     cmd.env_clear().envs(sandbox.env(&inv.env)).current_dir(sandbox.work()).stdin(Stdio::null()).process_group(0);
+    let own = sandbox.own_netns();
+    // SAFETY: `create` only makes system calls on data prepared before the fork.
+    unsafe {
+        cmd.pre_exec(move || own.create());
+    }
     if let Some(isolation) = sandbox.isolation() {
         // SAFETY: `apply` only makes system calls on data prepared before the fork.
         unsafe {

@@ -17,6 +17,12 @@ fn show(w: &[u8]) -> String {
     String::from_utf8_lossy(w).into_owned()
 }
 
+/// One operand failed: its message, and status 1 for the whole command, which goes on.
+fn complain(out: &mut UtilityOutput, message: String) {
+    out.stderr.extend(message.into_bytes());
+    out.status = 1;
+}
+
 /// Splits `-x`-style options (all given first) from operands.
 fn options(args: &[Word]) -> (Vec<u8>, &[Word]) {
     let mut flags = Vec::new();
@@ -43,18 +49,13 @@ pub fn rm(args: &[Word], fs: &mut dyn Fs) -> UtilityOutput {
     for p in paths {
         match fs.kind(p) {
             None if force => {}
-            None => {
-                out.stderr.extend(format!("rm: cannot remove '{}': No such file or directory\n", show(p)).bytes());
-                out.status = 1;
-            }
+            None => complain(&mut out, format!("rm: cannot remove '{}': No such file or directory\n", show(p))),
             Some(crate::fake::fs::FileKind::Dir) if !flags.contains(&b'r') => {
-                out.stderr.extend(format!("rm: cannot remove '{}': Is a directory\n", show(p)).bytes());
-                out.status = 1;
+                complain(&mut out, format!("rm: cannot remove '{}': Is a directory\n", show(p)))
             }
             Some(_) => {
                 if let Err(e) = fs.remove(p) {
-                    out.stderr.extend(format!("rm: cannot remove '{}': {e}\n", show(p)).bytes());
-                    out.status = 1;
+                    complain(&mut out, format!("rm: cannot remove '{}': {e}\n", show(p)));
                 }
             }
         }
@@ -68,8 +69,7 @@ pub fn mkdir(args: &[Word], fs: &mut dyn Fs) -> UtilityOutput {
     let mut out = UtilityOutput::default();
     for d in dirs {
         if let Err(e) = fs.mkdir_p(d) {
-            out.stderr.extend(format!("mkdir: cannot create directory '{}': {e}\n", show(d)).bytes());
-            out.status = 1;
+            complain(&mut out, format!("mkdir: cannot create directory '{}': {e}\n", show(d)));
         }
     }
     out

@@ -768,13 +768,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             sh.pipeline(stages, Redirect::Inherit).map(drop)
         })?;
     }
-    let has_args = sh.cond(|sh| {
-        let argc = sh.argc().to_string();
-        sh.test(613, &[argc.as_bytes(), b"-gt", b"0"])
-    })?;
-    if !has_args {
-        usage(sh, vec![])?;
-    }
+    argc_or_usage(sh, 613, b"-gt", b"0")?;
     let command = sh.arg(1);
     sh.assign("COMMAND", command.clone())?;
     sh.shift(615, b"1")?;
@@ -787,13 +781,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             Ok(Local::Done)
         }
         b"run" => {
-            let has_args = sh.cond(|sh| {
-                let argc = sh.argc().to_string();
-                sh.test(758, &[argc.as_bytes(), b"-gt", b"0"])
-            })?;
-            if !has_args {
-                usage(sh, vec![])?;
-            }
+            argc_or_usage(sh, 758, b"-gt", b"0")?;
             sh.if_then(
                 |sh| sh.test(759, &[&sh.arg(1), b"=", b"--with-dns"]),
                 |sh| {
@@ -819,13 +807,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             collect_cidr_args(sh, sh.args())?;
             let count = sh.var("CIDR_COUNT");
             sh.shift(777, &count)?;
-            let one = sh.cond(|sh| {
-                let argc = sh.argc().to_string();
-                sh.test(778, &[argc.as_bytes(), b"-eq", b"1"])
-            })?;
-            if !one {
-                usage(sh, vec![])?;
-            }
+            argc_or_usage(sh, 778, b"-eq", b"1")?;
             sh.assign("CONTAINER_ID", sh.arg(1))?;
             if command.as_slice() != b"detach" {
                 create_bridge(sh, vec![])?;
@@ -851,6 +833,18 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
         }
         other => Ok(Local::Unspecified(format!("weave --local {}", String::from_utf8_lossy(other)))),
     }
+}
+
+/// `[ $# OP N ] || usage`.
+fn argc_or_usage(sh: &mut Shell, line: u32, op: &[u8], n: &[u8]) -> Sh<()> {
+    let holds = sh.cond(|sh| {
+        let argc = sh.argc().to_string();
+        sh.test(line, &[argc.as_bytes(), op, n])
+    })?;
+    if !holds {
+        usage(sh, vec![])?;
+    }
+    Ok(())
 }
 
 /// `with_container_netns $VAR FUNCTION $CIDR_ARGS >/dev/null`.

@@ -46,6 +46,12 @@ const DOCKER_FLAGS: [&[&str]; 14] = [
 
 const IMAGES: [&str; 4] = ["ubuntu", "busybox:latest", "weaveworks/weave:0.10.0", "redis"];
 
+/// The local side's commands the spec covers, as weaveexec is asked them.
+const LOCAL_COMMANDS: [&str; 5] = ["attach", "detach", "start", "run", "dns-args"];
+
+/// Containers a world may have (`web` in the local side's worlds), and names it does not.
+const CONTAINERS: [&str; 4] = ["web", "weavedns", "db", "ubuntu"];
+
 /// Words that shells get wrong.
 const HAZARDS: [&str; 16] = [
     "",
@@ -113,6 +119,28 @@ pub fn invocation(rng: &mut impl Rng) -> Invocation {
         inv.env.push(("WEAVE_PASSWORD".into(), "s3cret".into()));
     }
     let args = &mut inv.args;
+    if rng.gen_bool(0.25) {
+        // The local side, as weaveexec runs it (or a root on the host).
+        args.push("--local".into());
+        let command = LOCAL_COMMANDS.choose(rng).unwrap();
+        args.push(command.to_string());
+        if rng.gen_bool(0.2) && matches!(*command, "run" | "dns-args") {
+            args.push("--with-dns".into());
+        }
+        for _ in 0..rng.gen_range(0..3) {
+            args.push(cidr(rng));
+        }
+        match *command {
+            "run" | "dns-args" => docker_args(rng, args),
+            _ => {
+                for _ in 0..rng.gen_range(0..3) {
+                    let hazard = rng.gen_bool(0.2);
+                    args.push(if hazard { HAZARDS.choose(rng) } else { CONTAINERS.choose(rng) }.unwrap().to_string());
+                }
+            }
+        }
+        return inv;
+    }
     match rng.gen_range(0..10) {
         0..=5 => {
             args.push("run".into());

@@ -91,3 +91,28 @@ fn weave_run_leaves_the_container_on_the_weave_bridge() {
     // The process subjects see the same world: the golden with its state holds for the spec binary.
     weavetrace().args(["check", "traces/run-state.case"]).assert().code(0);
 }
+
+#[test]
+fn record_answers_dns_args_from_the_world_file_and_keeps_the_nested_traces() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("w.toml");
+    std::fs::write(&world, "[[host.link]]\nname = \"docker0\"\nkind = \"bridge\"\naddresses = [\"10.9.9.1/16\"]\n")
+        .unwrap();
+    let out = weavetrace()
+        .arg("record")
+        .arg("--world")
+        .arg(&world)
+        .args(["--nested", "--", "run", "--with-dns", "10.2.0.1/24", "-ti", "ubuntu"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("+ docker run --dns 10.9.9.1 --dns-search=. -d -ti ubuntu\n"), "{stderr}");
+    // The run's own trace ends at its `exit 0`; the weaveexec containers' follow, each headed.
+    let (own, nested) = stderr.split_once("# inside weaveexec: ").expect(&stderr);
+    assert!(own.ends_with("+ exit 0\n"), "{own}");
+    assert!(nested.starts_with("sh -x /home/weave/weave --local dns-args 10.2.0.1/24 -ti ubuntu\n"), "{nested}");
+    assert!(nested.contains("+ DOCKER_BRIDGE_IP=10.9.9.1\n"), "{nested}");
+    assert!(nested.contains("# inside weaveexec: sh -x /home/weave/weave --local attach 10.2.0.1/24 "), "{nested}");
+    assert!(nested.contains(" ip addr add 10.2.0.1/24 dev ethwe\n"), "{nested}");
+}

@@ -23,6 +23,8 @@ pub struct FakeHost<'a> {
     laid_out: bool,
     /// What `fs` was last made to show of the state.
     shown: Shown,
+    /// Whether a call changed the world.
+    pub changed: bool,
 }
 
 impl<'a> FakeHost<'a> {
@@ -38,6 +40,7 @@ impl<'a> FakeHost<'a> {
             pid,
             laid_out: false,
             shown: Shown::default(),
+            changed: false,
         }
     }
 
@@ -111,6 +114,7 @@ impl Host for FakeHost<'_> {
         match answer(self.world, self.state, &mut *self.fs, cmd.argv, &env, stdin) {
             Some((reply, call)) => {
                 self.calls.push(call);
+                self.changed |= reply.changed;
                 // Not laid out yet, the files will show the state as it is then.
                 if reply.changed && self.laid_out {
                     self.shown = materialize_since(Some(&self.shown), self.state, &mut *self.fs, &self.procfs);

@@ -160,7 +160,11 @@ impl Io for BufferIo {
 
     fn stderr_marked(&mut self, bytes: &[u8], marks: &[crate::spec::shell::Mark]) {
         let mut from = 0;
-        for &(at, len, pipeline) in marks {
+        // Marks are in order and inside `bytes`; one that is not is dropped, not trusted.
+        for &(at, len, pipeline) in marks.iter().filter(|&&(at, len, _)| at + len <= bytes.len()) {
+            if at < from {
+                continue;
+            }
             if let Some(p) = pipeline {
                 self.marks.push((self.stderr.len() + at - from, p));
             }

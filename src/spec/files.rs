@@ -75,16 +75,33 @@ pub fn mkdir(args: &[Word], fs: &mut dyn Fs) -> UtilityOutput {
     out
 }
 
-/// `ln -s TARGET LINK`.
+/// `ln -s TARGET LINK`, or `ln -s TARGET... DIR` (links named after the targets, inside DIR).
 pub fn ln(args: &[Word], fs: &mut dyn Fs) -> UtilityOutput {
     let (_, operands) = options(args);
-    let [target, link] = operands else {
-        return failed("ln: missing file operand\nTry 'ln --help' for more information.\n".into(), 1);
+    let (link, targets) = match operands {
+        [] | [_] => return failed("ln: missing file operand\nTry 'ln --help' for more information.\n".into(), 1),
+        [target, link] if !fs.is_dir(link) => (link.clone(), std::slice::from_ref(target)),
+        [targets @ .., dir] => {
+            if !fs.is_dir(dir) {
+                let why = if fs.kind(dir).is_some() { "Not a directory" } else { "No such file or directory" };
+                return failed(format!("ln: target '{}': {why}\n", show(dir)), 1);
+            }
+            (dir.clone(), targets)
+        }
     };
-    match fs.symlink(target, link) {
-        Ok(()) => UtilityOutput::default(),
-        Err(e) => failed(format!("ln: failed to create symbolic link '{}': {e}\n", show(link)), 1),
+    let mut out = UtilityOutput::default();
+    for target in targets {
+        let path = if fs.is_dir(&link) {
+            let name = target.rsplit(|&b| b == b'/').next().unwrap_or(target);
+            [link.as_slice(), b"/", name].concat()
+        } else {
+            link.clone()
+        };
+        if let Err(e) = fs.symlink(target, &path) {
+            complain(&mut out, format!("ln: failed to create symbolic link '{}': {e}\n", show(&path)));
+        }
     }
+    out
 }
 
 /// `readlink PATH`: the link's target, or nothing and status 1.
@@ -162,6 +179,11 @@ mod tests {
         assert_eq!(again.stderr, b"ln: failed to create symbolic link '/var/run/netns/40001': File exists\n");
         assert_eq!(readlink(&ws(&["/proc/40001/ns/net"]), &mut fs).stdout, b"net:[4026532200]\n");
         assert_eq!(readlink(&ws(&["/proc/1/ns/net"]), &mut fs).status, 1);
+        // A PROCFS with a space splits: three operands, the last no directory.
+        let r = ln(&ws(&["-s", "/proc", "x/40001/ns/net", "/var/run/netns/7"]), &mut fs);
+        assert_eq!(r.stderr, b"ln: target '/var/run/netns/7': No such file or directory\n");
+        assert_eq!(ln(&ws(&["-s", "/proc/40001/ns/net", "/var/run/netns"]), &mut fs).status, 0);
+        assert_eq!(fs.read_link(b"/var/run/netns/net"), Some(b"/proc/40001/ns/net".to_vec()));
     }
 
     #[test]

@@ -131,16 +131,11 @@ pub enum Target {
     Null,
     /// `>FILE`, `2>FILE`: created (truncated) when the command starts.
     File(Word),
-    /// `>&2`.
-    Stderr,
-    /// `2>&1`.
-    Stdout,
 }
 
 enum ErrSink {
     Discard,
     Buffer { bytes: Vec<u8>, marks: Vec<Mark> },
-    Stdout,
 }
 
 enum Frame {
@@ -271,10 +266,6 @@ impl<'a> Shell<'a> {
                 bytes.extend_from_slice(&line);
                 bytes.push(b'\n');
             }
-            Some(ErrSink::Stdout) => {
-                line.push(b'\n');
-                self.write_stdout(&line);
-            }
         }
         if let Some((stdout, stderr)) = self.armed.take() {
             self.push_redirections(stdout, stderr);
@@ -312,8 +303,6 @@ impl<'a> Shell<'a> {
                 let _ = self.host.fs().write(path, b"");
                 self.err_sinks.push(ErrSink::Buffer { bytes: Vec::new(), marks: Vec::new() });
             }
-            Target::Stdout => self.err_sinks.push(ErrSink::Stdout),
-            Target::Stderr => return,
         }
         self.frames.push(Frame::Err(stderr));
     }
@@ -322,12 +311,9 @@ impl<'a> Shell<'a> {
         match self.frames.pop() {
             Some(Frame::Out(target)) => {
                 let out = self.captures.pop().unwrap_or_default();
-                match target {
-                    Target::File(path) => {
-                        let _ = self.host.fs().write(&path, &out);
-                    }
-                    Target::Stderr => self.write_stderr(&out, &[]),
-                    _ => {}
+                if let Target::File(path) = target {
+                    let _ = self.host.fs().write(&path, &out);
+                    self.file_marks.remove(&path);
                 }
             }
             Some(Frame::Err(target)) => {
@@ -352,14 +338,12 @@ impl<'a> Shell<'a> {
                 kept.extend(marks.iter().map(|&(at, len, p)| (buf.len() + at, len, p)));
                 buf.extend_from_slice(bytes);
             }
-            Some(ErrSink::Stdout) => self.write_stdout(bytes),
         }
     }
 
     /// `cat FILE... [>&2]`: a file the script wrote through a redirection shows again, with the
     /// pipeline trace lines it holds still known as such. A missing file is cat's error, status 1.
-    pub fn cat(&mut self, line: u32, paths: &[Word], to_stderr: bool) -> Sh<i32> {
-        let _ = line;
+    pub fn cat(&mut self, paths: &[Word], to_stderr: bool) -> Sh<i32> {
         let mut words: Vec<&[u8]> = vec![b"cat"];
         words.extend(paths.iter().map(Vec::as_slice));
         self.xtrace(&words);
@@ -600,7 +584,7 @@ impl<'a> Shell<'a> {
     }
 
     /// An external command with its stdout redirected (`>/dev/null`) and, with `quiet`, its stderr
-    /// thrown away (`2>/dev/null`); dash still reports a missing command on its own stderr.
+    /// thrown away (`2>/dev/null`), a missing command's complaint with it, as dash redirects first.
     pub fn external_redirected(&mut self, line: u32, argv: Vec<Word>, stdout: Redirect, quiet: bool) -> Sh<i32> {
         let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
         self.xtrace(&refs);
@@ -619,6 +603,12 @@ impl<'a> Shell<'a> {
         };
         self.xtrace(&argv.iter().map(Vec::as_slice).collect::<Vec<_>>());
         let r = run(&argv[1..], self.host.fs());
+        if argv[0] == b"rm" {
+            // A removed file's trace lines go with it.
+            for path in &argv[1..] {
+                self.file_marks.remove(path);
+            }
+        }
         if stdout == Redirect::Inherit {
             self.write_stdout(&r.stdout);
         }
@@ -881,7 +871,8 @@ impl<'a> Shell<'a> {
         let capture = piped || !self.captures.is_empty();
         let capture_stderr = !self.err_sinks.is_empty();
         let out = self.host.exec(&Command { argv, env: &env, stdin, capture, quiet, capture_stderr });
-        if out.not_found {
+        // dash redirects before it looks the command up: under `2>/dev/null` its complaint goes too.
+        if out.not_found && !quiet {
             let mut msg = argv[0].clone();
             msg.extend_from_slice(b": not found");
             self.error_message(line, &msg);

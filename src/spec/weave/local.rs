@@ -33,10 +33,6 @@ fn line(parts: &[&[Word]]) -> Vec<Word> {
     parts.concat()
 }
 
-fn lit(list: &[&str]) -> Vec<Word> {
-    words(list)
-}
-
 /// `run_iptables ARGS`: iptables, with `-w` when this iptables knows it (asked once).
 pub fn run_iptables(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("run_iptables", args, |sh| {
@@ -44,13 +40,13 @@ pub fn run_iptables(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             |sh| sh.test(149, &[b"-z", &sh.var("CHECKED_IPTABLES_W")]),
             |sh| {
                 sh.if_then(
-                    |sh| Ok(sh.external_redirected(150, lit(&["iptables", "-S", "-w"]), Redirect::Null, true)? == 0),
+                    |sh| Ok(sh.external_redirected(150, words(&["iptables", "-S", "-w"]), Redirect::Null, true)? == 0),
                     |sh| sh.assign("IPTABLES_W", w("-w")),
                 )?;
                 sh.assign("CHECKED_IPTABLES_W", w("1"))
             },
         )?;
-        let argv = line(&[&lit(&["iptables"]), &split_var(sh, "IPTABLES_W"), &sh.args()]);
+        let argv = line(&[&words(&["iptables"]), &split_var(sh, "IPTABLES_W"), &sh.args()]);
         sh.external(156, argv).map(drop)
     })
 }
@@ -68,11 +64,11 @@ pub fn add_iptables_rule(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         let table = split_var(sh, "IPTABLES_TABLE");
         sh.if_then(
             |sh| {
-                let check = line(&[&lit(&["-t"]), &table, &lit(&["-C"]), &sh.args()]);
+                let check = line(&[&words(&["-t"]), &table, &words(&["-C"]), &sh.args()]);
                 Ok(run_iptables_quiet(sh, check, Target::Null)? != 0)
             },
             |sh| {
-                let append = line(&[&lit(&["-t"]), &table, &lit(&["-A"]), &sh.args()]);
+                let append = line(&[&words(&["-t"]), &table, &words(&["-A"]), &sh.args()]);
                 run_iptables_quiet(sh, append, Target::Inherit).map(drop)
             },
         )
@@ -95,7 +91,7 @@ pub fn configure_arp_cache(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             b"/ucast_solicit",
         ]
         .concat();
-        let argv = line(&[&sh.split(&sh.arg(2)), &lit(&["sh", "-c"]), &[script]]);
+        let argv = line(&[&sh.split(&sh.arg(2)), &words(&["sh", "-c"]), &[script]]);
         sh.simple(185, argv, Redirect::Inherit, false).map(drop)
     })
 }
@@ -104,14 +100,14 @@ pub fn configure_arp_cache(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
 pub fn arp_update(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("arp_update", args, |sh| {
         sh.if_then(
-            |sh| Ok(command_exists(sh, lit(&["arping"]))? == 0),
+            |sh| Ok(command_exists(sh, words(&["arping"]))? == 0),
             |sh| {
                 let address = sh.without_suffix(&sh.arg(2), b"/*");
                 let argv = line(&[
                     &sh.split(&sh.arg(3)),
-                    &lit(&["arping", "-U", "-q", "-I"]),
+                    &words(&["arping", "-U", "-q", "-I"]),
                     &sh.split(&sh.arg(1)),
-                    &lit(&["-c", "1"]),
+                    &words(&["-c", "1"]),
                     &sh.split(&address),
                 ]);
                 sh.external(199, argv).map(drop)
@@ -127,8 +123,8 @@ const RANDOM_MAC_SED: &str = "s|^ ||;s| |:|;s|[0-3]:|2:|;s|[4-7]:|6:|;s|[89ab]:|
 pub fn random_mac(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("random_mac", args, |sh| {
         let stages = vec![
-            Stage::External { line: 208, argv: lit(&["od", "-txC", "-An", "-N6", "/dev/urandom"]) },
-            Stage::Utility { argv: lit(&["sed", RANDOM_MAC_SED]), run: utils::sed },
+            Stage::External { line: 208, argv: words(&["od", "-txC", "-An", "-N6", "/dev/urandom"]) },
+            Stage::Utility { argv: words(&["sed", RANDOM_MAC_SED]), run: utils::sed },
         ];
         sh.pipeline(stages, Redirect::Inherit).map(drop)
     })
@@ -143,50 +139,53 @@ pub fn create_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.and_then(
             |sh| sh.test(216, &[b"!", b"-d", &sys]),
             |sh| {
-                sh.external(217, line(&[&lit(&["ip", "link", "add", "name"]), &bridge, &lit(&["type", "bridge"])]))?;
-                let (mac, status) = sh.subst(|sh| random_mac(sh, vec![]).map(drop));
-                let argv = line(&[&lit(&["ip", "link", "set", "dev"]), &bridge, &lit(&["address"]), &sh.split(&mac)]);
-                let _ = status;
+                sh.external(
+                    217,
+                    line(&[&words(&["ip", "link", "add", "name"]), &bridge, &words(&["type", "bridge"])]),
+                )?;
+                let (mac, _) = sh.subst(|sh| random_mac(sh, vec![]).map(drop));
+                let argv =
+                    line(&[&words(&["ip", "link", "set", "dev"]), &bridge, &words(&["address"]), &sh.split(&mac)]);
                 sh.external(221, argv)?;
                 let dummy = sh.split(&[b"v".as_slice(), &sh.var("CONTAINER_IFNAME"), b"du"].concat());
                 let mtu = split_var(sh, "MTU");
                 sh.external(
                     226,
                     line(&[
-                        &lit(&["ip", "link", "add", "name"]),
+                        &words(&["ip", "link", "add", "name"]),
                         &dummy,
-                        &lit(&["mtu"]),
+                        &words(&["mtu"]),
                         &mtu,
-                        &lit(&["type", "dummy"]),
+                        &words(&["type", "dummy"]),
                     ]),
                 )?;
-                sh.external(227, line(&[&lit(&["ip", "link", "set", "dev"]), &dummy, &lit(&["master"]), &bridge]))?;
-                sh.external(228, line(&[&lit(&["ip", "link", "del", "dev"]), &dummy]))?;
+                sh.external(227, line(&[&words(&["ip", "link", "set", "dev"]), &dummy, &words(&["master"]), &bridge]))?;
+                sh.external(228, line(&[&words(&["ip", "link", "del", "dev"]), &dummy]))?;
                 add_iptables_rule(
                     sh,
                     line(&[
-                        &lit(&["filter", "FORWARD", "-i"]),
+                        &words(&["filter", "FORWARD", "-i"]),
                         &bridge,
-                        &lit(&["-o"]),
+                        &words(&["-o"]),
                         &bridge,
-                        &lit(&["-j", "ACCEPT"]),
+                        &words(&["-j", "ACCEPT"]),
                     ]),
                 )?;
                 sh.if_then(
-                    |sh| Ok(run_iptables_quiet(sh, lit(&["-t", "nat", "-N", "WEAVE"]), Target::Null)? != 0),
+                    |sh| Ok(run_iptables_quiet(sh, words(&["-t", "nat", "-N", "WEAVE"]), Target::Null)? != 0),
                     |sh| sh.true_(),
                 )?;
-                add_iptables_rule(sh, lit(&["nat", "POSTROUTING", "-j", "WEAVE"])).map(drop)
+                add_iptables_rule(sh, words(&["nat", "POSTROUTING", "-j", "WEAVE"])).map(drop)
             },
         )?;
         sh.if_then(
             |sh| sh.test(236, &[b"!", &sh.arg(1), b"=", b"--without-ethtool"]),
             |sh| {
-                let argv = line(&[&lit(&["ethtool", "-K"]), &bridge, &lit(&["tx", "off"])]);
+                let argv = line(&[&words(&["ethtool", "-K"]), &bridge, &words(&["tx", "off"])]);
                 sh.external_redirected(237, argv, Redirect::Null, false).map(drop)
             },
         )?;
-        sh.external(240, line(&[&lit(&["ip", "link", "set", "dev"]), &bridge, &lit(&["up"])]))?;
+        sh.external(240, line(&[&words(&["ip", "link", "set", "dev"]), &bridge, &words(&["up"])]))?;
         configure_arp_cache(sh, bridge.clone()).map(drop)
     })
 }
@@ -208,17 +207,14 @@ pub fn docker_bridge_ip(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     })
 }
 
-/// A function `with_container_netns` runs: `attach` or `detach`.
-pub type NetnsFunction = fn(&mut Shell, Vec<Word>) -> Sh<i32>;
-
 /// `with_container_netns CONTAINER FUNCTION ARGS`: finds the container's pid (refusing a stopped
 /// container or an image), names its network namespace for `ip netns`, runs FUNCTION with its
 /// output kept in temporary files, and shows that output, or why the function failed.
-pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>, function: (&str, NetnsFunction)) -> Sh<i32> {
+pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("with_container_netns", args, |sh| {
         sh.assign("CONTAINER", sh.arg(1))?;
         sh.assign_subst("CONTAINER_PID", |sh| {
-            let argv = line(&[&lit(&["docker", "inspect", "--format={{.State.Pid}}"]), &split_var(sh, "CONTAINER")]);
+            let argv = line(&[&words(&["docker", "inspect", "--format={{.State.Pid}}"]), &split_var(sh, "CONTAINER")]);
             sh.external(270, argv).map(drop)
         })?;
         for (value, message, line_no) in
@@ -236,33 +232,26 @@ pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>, function: (&str, Ne
         sh.assign("NETNS", sh.var("CONTAINER_PID"))?;
         sh.and_then(
             |sh| sh.test(283, &[b"!", b"-d", b"/var/run/netns"]),
-            |sh| sh.simple(283, lit(&["mkdir", "-p", "/var/run/netns"]), Redirect::Inherit, false).map(drop),
+            |sh| sh.simple(283, words(&["mkdir", "-p", "/var/run/netns"]), Redirect::Inherit, false).map(drop),
         )?;
         let netns_link = sh.split(&[b"/var/run/netns/".as_slice(), &sh.var("NETNS")].concat());
-        sh.simple(284, line(&[&lit(&["rm", "-f"]), &netns_link]), Redirect::Inherit, false)?;
+        sh.simple(284, line(&[&words(&["rm", "-f"]), &netns_link]), Redirect::Inherit, false)?;
         let target = sh.split(&[sh.var("PROCFS").as_slice(), b"/", &sh.var("CONTAINER_PID"), b"/ns/net"].concat());
-        sh.simple(285, line(&[&lit(&["ln", "-s"]), &target, &netns_link]), Redirect::Inherit, false)?;
+        sh.simple(285, line(&[&words(&["ln", "-s"]), &target, &netns_link]), Redirect::Inherit, false)?;
         let (ifname, pid) = (sh.var("CONTAINER_IFNAME"), sh.var("CONTAINER_PID"));
         sh.assign("LOCAL_IFNAME", [b"v".as_slice(), &ifname, b"pl", &pid].concat())?;
         sh.assign("GUEST_IFNAME", [b"v".as_slice(), &ifname, b"pg", &pid].concat())?;
         sh.assign("IP_TMPOUT", [b"/tmp/weave_ip_out_".as_slice(), &sh.pid()].concat())?;
         sh.assign("IP_TMPERR", [b"/tmp/weave_ip_err_".as_slice(), &sh.pid()].concat())?;
         let (tmpout, tmperr) = (split_var(sh, "IP_TMPOUT"), split_var(sh, "IP_TMPERR"));
-        sh.simple(291, line(&[&lit(&["rm", "-f"]), &tmpout, &tmperr]), Redirect::Inherit, false)?;
+        sh.simple(291, line(&[&words(&["rm", "-f"]), &tmpout, &tmperr]), Redirect::Inherit, false)?;
         sh.assign("STATUS", w("0"))?;
         sh.shift(295, b"1")?;
-        let (name, run) = function;
         sh.if_else(
             |sh| {
-                // "$@" is the function's name and arguments; the spec calls it by `name`.
-                let mut args = sh.args();
-                if args.first().map(Vec::as_slice) == Some(name.as_bytes()) {
-                    args.remove(0);
-                }
-                let status =
-                    sh.redirected(Target::File(sh.var("IP_TMPOUT")), Target::File(sh.var("IP_TMPERR")), |sh| {
-                        run(sh, args)
-                    })?;
+                let (out, err) = (Target::File(sh.var("IP_TMPOUT")), Target::File(sh.var("IP_TMPERR")));
+                let command = sh.args();
+                let status = sh.redirected(out, err, |sh| run_words(sh, 296, command))?;
                 Ok(status != 0)
             },
             |sh| {
@@ -288,27 +277,40 @@ pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>, function: (&str, Ne
                         .concat();
                         sh.echo_stderr(&[msg])?;
                         let tmperr = split_var(sh, "IP_TMPERR");
-                        sh.cat(302, &tmperr, true).map(drop)
+                        sh.cat(&tmperr, true).map(drop)
                     },
                 )
             },
             |sh| {
                 let (tmpout, tmperr) = (split_var(sh, "IP_TMPOUT"), split_var(sh, "IP_TMPERR"));
-                sh.cat(305, &tmpout, false)?;
-                sh.cat(306, &tmperr, true).map(drop)
+                sh.cat(&tmpout, false)?;
+                sh.cat(&tmperr, true).map(drop)
             },
         )?;
         let (tmpout, tmperr) = (split_var(sh, "IP_TMPOUT"), split_var(sh, "IP_TMPERR"));
         let netns_link = sh.split(&[b"/var/run/netns/".as_slice(), &sh.var("NETNS")].concat());
-        sh.simple(308, line(&[&lit(&["rm", "-f"]), &tmpout, &tmperr, &netns_link]), Redirect::Inherit, false)?;
+        sh.simple(308, line(&[&words(&["rm", "-f"]), &tmpout, &tmperr, &netns_link]), Redirect::Inherit, false)?;
         let status = sh.var("STATUS");
         sh.return_(&status)
     })
 }
 
+/// `"$@"` as a command: the shell function it names (the local side passes `attach` or `detach`;
+/// a container name with spaces puts another word first), else the command of that name.
+fn run_words(sh: &mut Shell, line_no: u32, mut words: Vec<Word>) -> Sh<i32> {
+    if words.is_empty() {
+        return Ok(0);
+    }
+    match words[0].as_slice() {
+        b"attach" => attach(sh, words.split_off(1)),
+        b"detach" => detach(sh, words.split_off(1)),
+        _ => sh.simple(line_no, words, Redirect::Inherit, false),
+    }
+}
+
 /// `ip netns exec $NETNS ARGS...`.
 fn in_netns(sh: &Shell, args: &[Word]) -> Vec<Word> {
-    line(&[&lit(&["ip", "netns", "exec"]), &split_var(sh, "NETNS"), args])
+    line(&[&words(&["ip", "netns", "exec"]), &split_var(sh, "NETNS"), args])
 }
 
 /// `connect_container_to_bridge`: a veth pair, one end on the bridge, the other moved into the
@@ -321,7 +323,7 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                 let theirs = [procfs.as_slice(), b"/", &sh.var("CONTAINER_PID"), b"/ns/net"].concat();
                 let ours = [procfs.as_slice(), b"/", &sh.pid(), b"/ns/net"].concat();
                 let readlink = |sh: &mut Shell, path: &[u8]| {
-                    let argv = line(&[&lit(&["readlink"]), &sh.split(path)]);
+                    let argv = line(&[&words(&["readlink"]), &sh.split(path)]);
                     sh.subst(|sh| sh.simple(313, argv, Redirect::Inherit, false).map(drop)).0
                 };
                 let (a, b) = (readlink(sh, &theirs), readlink(sh, &ours));
@@ -338,13 +340,13 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.if_then(
             |sh| {
                 let argv = line(&[
-                    &lit(&["ip", "link", "add", "name"]),
+                    &words(&["ip", "link", "add", "name"]),
                     &local,
-                    &lit(&["mtu"]),
+                    &words(&["mtu"]),
                     &mtu,
-                    &lit(&["type", "veth", "peer", "name"]),
+                    &words(&["type", "veth", "peer", "name"]),
                     &guest,
-                    &lit(&["mtu"]),
+                    &words(&["mtu"]),
                     &mtu,
                 ]);
                 Ok(sh.external(318, argv)? != 0)
@@ -354,12 +356,16 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.if_then(
             |sh| {
                 let steps: [(u32, Vec<Word>, Redirect); 4] = [
-                    (322, line(&[&lit(&["ethtool", "-K"]), &guest, &lit(&["tx", "off"])]), Redirect::Null),
-                    (323, line(&[&lit(&["ip", "link", "set"]), &local, &lit(&["master"]), &bridge]), Redirect::Inherit),
-                    (324, line(&[&lit(&["ip", "link", "set"]), &local, &lit(&["up"])]), Redirect::Inherit),
+                    (322, line(&[&words(&["ethtool", "-K"]), &guest, &words(&["tx", "off"])]), Redirect::Null),
+                    (
+                        323,
+                        line(&[&words(&["ip", "link", "set"]), &local, &words(&["master"]), &bridge]),
+                        Redirect::Inherit,
+                    ),
+                    (324, line(&[&words(&["ip", "link", "set"]), &local, &words(&["up"])]), Redirect::Inherit),
                     (
                         325,
-                        line(&[&lit(&["ip", "link", "set"]), &guest, &lit(&["netns"]), &split_var(sh, "NETNS")]),
+                        line(&[&words(&["ip", "link", "set"]), &guest, &words(&["netns"]), &split_var(sh, "NETNS")]),
                         Redirect::Inherit,
                     ),
                 ];
@@ -373,8 +379,10 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             |sh| {
                 sh.if_then(
                     |sh| {
-                        Ok(sh.external(328, line(&[&lit(&["ip", "link", "del"]), &local, &lit(&["type", "veth"])]))?
-                            != 0)
+                        Ok(sh.external(
+                            328,
+                            line(&[&words(&["ip", "link", "del"]), &local, &words(&["type", "veth"])]),
+                        )? != 0)
                     },
                     |sh| sh.true_(),
                 )?;
@@ -384,8 +392,8 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         let ifname = split_var(sh, "CONTAINER_IFNAME");
         sh.if_then(
             |sh| {
-                let argv = in_netns(sh, &line(&[&lit(&["ip", "link", "set"]), &guest, &lit(&["name"]), &ifname]));
-                if sh.external(333, argv)? != 0 {
+                let argv = in_netns(sh, &line(&[&words(&["ip", "link", "set"]), &guest, &words(&["name"]), &ifname]));
+                if sh.external(332, argv)? != 0 {
                     return Ok(true);
                 }
                 let prefix = [b"ip netns exec ".as_slice(), &sh.var("NETNS")].concat();
@@ -399,8 +407,8 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
 /// `ip netns exec $NETNS ip addr show dev $CONTAINER_IFNAME | grep -F $ADDR >/dev/null`: whether
 /// the container's interface has the address.
 fn has_address(sh: &mut Shell, line_no: u32) -> Sh<bool> {
-    let show = in_netns(sh, &line(&[&lit(&["ip", "addr", "show", "dev"]), &split_var(sh, "CONTAINER_IFNAME")]));
-    let grep = line(&[&lit(&["grep", "-F"]), &split_var(sh, "ADDR")]);
+    let show = in_netns(sh, &line(&[&words(&["ip", "addr", "show", "dev"]), &split_var(sh, "CONTAINER_IFNAME")]));
+    let grep = line(&[&words(&["grep", "-F"]), &split_var(sh, "ADDR")]);
     let stages = vec![Stage::External { line: line_no, argv: show }, Stage::Utility { argv: grep, run: utils::grep }];
     Ok(sh.pipeline(stages, Redirect::Null)? == 0)
 }
@@ -411,17 +419,19 @@ pub fn attach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("attach", args, |sh| {
         let ifname = split_var(sh, "CONTAINER_IFNAME");
         let add = |sh: &mut Shell, line_no: u32| {
-            let argv =
-                in_netns(sh, &line(&[&lit(&["ip", "addr", "add"]), &split_var(sh, "ADDR"), &lit(&["dev"]), &ifname]));
+            let argv = in_netns(
+                sh,
+                &line(&[&words(&["ip", "addr", "add"]), &split_var(sh, "ADDR"), &words(&["dev"]), &ifname]),
+            );
             Ok(sh.external(line_no, argv)? != 0)
         };
         let exists = sh.cond(|sh| {
-            let argv = in_netns(sh, &line(&[&lit(&["ip", "link", "show"]), &ifname]));
-            Ok(sh.external_redirected(369, argv, Redirect::Null, true)? == 0)
+            let argv = in_netns(sh, &line(&[&words(&["ip", "link", "show"]), &ifname]));
+            Ok(sh.external_redirected(366, argv, Redirect::Null, true)? == 0)
         })?;
         if exists {
             sh.for_in("ADDR", sh.args(), |sh| {
-                if sh.cond(|sh| has_address(sh, 372))? {
+                if sh.cond(|sh| has_address(sh, 370))? {
                     return sh.continue_();
                 }
                 sh.if_then(|sh| add(sh, 375), |sh| sh.return_(b"1"))
@@ -432,22 +442,22 @@ pub fn attach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.for_in("ADDR", sh.args(), |sh| sh.if_then(|sh| add(sh, 388), |sh| sh.return_(b"1")))?;
         sh.if_then(
             |sh| {
-                let argv = in_netns(sh, &line(&[&lit(&["ip", "link", "set"]), &ifname, &lit(&["up"])]));
+                let argv = in_netns(sh, &line(&[&words(&["ip", "link", "set"]), &ifname, &words(&["up"])]));
                 Ok(sh.external(393, argv)? != 0)
             },
             |sh| sh.return_(b"1"),
         )?;
         sh.if_then(
             |sh| {
-                let show = in_netns(sh, &lit(&["ip", "route", "show"]));
+                let show = in_netns(sh, &words(&["ip", "route", "show"]));
                 let stages = vec![
                     Stage::External { line: 398, argv: show },
-                    Stage::Utility { argv: lit(&["grep", r"^224\.0\.0\.0/4"]), run: utils::grep },
+                    Stage::Utility { argv: words(&["grep", r"^224\.0\.0\.0/4"]), run: utils::grep },
                 ];
                 Ok(sh.pipeline(stages, Redirect::Null)? != 0)
             },
             |sh| {
-                let argv = in_netns(sh, &line(&[&lit(&["ip", "route", "add", "224.0.0.0/4", "dev"]), &ifname]));
+                let argv = in_netns(sh, &line(&[&words(&["ip", "route", "add", "224.0.0.0/4", "dev"]), &ifname]));
                 sh.external(399, argv).map(drop)
             },
         )?;
@@ -469,7 +479,7 @@ pub fn detach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                 |sh| {
                     let argv = in_netns(
                         sh,
-                        &line(&[&lit(&["ip", "addr", "del"]), &split_var(sh, "ADDR"), &lit(&["dev"]), &ifname]),
+                        &line(&[&words(&["ip", "addr", "del"]), &split_var(sh, "ADDR"), &words(&["dev"]), &ifname]),
                     );
                     Ok(sh.external(412, argv)? != 0)
                 },
@@ -478,13 +488,13 @@ pub fn detach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         })?;
         sh.if_then(
             |sh| {
-                let argv = in_netns(sh, &line(&[&lit(&["ip", "-f", "inet", "addr", "show", "dev"]), &ifname]));
+                let argv = in_netns(sh, &line(&[&words(&["ip", "-f", "inet", "addr", "show", "dev"]), &ifname]));
                 let (addrs, _) = sh.subst(|sh| sh.external(417, argv).map(drop));
                 sh.test(417, &[b"-n", &addrs])
             },
             |sh| sh.return_(b"0"),
         )?;
-        let argv = in_netns(sh, &line(&[&lit(&["ip", "link", "del"]), &ifname, &lit(&["type", "veth"])]));
+        let argv = in_netns(sh, &line(&[&words(&["ip", "link", "del"]), &ifname, &words(&["type", "veth"])]));
         sh.external(423, argv).map(drop)
     })
 }
@@ -498,7 +508,7 @@ pub fn http_call_ip(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.shift(467, b"4")?;
         let target = [b"http://".as_slice(), &sh.var("ip"), b":", &sh.var("port"), &sh.var("url")].concat();
         let argv = line(&[
-            &lit(&["curl", "--connect-timeout", "3", "-s", "-X"]),
+            &words(&["curl", "--connect-timeout", "3", "-s", "-X"]),
             &split_var(sh, "http_verb"),
             &sh.args(),
             &sh.split(&target),
@@ -514,7 +524,7 @@ pub fn http_call(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.if_then(
             |sh| {
                 let argv = line(&[
-                    &lit(&["docker", "inspect", "--format={{.State.Running}} {{.NetworkSettings.IPAddress}}"]),
+                    &words(&["docker", "inspect", "--format={{.State.Running}} {{.NetworkSettings.IPAddress}}"]),
                     &sh.split(&sh.arg(1)),
                 ]);
                 let status = sh.assign_subst("status", |sh| {
@@ -580,10 +590,9 @@ pub fn dns_args(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.assign("DNS_ARG", v)?;
         sh.assign("DNS_SEARCH_ARG", w("--dns-search=."))?;
         sh.for_in("arg", sh.args(), |sh| {
+            // A `case` word is neither split nor globbed.
             let arg = sh.var("arg");
-            let words = sh.split(&arg);
-            let subject = words.concat();
-            match sh.case_arm(&subject, &[&[b"--dns-search=*"], &[b"*"]]) {
+            match sh.case_arm(&arg, &[&[b"--dns-search=*"], &[b"*"]]) {
                 Some(0) => sh.assign("DNS_SEARCH_ARG", w("")),
                 _ => Ok(()),
             }
@@ -603,7 +612,7 @@ pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.if_then(
             |sh| {
                 let argv = line(&[
-                    &lit(&["docker", "inspect", "--format={{.State.Running}}"]),
+                    &words(&["docker", "inspect", "--format={{.State.Running}}"]),
                     &split_var(sh, "DNS_CONTAINER_NAME"),
                 ]);
                 let st = sh.assign_subst("status", |sh| {
@@ -617,13 +626,13 @@ pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             |sh| sh.return_last(),
         )?;
         sh.assign_subst("CONTAINER", |sh| {
-            let argv = line(&[&lit(&["docker", "inspect", "--format={{.Id}}"]), &split_var(sh, "CONTAINER_ID")]);
+            let argv = line(&[&words(&["docker", "inspect", "--format={{.Id}}"]), &split_var(sh, "CONTAINER_ID")]);
             sh.external_redirected(551, argv, Redirect::Inherit, true).map(drop)
         })?;
         sh.and_then(
             |sh| {
                 let argv = line(&[
-                    &lit(&[
+                    &words(&[
                         "docker",
                         "inspect",
                         "--format=--data-urlencode fqdn={{.Config.Hostname}}.{{.Config.Domainname}}.",
@@ -678,10 +687,10 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
 
     // [ $(id -u) = 0 ] || { echo "weave must be run as 'root' when run locally" >&2; exit 1; }
     let root = sh.cond(|sh| {
-        let (uid, _) = sh.subst(|sh| sh.external(575, words(&["id", "-u"])).map(drop));
+        let (uid, _) = sh.subst(|sh| sh.external(576, words(&["id", "-u"])).map(drop));
         let mut test = sh.split(&uid);
         test.extend(words(&["=", "0"]));
-        sh.test(575, &test.iter().map(Vec::as_slice).collect::<Vec<_>>())
+        sh.test(576, &test.iter().map(Vec::as_slice).collect::<Vec<_>>())
     })?;
     if !root {
         sh.echo_stderr(&[w("weave must be run as 'root' when run locally")])?;
@@ -793,12 +802,12 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             let count = sh.var("CIDR_COUNT");
             sh.shift(764, &count)?;
             sh.assign_subst("CONTAINER", |sh| {
-                let argv = line(&[&lit(&["docker", "run"]), &split_var(sh, "DNS_ARGS"), &lit(&["-d"]), &sh.args()]);
+                let argv = line(&[&words(&["docker", "run"]), &split_var(sh, "DNS_ARGS"), &words(&["-d"]), &sh.args()]);
                 sh.external(765, argv).map(drop)
             })?;
             create_bridge(sh, vec![])?;
-            attach_to(sh, "CONTAINER", ("attach", attach))?;
-            tell_dns_put(sh, "CONTAINER", b"PUT")?;
+            in_container_netns(sh, "CONTAINER", "attach")?;
+            tell_dns_about(sh, "CONTAINER", b"PUT")?;
             let container = split_var(sh, "CONTAINER");
             sh.echo(&container)?;
             Ok(Local::Done)
@@ -814,16 +823,16 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             }
             if command.as_slice() == b"start" {
                 sh.assign_subst("CONTAINER", |sh| {
-                    let argv = line(&[&lit(&["docker", "start"]), &split_var(sh, "CONTAINER_ID")]);
+                    let argv = line(&[&words(&["docker", "start"]), &split_var(sh, "CONTAINER_ID")]);
                     sh.external(781, argv).map(drop)
                 })?;
             }
             if command.as_slice() == b"detach" {
-                attach_to(sh, "CONTAINER_ID", ("detach", detach))?;
-                tell_dns_put(sh, "CONTAINER_ID", b"DELETE")?;
+                in_container_netns(sh, "CONTAINER_ID", "detach")?;
+                tell_dns_about(sh, "CONTAINER_ID", b"DELETE")?;
             } else {
-                attach_to(sh, "CONTAINER_ID", ("attach", attach))?;
-                tell_dns_put(sh, "CONTAINER_ID", b"PUT")?;
+                in_container_netns(sh, "CONTAINER_ID", "attach")?;
+                tell_dns_about(sh, "CONTAINER_ID", b"PUT")?;
             }
             if command.as_slice() == b"start" {
                 let container = split_var(sh, "CONTAINER");
@@ -848,13 +857,13 @@ fn argc_or_usage(sh: &mut Shell, line: u32, op: &[u8], n: &[u8]) -> Sh<()> {
 }
 
 /// `with_container_netns $VAR FUNCTION $CIDR_ARGS >/dev/null`.
-fn attach_to(sh: &mut Shell, var: &str, function: (&str, NetnsFunction)) -> Sh<i32> {
-    let args = line(&[&split_var(sh, var), &lit(&[function.0]), &split_var(sh, "CIDR_ARGS")]);
-    sh.redirected(Target::Null, Target::Inherit, |sh| with_container_netns(sh, args, function))
+fn in_container_netns(sh: &mut Shell, var: &str, function: &str) -> Sh<i32> {
+    let args = line(&[&split_var(sh, var), &words(&[function]), &split_var(sh, "CIDR_ARGS")]);
+    sh.redirected(Target::Null, Target::Inherit, |sh| with_container_netns(sh, args))
 }
 
 /// `tell_dns METHOD $VAR $CIDR_ARGS`.
-fn tell_dns_put(sh: &mut Shell, var: &str, method: &[u8]) -> Sh<i32> {
+fn tell_dns_about(sh: &mut Shell, var: &str, method: &[u8]) -> Sh<i32> {
     let args = line(&[&[method.to_vec()], &split_var(sh, var), &split_var(sh, "CIDR_ARGS")]);
     tell_dns(sh, args)
 }

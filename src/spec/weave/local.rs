@@ -234,10 +234,11 @@ pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             |sh| sh.test(283, &[b"!", b"-d", b"/var/run/netns"]),
             |sh| sh.simple(283, words(&["mkdir", "-p", "/var/run/netns"]), Redirect::Inherit, false).map(drop),
         )?;
-        let netns_link = sh.split(&[b"/var/run/netns/".as_slice(), &sh.var("NETNS")].concat());
-        sh.simple(284, line(&[&words(&["rm", "-f"]), &netns_link]), Redirect::Inherit, false)?;
+        // Each command expands its words when it runs: the `rm` can change what a pattern matches.
+        let netns_link = |sh: &Shell| sh.split(&[b"/var/run/netns/".as_slice(), &sh.var("NETNS")].concat());
+        sh.simple(284, line(&[&words(&["rm", "-f"]), &netns_link(sh)]), Redirect::Inherit, false)?;
         let target = sh.split(&[sh.var("PROCFS").as_slice(), b"/", &sh.var("CONTAINER_PID"), b"/ns/net"].concat());
-        sh.simple(285, line(&[&words(&["ln", "-s"]), &target, &netns_link]), Redirect::Inherit, false)?;
+        sh.simple(285, line(&[&words(&["ln", "-s"]), &target, &netns_link(sh)]), Redirect::Inherit, false)?;
         let (ifname, pid) = (sh.var("CONTAINER_IFNAME"), sh.var("CONTAINER_PID"));
         sh.assign("LOCAL_IFNAME", [b"v".as_slice(), &ifname, b"pl", &pid].concat())?;
         sh.assign("GUEST_IFNAME", [b"v".as_slice(), &ifname, b"pg", &pid].concat())?;
@@ -397,7 +398,8 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                     return Ok(true);
                 }
                 let prefix = [b"ip netns exec ".as_slice(), &sh.var("NETNS")].concat();
-                Ok(configure_arp_cache(sh, vec![sh.var("CONTAINER_IFNAME"), prefix])? != 0)
+                let args = line(&[&split_var(sh, "CONTAINER_IFNAME"), &[prefix]]);
+                Ok(configure_arp_cache(sh, args)? != 0)
             },
             |sh| sh.return_(b"1"),
         )
@@ -462,7 +464,8 @@ pub fn attach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             },
         )?;
         let prefix = [b"ip netns exec ".as_slice(), &sh.var("NETNS")].concat();
-        arp_update(sh, vec![sh.var("CONTAINER_IFNAME"), sh.arg(1), prefix]).map(drop)
+        let args = line(&[&split_var(sh, "CONTAINER_IFNAME"), &sh.split(&sh.arg(1)), &[prefix]]);
+        arp_update(sh, args).map(drop)
     })
 }
 

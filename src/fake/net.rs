@@ -1186,16 +1186,8 @@ fn sh_c(net: &mut Net, inode: u64, inner: &[Vec<u8>], argv: &[Vec<u8>]) -> Reply
         return not_modeled(argv);
     }
     let script = text(script);
-    let mut line = 1;
-    for part in script.split("&&") {
-        let lead = part.len() - part.trim_start().len();
-        line += part[..lead].matches('\n').count();
-        let words: Vec<&str> = part.split_whitespace().collect();
-        let (value, path) = match words.as_slice() {
-            ["echo", v, path] if path.starts_with('>') => (*v, &path[1..]),
-            ["echo", v, ">", path] => (*v, *path),
-            _ => return not_modeled(argv),
-        };
+    let Ok(writes) = crate::spec::files::echo_chain(&script) else { return not_modeled(argv) };
+    for crate::spec::files::EchoTo { value, path, line } in writes {
         let Some(rest) = path.strip_prefix("/proc/sys/net/ipv4/neigh/") else { return not_modeled(argv) };
         let Some((ifname, file)) = rest.split_once('/') else { return not_modeled(argv) };
         let Some(link) = net.ns_mut(inode).and_then(|n| n.link_mut(ifname)) else {
@@ -1208,7 +1200,6 @@ fn sh_c(net: &mut Net, inode: u64, inner: &[Vec<u8>], argv: &[Vec<u8>]) -> Reply
             "ucast_solicit" => link.arp.ucast_solicit = v,
             _ => return not_modeled(argv),
         }
-        line += part[lead..].matches('\n').count();
     }
     Reply::default()
 }

@@ -120,8 +120,35 @@ pub fn readlink(args: &[Word], fs: &mut dyn Fs) -> UtilityOutput {
     out
 }
 
-/// `sh -c SCRIPT` where the script is a chain of `echo VALUE >FILE` joined by `&&`, which is all the
-/// script asks of a child shell; anything else is refused rather than guessed at.
+/// One `echo VALUE >FILE` of a `sh -c` script, and the script line it is on (dash's error
+/// messages name it).
+pub struct EchoTo<'a> {
+    pub value: &'a str,
+    pub path: &'a str,
+    pub line: usize,
+}
+
+/// The writes of a script that is a chain of `echo VALUE >FILE` joined by `&&` (all configure_arp_cache
+/// asks of a child shell); `Err` with the first part that is something else.
+pub fn echo_chain(script: &str) -> Result<Vec<EchoTo<'_>>, &str> {
+    let mut line = 1;
+    let mut writes = Vec::new();
+    for part in script.split("&&") {
+        let lead = part.len() - part.trim_start().len();
+        line += part[..lead].matches('\n').count();
+        let (value, path) = match part.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["echo", value, target] if target.starts_with('>') => (*value, &target[1..]),
+            ["echo", value, ">", target] => (*value, *target),
+            _ => return Err(part.trim()),
+        };
+        writes.push(EchoTo { value, path, line });
+        line += part[lead..].matches('\n').count();
+    }
+    Ok(writes)
+}
+
+/// `sh -c SCRIPT` where the script is an [`echo_chain`]; anything else is refused rather than
+/// guessed at.
 pub fn sh(args: &[Word], fs: &mut dyn Fs) -> UtilityOutput {
     let [flag, script] = args else {
         return failed("sh: only `sh -c SCRIPT` is modeled\n".into(), 2);
@@ -130,17 +157,15 @@ pub fn sh(args: &[Word], fs: &mut dyn Fs) -> UtilityOutput {
         return failed("sh: only `sh -c SCRIPT` is modeled\n".into(), 2);
     }
     let text = String::from_utf8_lossy(script);
-    for part in text.split("&&") {
-        let words: Vec<&str> = part.split_whitespace().collect();
-        let (value, path) = match words.as_slice() {
-            ["echo", value, target] if target.starts_with('>') => (*value, &target[1..]),
-            ["echo", value, ">", target] => (*value, *target),
-            _ => return failed(format!("sh: only `echo VALUE >FILE && ...` is modeled, not {:?}\n", part.trim()), 2),
-        };
+    let writes = match echo_chain(&text) {
+        Ok(writes) => writes,
+        Err(part) => return failed(format!("sh: only `echo VALUE >FILE && ...` is modeled, not {part:?}\n"), 2),
+    };
+    for EchoTo { value, path, line } in writes {
         if let Err(e) = fs.write(path.as_bytes(), format!("{value}\n").as_bytes()) {
             // dash's words for a redirection it cannot open.
             let why = if e == crate::fake::fs::ENOENT { "Directory nonexistent" } else { e };
-            return failed(format!("sh: 1: cannot create {path}: {why}\n"), 2);
+            return failed(format!("sh: {line}: cannot create {path}: {why}\n"), 2);
         }
     }
     UtilityOutput::default()

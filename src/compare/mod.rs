@@ -170,31 +170,25 @@ fn compare_all(case: &Case, rec: &Recording) -> Verdict {
     let ps4 = case.invocation.ps4();
     // Placeholders bind across the sections of one case, in this order.
     let mut bindings = patterns::Bindings::new();
-    for (aspect, expected, actual) in [
-        (Aspect::Trace, &case.trace, &trace),
-        (Aspect::Stdout, &case.stdout, &stdout),
-        (Aspect::Calls, &case.calls, &calls),
-    ] {
-        let holds = if patterns::has_patterns(expected) {
-            patterns::matches(expected, actual, &mut bindings)
-        } else if aspect == Aspect::Trace {
-            interleave::matches(expected, &case.pipelines, actual, ps4)
-        } else {
-            expected == actual
-        };
-        if !holds {
-            mismatches.push(Mismatch { aspect, expected: expected.clone(), actual: actual.clone() });
-        }
-    }
-    if let Some(expected) = &case.state {
-        let actual = patterns::redact(&rec.state_text(&case.world).unwrap_or_default(), &rules);
+    // The world after the run counts only where the case asserts it.
+    let state = case.state.as_ref().map(|expected| {
+        (Aspect::State, expected, patterns::redact(&rec.state_text(&case.world).unwrap_or_default(), &rules))
+    });
+    let sections = [
+        (Aspect::Trace, &case.trace, trace),
+        (Aspect::Stdout, &case.stdout, stdout),
+        (Aspect::Calls, &case.calls, calls),
+    ];
+    for (aspect, expected, actual) in sections.into_iter().chain(state) {
         let holds = if patterns::has_patterns(expected) {
             patterns::matches(expected, &actual, &mut bindings)
+        } else if aspect == Aspect::Trace {
+            interleave::matches(expected, &case.pipelines, &actual, ps4)
         } else {
             *expected == actual
         };
         if !holds {
-            mismatches.push(Mismatch { aspect: Aspect::State, expected: expected.clone(), actual });
+            mismatches.push(Mismatch { aspect, expected: expected.clone(), actual });
         }
     }
     Verdict { case: case.name.clone(), mismatches, escapes: escapes(rec, ps4), notes: missing_commands(rec) }

@@ -327,6 +327,14 @@ impl<'a> RunArgs<'a> {
         parsed
     }
 
+    /// Where the container sees the host's /proc: the target of a `-v /proc:TARGET` volume.
+    pub fn host_proc(&self) -> Option<&'a [u8]> {
+        self.volumes.iter().find_map(|v| {
+            let mut parts = v.split(|&b| b == b':');
+            (parts.next() == Some(b"/proc")).then(|| parts.next()).flatten()
+        })
+    }
+
     /// For a run of the weaveexec image, the `--local` command and its arguments.
     pub fn weaveexec_local(&self) -> Option<&'a [Vec<u8>]> {
         let base = self.image?.split(|&b| b == b':').next().unwrap_or_default();
@@ -355,12 +363,8 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
                 None => std::str::from_utf8(e).ok().and_then(env).map(|v| (e.to_vec(), v)),
             })
             .collect();
-        // The host's /proc shows in the container where a volume mounts it.
-        let host_proc = parsed.volumes.iter().find_map(|v| {
-            let mut parts = v.split(|&b| b == b':');
-            (parts.next() == Some(b"/proc")).then(|| parts.next()).flatten()
-        });
-        return weaveexec_local(world, state, local, container_env, host_proc.unwrap_or(HOST_PROC_NOT_MOUNTED));
+        let host_proc = parsed.host_proc().unwrap_or(HOST_PROC_NOT_MOUNTED);
+        return weaveexec_local(world, state, local, container_env, host_proc);
     }
     if !parsed.detach {
         return Reply::default();

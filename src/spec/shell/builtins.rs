@@ -179,7 +179,12 @@ fn unexpected(word: &[u8]) -> Vec<u8> {
 }
 
 fn is_unary(op: &[u8]) -> bool {
-    matches!(op, b"-z" | b"-n" | b"-e" | b"-f" | b"-d" | b"-L" | b"-h" | b"-s" | b"-r" | b"-w" | b"-x")
+    matches!(op, b"-z" | b"-n") || is_file_test(op)
+}
+
+/// Whether `op` is one of `[`'s tests of a file (which look at the filesystem).
+pub fn is_file_test(op: &[u8]) -> bool {
+    matches!(op, b"-e" | b"-f" | b"-d" | b"-L" | b"-h" | b"-s" | b"-r" | b"-w" | b"-x")
 }
 
 fn is_binary(op: &[u8]) -> bool {

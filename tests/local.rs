@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{real_script, weavetrace};
+use common::{real_script, sees_the_worlds_files, shell, weavetrace};
 
 use predicates::prelude::*;
 use weavetrace::case::Invocation;
@@ -48,19 +48,15 @@ fn dns_args_follow_the_docker_bridge_of_the_world() {
 fn the_real_script_holds_the_local_goldens_under_dash_and_busybox_ash() {
     let dir = tempfile::tempdir().unwrap();
     let Some(script) = real_script(dir.path()) else { return };
-    if let Err(reason) = weavetrace::sandbox::isolation_available() {
-        eprintln!("skipped: the real script sees the world's files only in namespaces ({reason})");
+    if !sees_the_worlds_files("the local goldens against the real script") {
         return;
     }
     let cases = std::fs::read_dir(common::root().join("traces/local")).unwrap().count();
     assert!(cases >= 30, "only {cases} local goldens");
-    let busybox = ["/usr/bin/busybox", "/bin/busybox"].into_iter().find(|p| std::path::Path::new(p).exists());
-    if busybox.is_none() {
-        eprintln!("busybox is not installed (apt-get install busybox): the local goldens run under dash only");
-    }
+    let busybox = shell("busybox");
     // Repeated: the pipelines' trace lines interleave differently from run to run.
     for _ in 0..3 {
-        for shell in std::iter::once("/bin/sh").chain(busybox) {
+        for shell in std::iter::once("/bin/sh").chain(busybox.as_deref()) {
             weavetrace()
                 .args(["check", "--shell", shell, "--script"])
                 .arg(&script)

@@ -3,20 +3,8 @@
 
 mod common;
 
-use common::{real_script, weavetrace};
+use common::{real_script, sees_the_worlds_files, shell, weavetrace};
 use predicates::prelude::*;
-
-/// Whether a script subject sees the world's /proc, /var/run and /sys/class/net: only in the
-/// sandbox's mount namespace; says why not otherwise.
-fn sees_the_worlds_files() -> bool {
-    match weavetrace::sandbox::isolation_available() {
-        Ok(()) => true,
-        Err(reason) => {
-            eprintln!("skipped fixtures/scripts/netns: a script sees the world's files only in namespaces ({reason})");
-            false
-        }
-    }
-}
 
 /// `weavetrace check` of `fixtures/scripts/NAME.sh` against its golden `NAME.case`.
 fn check_fixture(name: &str) -> assert_cmd::Command {
@@ -28,7 +16,7 @@ fn check_fixture(name: &str) -> assert_cmd::Command {
 #[test]
 fn fixture_scripts_hold_their_goldens_under_dash() {
     for name in ["pipelines", "substitutions", "failures", "netns"] {
-        if name == "netns" && !sees_the_worlds_files() {
+        if name == "netns" && !sees_the_worlds_files("fixtures/scripts/netns") {
             continue;
         }
         // Repeated: dash interleaves pipeline traces differently from run to run.
@@ -140,22 +128,14 @@ fn the_subject_sees_no_network_its_own_tmp_and_a_read_only_root() {
     assert!(!probe.exists(), "the subject wrote the host's /tmp");
 }
 
-/// A shell on this machine, by name, or `None` with a message.
-fn shell(name: &str) -> Option<String> {
-    let found = ["/usr/bin", "/bin"].iter().map(|d| format!("{d}/{name}")).find(|p| std::path::Path::new(p).exists());
-    if found.is_none() {
-        eprintln!("skipped for {name}: not installed (apt-get install {name})");
-    }
-    found
-}
-
 #[test]
 fn bash_and_busybox_traces_are_held_against_dash_goldens_in_dash_form() {
     for name in ["bash", "busybox"] {
         let Some(sh) = shell(name) else { continue };
         // netns: pipeline pieces written into a file and shown again, quoted by ash.
-        for script in
-            ["substitutions", "failures", "netns"].into_iter().filter(|s| *s != "netns" || sees_the_worlds_files())
+        for script in ["substitutions", "failures", "netns"]
+            .into_iter()
+            .filter(|s| *s != "netns" || sees_the_worlds_files("fixtures/scripts/netns"))
         {
             check_fixture(script)
                 .args(["--shell", &sh])

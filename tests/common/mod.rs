@@ -46,3 +46,24 @@ pub fn real_script(dir: &Path) -> Option<PathBuf> {
 pub fn case_text(header: &str) -> String {
     format!("{header}\n~~~ trace\n~~~\n\n~~~ stdout\n~~~\n\n~~~ calls\n~~~\n")
 }
+
+/// A shell on this machine, by name, or `None` with a message saying how to get it.
+pub fn shell(name: &str) -> Option<String> {
+    let found = ["/usr/bin", "/bin"].iter().map(|d| format!("{d}/{name}")).find(|p| Path::new(p).exists());
+    if found.is_none() {
+        eprintln!("skipped for {name}: not installed (apt-get install {name})");
+    }
+    found
+}
+
+/// Whether a script subject sees the world's /proc, /var/run and /sys/class/net: only in the
+/// sandbox's mount namespace; says what is skipped, and why, otherwise.
+pub fn sees_the_worlds_files(what: &str) -> bool {
+    match weavetrace::sandbox::isolation_available() {
+        Ok(()) => true,
+        Err(reason) => {
+            eprintln!("skipped {what}: a script sees the world's files only in namespaces ({reason})");
+            false
+        }
+    }
+}

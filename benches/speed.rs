@@ -127,7 +127,7 @@ fn bare_runs(cases: &[Case], script: &Path, isolated: bool) -> Duration {
                 .current_dir(sandbox.work());
             if isolated {
                 let own = sandbox.own_netns();
-                let isolation = sandbox.isolation();
+                let isolation = sandbox.isolation(&[]);
                 // SAFETY: both only make system calls on data prepared before the fork.
                 unsafe {
                     cmd.pre_exec(move || {

@@ -116,6 +116,28 @@ impl From<LevelArg> for crate::compare::Level {
     }
 }
 
+/// A shell's way of writing `set -x` lines.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialectArg {
+    /// dash (Debian's and Ubuntu's /bin/sh): words as they are.
+    Dash,
+    /// busybox ash (alpine, and weaveexec): words quoted where needed.
+    #[value(alias = "busybox")]
+    Ash,
+    /// bash, also as sh (Fedora's and RHEL's /bin/sh): quoted words, nesting shown.
+    Bash,
+}
+
+impl From<DialectArg> for crate::trace::Dialect {
+    fn from(d: DialectArg) -> Self {
+        match d {
+            DialectArg::Dash => crate::trace::Dialect::Dash,
+            DialectArg::Ash => crate::trace::Dialect::Ash,
+            DialectArg::Bash => crate::trace::Dialect::Bash,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct DiffArgs {
     /// The weave script to hold against the spec.
@@ -124,6 +146,9 @@ pub struct DiffArgs {
     /// The shell for the script.
     #[arg(long, value_name = "SHELL", default_value = "/bin/sh")]
     pub shell: PathBuf,
+    /// How the shell writes its trace (default: recognised from what the shell is).
+    #[arg(long, value_enum, value_name = "DIALECT")]
+    pub dialect: Option<DialectArg>,
     /// Command lines to run, one shell-quoted line each (leading NAME=value words are environment;
     /// `#` starts a comment).
     #[arg(long, value_name = "FILE", required_unless_present = "random")]
@@ -156,6 +181,9 @@ pub struct SubjectArgs {
     /// The shell for --script.
     #[arg(long, value_name = "SHELL", default_value = "/bin/sh", requires = "script")]
     pub shell: PathBuf,
+    /// How the shell writes its trace (default: recognised from what the shell is, not its name).
+    #[arg(long, value_enum, value_name = "DIALECT", requires = "script")]
+    pub dialect: Option<DialectArg>,
     /// Run the Rust spec inside the harness instead of as a process (same answers, no processes).
     #[arg(long)]
     pub in_process: bool,

@@ -24,12 +24,13 @@ pub fn run_case(case: &Case, subject: &dyn Subject, fake_bin: &Path, level: Leve
     let sandbox = Sandbox::new(&case.world, fake_bin, subject.script())?;
     let recording = subject.run(&case.invocation, &sandbox)?;
     let mut verdict = compare_at(case, &recording, level);
-    if !verdict.holds() && sandbox.isolation().is_none() && probes_host_files(&case.trace) {
-        verdict.notes.push(format!(
-            "the subject ran without the sandbox's mount namespace ({}): the /proc, /var/run/netns and \
-             /sys/class/net it probed were this machine's, not the world's",
-            crate::sandbox::isolation_available().err().unwrap_or_default()
-        ));
+    if let Err(reason) = crate::sandbox::isolation_available() {
+        if !verdict.holds() && probes_host_files(&case.trace) {
+            verdict.notes.push(format!(
+                "the subject ran without the sandbox's mount namespace ({reason}): the /proc, /var/run/netns \
+                 and /sys/class/net it probed were this machine's, not the world's"
+            ));
+        }
     }
     Ok(Outcome { verdict, recording, elapsed: start.elapsed() })
 }

@@ -25,6 +25,7 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Fatal> {
     let script = subject(&SubjectArgs {
         script: Some(args.script.clone()),
         shell: args.shell.clone(),
+        dialect: args.dialect,
         in_process: false,
         timeout: args.timeout,
     })?;

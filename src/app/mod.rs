@@ -77,7 +77,9 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Fatal> {
         }
         let shell = which(&args.shell)
             .ok_or_else(|| Fatal(exit::BAD_INPUT, format!("{}:1: no such shell", args.shell.display())))?;
-        return Ok(Box::new(Script { path: path.clone(), shell, timeout }));
+        let dialect = args.dialect.map(Into::into);
+        let script = Script::new(path.clone(), shell, dialect, timeout).map_err(|m| Fatal(exit::BAD_INPUT, m))?;
+        return Ok(Box::new(script));
     }
     if args.in_process {
         return Ok(Box::new(InProcessSpec { arg0: "weave".into() }));

@@ -1,6 +1,7 @@
 //! Reading the trace to replay: a plain trace file (stderr as `sh -x` wrote it; a sibling
 //! `NAME.stdout` is its stdout), or an article's text, where each line ended in `<br>`, stdout is
-//! mixed in, and the prompt line `$ sh -x weave ARGS` names the command line.
+//! mixed in, and the prompt line `$ sh -x weave ARGS` names the command line (or, with no prompt,
+//! the command line is given and the trace is the article's first).
 
 use std::path::Path;
 
@@ -31,20 +32,35 @@ pub fn read_source(path: &Path, args: &[String]) -> Result<Source, String> {
     Ok(Source { trace: bytes, stdout, merged: false, notices: Vec::new() })
 }
 
-/// The trace of `$ sh -x weave ARGS` in an article's text.
+/// The trace of `$ sh -x weave ARGS` in an article's text: the lines after that prompt or, where
+/// the article shows no prompt for it, the first run of trace lines (the command line is `args`).
 fn article(text: &str, args: &[String]) -> Result<Source, (usize, String)> {
     let prompt = format!("$ sh -x weave {}", args.join(" "));
+    let prompt = prompt.trim();
     let pieces: Vec<&str> = text.split("<br>").collect();
     let line_of = |k: usize| pieces[..k].iter().map(|p| p.matches('\n').count()).sum::<usize>() + 1;
-    let start = pieces
-        .iter()
-        .position(|p| unescape(p.trim()) == prompt.trim())
-        .ok_or_else(|| (1, format!("no `{}` prompt in the article", prompt.trim())))?;
+    // The page put one space after each <br>; a piece with a line break is prose again.
+    let line = |piece: &str| unescape(piece.strip_prefix(' ').unwrap_or(piece));
+    let is_trace = |piece: &str| {
+        let l = line(piece);
+        l.starts_with("+ ") && !l.contains('\n')
+    };
+    let (start, found) = match pieces.iter().position(|p| unescape(p.trim()) == prompt) {
+        Some(k) => (k + 1, format!("after `{prompt}` (line {})", line_of(k))),
+        None => {
+            let k = pieces.iter().position(|p| is_trace(p)).ok_or_else(|| {
+                (1, format!("no `{prompt}` prompt in the article, and no trace lines (`<br> + ...`) either"))
+            })?;
+            let runs = (1..pieces.len()).filter(|&i| is_trace(pieces[i]) && !is_trace(pieces[i - 1])).count()
+                + usize::from(is_trace(pieces[0]));
+            let of = if runs > 1 { format!(", the first of {runs}") } else { String::new() };
+            (k, format!("that starts at line {}{of} (the article shows no `{prompt}` prompt)", line_of(k)))
+        }
+    };
     let mut trace = Vec::new();
     let mut stdout = Vec::new();
-    for piece in &pieces[start + 1..] {
-        // The page put one space after each <br>; a piece with a line break is prose again.
-        let line = unescape(piece.strip_prefix(' ').unwrap_or(piece));
+    for piece in &pieces[start..] {
+        let line = line(piece);
         if line.is_empty() || line.contains('\n') {
             break;
         }
@@ -58,13 +74,50 @@ fn article(text: &str, args: &[String]) -> Result<Source, (usize, String)> {
         }
     }
     if trace.is_empty() {
-        return Err((line_of(start), "the prompt is followed by no trace lines".into()));
+        return Err((line_of(start - 1), "the prompt is followed by no trace lines".into()));
     }
-    let notice = format!("read the trace after `{}` (line {}) from an article's HTML", prompt.trim(), line_of(start));
+    let notice = format!("read the trace {found} from an article's HTML");
     Ok(Source { trace, stdout: Some(stdout), merged: true, notices: vec![notice] })
 }
 
 /// The few HTML entities an article's text may keep.
 fn unescape(s: &str) -> String {
     s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::article;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split(' ').map(String::from).collect()
+    }
+
+    const WITH_PROMPT: &str =
+        "Prose.\n<br> $ sh -x weave version<br> + set -e<br> 0.10.0<br> + exit 0<br>\nMore prose.\n";
+    const NO_PROMPT: &str =
+        "Prose that leads in:\n<br> + set -e<br> + echo a &amp; b<br> a & b<br>\nThen:\n<br> + set -e<br>\n";
+
+    #[test]
+    fn the_prompt_names_the_trace_and_lines_after_a_call_are_stdout() {
+        let s = article(WITH_PROMPT, &args("version")).unwrap();
+        assert_eq!(s.trace, b"+ set -e\n+ exit 0\n");
+        assert_eq!(s.stdout.as_deref(), Some(&b"0.10.0\n"[..]));
+        assert!(s.notices[0].contains("after `$ sh -x weave version` (line 2)"), "{:?}", s.notices);
+    }
+
+    #[test]
+    fn without_a_prompt_the_first_trace_is_read_for_the_command_line_given() {
+        let s = article(NO_PROMPT, &args("run x")).unwrap();
+        assert_eq!(s.trace, b"+ set -e\n+ echo a & b\n");
+        assert_eq!(s.stdout.as_deref(), Some(&b"a & b\n"[..]));
+        assert!(s.notices[0].contains("line 2, the first of 2"), "{:?}", s.notices);
+    }
+
+    #[test]
+    fn an_article_with_neither_prompt_nor_trace_is_refused_at_its_first_line() {
+        let (line, message) = article("Only prose.<br>\nAnd more.\n", &args("run")).unwrap_err();
+        assert_eq!(line, 1);
+        assert!(message.contains("no `$ sh -x weave run` prompt"), "{message}");
+    }
 }

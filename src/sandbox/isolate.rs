@@ -4,7 +4,8 @@
 //!
 //! Inside, before the subject starts:
 //! - no network at all (a new network namespace has only a down loopback);
-//! - the sandbox is mounted on itself, and its `tmp/` over `/tmp`;
+//! - the sandbox is mounted on itself, and its `tmp/` over `/tmp` (with the files the subject must
+//!   reach there, such as the shell the user named);
 //! - each host binary named like a fake (`/usr/bin/docker`, ...) is covered by the fake, which, run
 //!   by a path rather than through PATH, reports an escape instead of answering;
 //! - the docker sockets are covered by `/dev/null`;
@@ -12,7 +13,7 @@
 //!   and `/sys/class/net`: what the local side probes there is the world's, kept by the fakes;
 //! - `/` is read-only.
 
-use rustix::mount::{mount_bind, mount_change, mount_remount, MountFlags, MountPropagationFlags};
+use rustix::mount::{mount_change, mount_recursive_bind, mount_remount, MountFlags, MountPropagationFlags};
 use rustix::thread::{move_into_link_name_space, unshare, LinkNameSpaceType, UnshareFlags};
 use std::ffi::CString;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -42,8 +43,11 @@ fn c(path: &Path) -> CString {
 
 impl Isolation {
     /// The isolation for a sandbox at `root`, whose `bin/` holds the fakes; without
-    /// `cover_host_binaries`, the host's binaries named like fakes are left as they are.
-    pub fn new(root: &Path, cover_host_binaries: bool) -> Isolation {
+    /// `cover_host_binaries`, the host's binaries named like fakes are left as they are. Each file in
+    /// `keep` that the sandbox's `tmp/` would hide stays at its path: an empty file of the same name
+    /// in `tmp/` gets the real one bound over it (a bound file keeps its own filesystem's flags, so
+    /// a shell stays executable where a copy on a `noexec` /dev/shm would not be).
+    pub fn new(root: &Path, cover_host_binaries: bool, keep: &[PathBuf]) -> Isolation {
         let uid = rustix::process::geteuid().as_raw();
         let gid = rustix::process::getegid().as_raw();
         let user_maps = (uid != 0).then(|| {
@@ -53,7 +57,17 @@ impl Isolation {
                 (c(Path::new("/proc/self/gid_map")), CString::new(format!("0 {gid} 1")).unwrap_or_default()),
             ]
         });
-        let mut binds = vec![(c(root), c(root)), (c(&root.join("tmp")), c(Path::new("/tmp")))];
+        let mut binds = vec![(c(root), c(root))];
+        for file in keep {
+            let (Ok(inside), Ok(real)) = (file.strip_prefix("/tmp"), file.canonicalize()) else { continue };
+            let stand_in = root.join("tmp").join(inside);
+            let made =
+                stand_in.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&stand_in, ""));
+            if made.is_ok() {
+                binds.push((c(&real), c(&stand_in)));
+            }
+        }
+        binds.push((c(&root.join("tmp")), c(Path::new("/tmp"))));
         for (name, real) in host_paths() {
             let source = match name.is_empty() {
                 true => PathBuf::from("/dev/null"),
@@ -90,8 +104,9 @@ impl Isolation {
         }
         // Nothing done here may reach the host's mount table.
         mount_change(c"/", MountPropagationFlags::REC | MountPropagationFlags::PRIVATE)?;
+        // Recursive: the files kept in `tmp/` go with it over /tmp.
         for (source, target) in &self.binds {
-            mount_bind(source.as_c_str(), target.as_c_str())?;
+            mount_recursive_bind(source.as_c_str(), target.as_c_str())?;
         }
         mount_remount(c"/", MountFlags::BIND | MountFlags::RDONLY, c"")?;
         Ok(())
@@ -161,7 +176,7 @@ pub fn available() -> Result<(), String> {
             }
             let dir = tempfile::tempdir().map_err(|e| format!("cannot probe namespaces: {e}"))?;
             std::fs::create_dir(dir.path().join("tmp")).map_err(|e| format!("cannot probe namespaces: {e}"))?;
-            let iso = Isolation::new(dir.path(), false);
+            let iso = Isolation::new(dir.path(), false, &[]);
             let mut cmd = std::process::Command::new("/bin/sh");
             cmd.args(["-c", ":"]);
             // SAFETY: `apply` only makes system calls on data prepared before the fork.

@@ -101,9 +101,10 @@ impl Sandbox {
         }
     }
 
-    /// The namespaces and mounts a subject process enters, when this kernel allows them.
-    pub fn isolation(&self) -> Option<Isolation> {
-        isolation_available().ok().map(|()| Isolation::new(self.root(), true))
+    /// The namespaces and mounts a subject process enters, when this kernel allows them; the files
+    /// in `keep` (a shell the user named under /tmp, say) stay reachable at the paths given.
+    pub fn isolation(&self, keep: &[PathBuf]) -> Option<Isolation> {
+        isolation_available().ok().map(|()| Isolation::new(self.root(), true, keep))
     }
 
     /// The subject's whole environment: the sandbox's own variables, then the case's.

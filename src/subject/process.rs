@@ -6,12 +6,13 @@ use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
 use crate::trace::{parse, Dialect};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 /// Runs `cmd` (program and arguments set) as the subject of `inv` in `sandbox`; `what` names it in
-/// errors.
+/// errors; the files in `keep` stay where they are for it (see [`Sandbox::isolation`]).
 pub fn run(
     mut cmd: Command,
     what: &str,
@@ -19,8 +20,9 @@ pub fn run(
     timeout: Duration,
     inv: &Invocation,
     sandbox: &Sandbox,
+    keep: &[PathBuf],
 ) -> Result<Recording, SubjectError> {
-    prepare(&mut cmd, inv, sandbox);
+    prepare(&mut cmd, inv, sandbox, keep);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
     let child = spawn(&mut cmd).map_err(spawn_error)?;
@@ -45,14 +47,16 @@ pub fn run(
 pub fn run_merged(
     mut cmd: Command,
     what: &str,
+    dialect: Dialect,
     timeout: Duration,
     inv: &Invocation,
     sandbox: &Sandbox,
+    keep: &[PathBuf],
 ) -> Result<Recording, SubjectError> {
     let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
     let (reader, writer) = rustix::pipe::pipe().map_err(|e| spawn_error(e.into()))?;
     let writer2 = writer.try_clone().map_err(spawn_error)?;
-    prepare(&mut cmd, inv, sandbox);
+    prepare(&mut cmd, inv, sandbox, keep);
     cmd.stdout(Stdio::from(writer)).stderr(Stdio::from(writer2));
     let child = spawn(&mut cmd).map_err(spawn_error)?;
     let pid = child.id();
@@ -77,7 +81,7 @@ pub fn run_merged(
         }
     }
     Ok(Recording {
-        trace: parse(&trace, Dialect::Dash, ps4),
+        trace: parse(&trace, dialect, ps4),
         stdout,
         status: status_of(&output, timed_out),
         calls: sandbox.calls()?,
@@ -110,14 +114,14 @@ pub fn own_pid_as_in_process(bytes: &mut Vec<u8>, pid: u32) {
 
 /// What every subject process gets: the sandbox's environment and working directory, no stdin,
 /// a process group of its own (so a timeout kills everything it started), and the namespaces.
-fn prepare(cmd: &mut Command, inv: &Invocation, sandbox: &Sandbox) {
+fn prepare(cmd: &mut Command, inv: &Invocation, sandbox: &Sandbox, keep: &[PathBuf]) {
     cmd.env_clear().envs(sandbox.env(&inv.env)).current_dir(sandbox.work()).stdin(Stdio::null()).process_group(0);
     let own = sandbox.own_netns();
     // SAFETY: `create` only makes system calls on data prepared before the fork.
     unsafe {
         cmd.pre_exec(move || own.create());
     }
-    if let Some(isolation) = sandbox.isolation() {
+    if let Some(isolation) = sandbox.isolation(keep) {
         // SAFETY: `apply` only makes system calls on data prepared before the fork.
         unsafe {
             cmd.pre_exec(move || isolation.apply());

@@ -5,15 +5,17 @@ use super::{process, Invocation, Subject, SubjectError};
 use crate::recording::Recording;
 use crate::sandbox::Sandbox;
 use crate::trace::Dialect;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A weave script run under `SHELL -x`.
 pub struct Script {
     pub path: PathBuf,
-    /// The shell, an absolute path (the sandbox's PATH holds none).
+    /// The shell, an absolute path (the sandbox's PATH holds none), as the user named it.
     pub shell: PathBuf,
+    /// How the shell writes its trace.
+    pub dialect: Dialect,
     pub timeout: Duration,
 }
 
@@ -22,21 +24,29 @@ impl Subject for Script {
         format!("{} -x {}", self.shell.display(), self.path.display())
     }
 
-    fn script(&self) -> Option<&std::path::Path> {
+    fn script(&self) -> Option<&Path> {
         Some(&self.path)
     }
 
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
-        process::run(self.command(inv), &self.name(), self.dialect(), self.timeout, inv, sandbox)
+        process::run(self.command(inv), &self.name(), self.dialect, self.timeout, inv, sandbox, self.keep())
     }
 
     /// Both streams through one pipe, so their order survives; a PS4 led by a byte no script
-    /// prints (SOH) tells trace lines from output (`XTRACE.md`), and is taken out again.
+    /// prints (SOH) tells trace lines from output, and is taken out again.
     fn run_terminal(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
         let mut marked = inv.clone();
         marked.env.retain(|(k, _)| k != "PS4");
         marked.env.push(("PS4".into(), format!("{MARK}+ ")));
-        let mut rec = process::run_merged(self.command(inv), &self.name(), self.timeout, &marked, sandbox)?;
+        let mut rec = process::run_merged(
+            self.command(inv),
+            &self.name(),
+            self.dialect,
+            self.timeout,
+            &marked,
+            sandbox,
+            self.keep(),
+        )?;
         if let Some(bytes) = rec.terminal.as_mut() {
             bytes.retain(|&b| b != MARK as u8);
         }
@@ -47,26 +57,109 @@ impl Subject for Script {
 /// The byte that marks trace lines in a merged capture.
 const MARK: char = '\u{1}';
 
+/// What the dialect probe runs: bash says so in `BASH_VERSION` (even started as `sh`); dash writes
+/// a traced word bare, busybox ash quotes one that holds a space.
+const PROBE: &str = "echo \"${BASH_VERSION-}\"; set -x; : 'a b'";
+
+/// How long the probe may take: a shell prints two lines at once; anything slower is not one.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Script {
-    fn command(&self, inv: &Invocation) -> Command {
-        let mut cmd = Command::new(&self.shell);
-        // busybox is a multi-call binary: its shell is the `sh` applet.
-        if self.shell.file_name().is_some_and(|n| n == "busybox") {
-            cmd.arg("sh");
+    /// The script `path` under `shell` (an existing file, absolute or relative), its trace read
+    /// in `dialect`, or, when `None`, in the dialect the shell shows it writes.
+    pub fn new(path: PathBuf, shell: PathBuf, dialect: Option<Dialect>, timeout: Duration) -> Result<Script, String> {
+        let shell = std::path::absolute(&shell).map_err(|e| format!("{}: {e}", shell.display()))?;
+        let mut script = Script { path, shell, dialect: dialect.unwrap_or(Dialect::Dash), timeout };
+        if dialect.is_none() {
+            script.dialect = script.probe()?;
         }
+        Ok(script)
+    }
+
+    fn command(&self, inv: &Invocation) -> Command {
+        let mut cmd = self.shell_command();
         cmd.arg("-x").arg(Sandbox::SCRIPT_NAME).args(&inv.args);
         cmd
     }
 
-    /// How the shell writes its trace, told by its name (`bash`, `busybox`/`ash`, else dash's way).
-    pub fn dialect(&self) -> Dialect {
-        let name = self.shell.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if name.contains("bash") {
-            Dialect::Bash
-        } else if name.contains("busybox") || name.contains("ash") {
-            Dialect::Ash
-        } else {
-            Dialect::Dash
+    /// The shell as a command, called by the name the user gave it: busybox picks its applet, and
+    /// bash its POSIX mode, by that name.
+    fn shell_command(&self) -> Command {
+        let mut cmd = Command::new(&self.shell);
+        let name = self.shell.file_name().unwrap_or_default();
+        std::os::unix::process::CommandExt::arg0(&mut cmd, name);
+        // busybox is a multi-call binary: its shell is the `sh` applet.
+        if name == "busybox" {
+            cmd.arg("sh");
+        }
+        cmd
+    }
+
+    /// Files outside the sandbox the subject must still reach where the user named them.
+    fn keep(&self) -> &[PathBuf] {
+        std::slice::from_ref(&self.shell)
+    }
+
+    /// Which shell this is, from what it does rather than what it is called: busybox or bash may be
+    /// installed as `sh` (bash is `/bin/sh` on Fedora and RHEL).
+    fn probe(&self) -> Result<Dialect, String> {
+        let shell = self.shell.display();
+        let mut cmd = self.shell_command();
+        cmd.args(["-c", PROBE]).env_clear().env("PATH", "/usr/bin:/bin").env("PS4", "+ ");
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = cmd.spawn().map_err(|e| format!("{shell}:1: cannot run the shell: {e}"))?;
+        let (out, timed_out) = process::wait_with_timeout(child, PROBE_TIMEOUT)
+            .map_err(|e| format!("{shell}:1: cannot run the shell: {e}"))?;
+        if timed_out {
+            return Err(format!("{shell}:1: not a shell: `-c {PROBE}` did not end within 5 s"));
+        }
+        dialect_of(&out.stdout, &out.stderr).ok_or_else(|| {
+            let wrote = String::from_utf8_lossy(&out.stderr).trim().replace('\n', "\\n");
+            format!(
+                "{shell}:1: does not trace as dash, busybox ash or bash do (its trace of `: 'a b'` is `{wrote}`); \
+                 name its dialect with --dialect"
+            )
+        })
+    }
+}
+
+/// The dialect the probe's output shows, if any.
+fn dialect_of(stdout: &[u8], stderr: &[u8]) -> Option<Dialect> {
+    if !stdout.trim_ascii().is_empty() {
+        return Some(Dialect::Bash);
+    }
+    let trace = stderr.split(|&b| b == b'\n').find(|l| l.starts_with(b"+ "))?;
+    match &trace[2..] {
+        b": a b" => Some(Dialect::Dash),
+        b": 'a b'" => Some(Dialect::Ash),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_tells_the_three_shells_apart_by_what_they_write() {
+        assert_eq!(dialect_of(b"\n", b"+ : a b\n"), Some(Dialect::Dash));
+        assert_eq!(dialect_of(b"\n", b"+ : 'a b'\n"), Some(Dialect::Ash));
+        assert_eq!(dialect_of(b"5.2.15(1)-release\n", b"+ : 'a b'\n"), Some(Dialect::Bash));
+        // zsh writes its own PS4 (`+zsh:1> `): not a dialect the parser knows.
+        assert_eq!(dialect_of(b"\n", b"+zsh:1> : 'a b'\n"), None);
+        assert_eq!(dialect_of(b"\n", b""), None);
+    }
+
+    #[test]
+    fn dash_and_bash_are_recognised_whatever_they_are_called() {
+        // busybox, not always installed, is held to it by the script tests.
+        let dir = tempfile::tempdir().unwrap();
+        for (shell, dialect) in [("/bin/dash", Dialect::Dash), ("/bin/bash", Dialect::Bash)] {
+            let sh = dir.path().join("sh");
+            let _ = std::fs::remove_file(&sh);
+            std::os::unix::fs::symlink(shell, &sh).unwrap();
+            let script = Script::new("weave".into(), sh, None, Duration::from_secs(5)).unwrap();
+            assert_eq!(script.dialect, dialect, "{shell} linked as sh");
         }
     }
 }

@@ -34,6 +34,6 @@ impl Subject for SpecProcess {
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
         let mut cmd = Command::new(sandbox.script());
         cmd.arg0(&self.arg0).args(&inv.args);
-        process::run(cmd, &self.bin.display().to_string(), Dialect::Dash, self.timeout, inv, sandbox)
+        process::run(cmd, &self.bin.display().to_string(), Dialect::Dash, self.timeout, inv, sandbox, &[])
     }
 }

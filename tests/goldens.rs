@@ -10,12 +10,12 @@ use weavetrace::report;
 use weavetrace::runner::run_case;
 use weavetrace::subject::{Script, SpecProcess, Subject};
 
-fn subject() -> Box<dyn Subject> {
+fn subject() -> Result<Box<dyn Subject>, Failed> {
     let timeout = Duration::from_secs(10);
-    match std::env::var_os("WEAVE_SCRIPT") {
-        Some(path) => Box::new(Script { path: path.into(), shell: "/bin/sh".into(), timeout }),
+    Ok(match std::env::var_os("WEAVE_SCRIPT") {
+        Some(path) => Box::new(Script::new(path.into(), "/bin/sh".into(), None, timeout)?),
         None => Box::new(SpecProcess { bin: env!("CARGO_BIN_EXE_weave").into(), arg0: "weave".into(), timeout }),
-    }
+    })
 }
 
 fn main() {
@@ -36,7 +36,7 @@ fn check(path: &Path) -> Result<(), Failed> {
     let case = case::load(path).map_err(|e| Failed::from(e.to_string()))?;
     let fake = PathBuf::from(env!("CARGO_BIN_EXE_weavetrace-fake"));
     let outcome =
-        run_case(&case, subject().as_ref(), &fake, Default::default()).map_err(|e| Failed::from(e.to_string()))?;
+        run_case(&case, subject()?.as_ref(), &fake, Default::default()).map_err(|e| Failed::from(e.to_string()))?;
     if outcome.verdict.holds() {
         return Ok(());
     }

@@ -2,10 +2,18 @@
 
 mod common;
 
-use common::{real_script, weavetrace};
+use common::{real_script, script_0_11, weavetrace, Needs};
 use predicates::prelude::*;
 
-#[test]
+fn main() {
+    common::run(common::trials![
+        a_script_that_is_not_weave_diverges_and_shrinks_to_the_smallest_line,
+        a_bad_cases_file_is_one_line_with_its_place,
+        the_real_script_agrees_with_the_spec_on_2000_random_lines_and_a_mutant_is_caught,
+        weave_0_11_checked_as_0_10_fails_at_the_command_level,
+    ])
+}
+
 fn a_script_that_is_not_weave_diverges_and_shrinks_to_the_smallest_line() {
     let dir = tempfile::tempdir().unwrap();
     let cases = dir.path().join("lines");
@@ -23,7 +31,6 @@ fn a_script_that_is_not_weave_diverges_and_shrinks_to_the_smallest_line() {
         .stdout(predicate::str::contains("\n0 passed, 2 failed\n"));
 }
 
-#[test]
 fn a_bad_cases_file_is_one_line_with_its_place() {
     let dir = tempfile::tempdir().unwrap();
     let cases = dir.path().join("lines");
@@ -36,10 +43,9 @@ fn a_bad_cases_file_is_one_line_with_its_place() {
         .stderr(predicate::str::is_match(r"^\S*lines:2: not a shell command line: .*\n$").unwrap());
 }
 
-#[test]
-fn the_real_script_agrees_with_the_spec_on_2000_random_lines_and_a_mutant_is_caught() {
+fn the_real_script_agrees_with_the_spec_on_2000_random_lines_and_a_mutant_is_caught() -> Needs {
     let dir = tempfile::tempdir().unwrap();
-    let Some(script) = real_script(dir.path()) else { return };
+    let script = real_script(dir.path())?;
     weavetrace()
         .args(["diff", "--random", "2000", "--seed", "1", "--script"])
         .arg(&script)
@@ -57,21 +63,12 @@ fn the_real_script_agrees_with_the_spec_on_2000_random_lines_and_a_mutant_is_cau
         .code(1)
         .stdout(predicate::str::contains("to `weave`:"))
         .stdout(predicate::str::contains("removed `--net=host`; added `--net=bridge`"));
+    Ok(())
 }
 
-#[test]
-fn weave_0_11_checked_as_0_10_fails_at_the_command_level() {
+fn weave_0_11_checked_as_0_10_fails_at_the_command_level() -> Needs {
     let dir = tempfile::tempdir().unwrap();
-    let Some(path) = std::env::var_os("WEAVE_0_11_SCRIPT") else {
-        eprintln!(
-            "skipped: set WEAVE_0_11_SCRIPT to the weave 0.11.0 script (file `weave` at tag v0.11.0) to run this test"
-        );
-        return;
-    };
-    let text = std::fs::read_to_string(path).unwrap();
-    let script = dir.path().join("weave-0.11.0");
-    std::fs::write(&script, text.replacen("SCRIPT_VERSION=\"(unreleased version)\"", "SCRIPT_VERSION=\"0.10.0\"", 1))
-        .unwrap();
+    let script = script_0_11(dir.path())?;
     weavetrace()
         .args(["check", "--level", "commands", "--script"])
         .arg(&script)
@@ -81,4 +78,5 @@ fn weave_0_11_checked_as_0_10_fails_at_the_command_level() {
         .stdout(predicate::str::contains(
             "call 1: moved `-e PROCFS=/hostproc` forward; moved `--privileged --net=host` forward; added `-e WEAVE_DEBUG`",
         ));
+    Ok(())
 }

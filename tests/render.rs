@@ -2,9 +2,21 @@
 
 mod common;
 
-use common::{documented, root, weavetrace};
+use common::{article, chromium, documented, weavetrace, Needs};
 use predicates::prelude::*;
 use std::process::Command;
+
+fn main() {
+    common::run(common::trials![
+        the_terminal_view_is_the_articles_trace_with_the_id_in_place_and_backslashes_intact,
+        the_diagram_of_run_with_dns_shows_three_containers_in_the_order_they_ran,
+        a_trace_renders_through_a_replay,
+        docs_are_not_stale,
+        a_real_browser_shows_the_html_and_the_svg_intact,
+        a_real_script_is_captured_through_one_channel_in_the_order_it_wrote,
+        nested_sessions_show_what_ran_inside_each_weaveexec_container,
+    ])
+}
 
 fn render(args: &[&str]) -> String {
     let out = weavetrace().arg("render").args(args).output().unwrap();
@@ -12,7 +24,6 @@ fn render(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[test]
 fn the_terminal_view_is_the_articles_trace_with_the_id_in_place_and_backslashes_intact() {
     let got = render(&["traces/run-with-dns.case"]);
     // The documented bytes, with stdout where a terminal shows it: between `+ echo` and `+ exit 0`.
@@ -23,7 +34,7 @@ fn the_terminal_view_is_the_articles_trace_with_the_id_in_place_and_backslashes_
     assert_eq!(got, format!("{prompt}{head}{stdout}{exit}"));
     assert!(got.contains(r"s|^Docker version \([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\).*|\1|p"));
     // The article's own text is the same session, less its backslashes.
-    let article = std::fs::read_to_string(root().join("../shared/seeds/000_5ce8dc176c514adc.txt")).unwrap();
+    let article = std::fs::read_to_string(article()).unwrap();
     let start = article.find(prompt.trim_end()).unwrap();
     let shown: Vec<&str> = article[start..]
         .split("<br>")
@@ -34,7 +45,6 @@ fn the_terminal_view_is_the_articles_trace_with_the_id_in_place_and_backslashes_
     assert_eq!(shown, ours);
 }
 
-#[test]
 fn the_diagram_of_run_with_dns_shows_three_containers_in_the_order_they_ran() {
     let svg = render(&["traces/run-with-dns.case", "--format", "svg"]);
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
@@ -54,7 +64,6 @@ fn the_diagram_of_run_with_dns_shows_three_containers_in_the_order_they_ran() {
     assert!(md.starts_with("```console\n$ sh -x weave launch\n+ set -e\n") && md.ends_with("+ exit 0\n```\n"), "{md}");
 }
 
-#[test]
 fn a_trace_renders_through_a_replay() {
     let got = render(&[
         documented().join("run.trace").to_str().unwrap(),
@@ -68,7 +77,6 @@ fn a_trace_renders_through_a_replay() {
     assert!(got.ends_with("+ echo 0eedd4c8c0a53d53209f415f5d1f004d75163f94a3f906d652aa7b37e56bbaaa\n0eedd4c8c0a53d53209f415f5d1f004d75163f94a3f906d652aa7b37e56bbaaa\n+ exit 0\n"), "{got}");
 }
 
-#[test]
 fn docs_are_not_stale() {
     weavetrace().args(["docs", "--check"]).assert().code(0).stdout(predicate::str::contains("docs is up to date"));
     let dir = tempfile::tempdir().unwrap();
@@ -78,16 +86,6 @@ fn docs_are_not_stale() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("is stale"));
-}
-
-/// Chromium, headless, as Debian ships it; `None` with a message where it is not installed.
-fn chromium() -> Option<&'static str> {
-    let found =
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists());
-    if found.is_none() {
-        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
-    }
-    found
 }
 
 fn dump_dom(browser: &str, file: &std::path::Path) -> String {
@@ -111,9 +109,8 @@ fn dump_dom(browser: &str, file: &std::path::Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
-fn a_real_browser_shows_the_html_and_the_svg_intact() {
-    let Some(browser) = chromium() else { return };
+fn a_real_browser_shows_the_html_and_the_svg_intact() -> Needs {
+    let browser = chromium()?;
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("run-with-dns.html");
     std::fs::write(&page, render(&["traces/run-with-dns.case", "--format", "html", "--page"])).unwrap();
@@ -127,9 +124,9 @@ fn a_real_browser_shows_the_html_and_the_svg_intact() {
     for p in ["host docker", "weaveexec: dns-args", "container f4e6e596d10c", "weaveexec: attach"] {
         assert!(dom.contains(&format!(">{p}</text>")), "{p} not shown: {dom}");
     }
+    Ok(())
 }
 
-#[test]
 fn a_real_script_is_captured_through_one_channel_in_the_order_it_wrote() {
     let out = weavetrace()
         .args(["record", "--format", "terminal", "--script", "fixtures/scripts/substitutions.sh", "--", "abc"])
@@ -148,7 +145,6 @@ fn a_real_script_is_captured_through_one_channel_in_the_order_it_wrote() {
     assert!(text.starts_with("$ sh -x weave abc\n+ set -e\n") && !text.contains('\u{1}'), "{text}");
 }
 
-#[test]
 fn nested_sessions_show_what_ran_inside_each_weaveexec_container() {
     let got = render(&["--nested", "traces/run-with-dns.case"]);
     let inside = got.find("# inside weaveexec\n$ sh -x /home/weave/weave --local dns-args ").expect(&got);

@@ -2,14 +2,24 @@
 
 mod common;
 
-use common::{documented, real_script, root, weavetrace};
+use common::{article, documented, real_script, root, weavetrace, Needs};
 use predicates::prelude::*;
+
+fn main() {
+    common::run(common::trials![
+        the_documented_trace_replays_with_no_world_file,
+        the_articles_own_text_replays_with_a_notice_about_backslashes,
+        the_real_script_replays_the_documented_trace,
+        a_saved_cassette_is_readable_editable_and_strict,
+        placeholders_bind_two_containers_consistently,
+        bless_rewrites_only_what_fails_keeping_patterns_and_review_accepts_or_rejects,
+    ])
+}
 
 fn args() -> Vec<&'static str> {
     vec!["run", "--with-dns", "10.2.0.1/24", "--label=com.foo.deployment=stage", "-ti", "ubuntu"]
 }
 
-#[test]
 fn the_documented_trace_replays_with_no_world_file() {
     let trace = documented().join("run-with-dns.trace");
     weavetrace()
@@ -39,9 +49,8 @@ fn the_documented_trace_replays_with_no_world_file() {
         ));
 }
 
-#[test]
 fn the_articles_own_text_replays_with_a_notice_about_backslashes() {
-    let article = root().join("../shared/seeds/000_5ce8dc176c514adc.txt");
+    let article = article();
     weavetrace().arg("replay").arg(&article).arg("--").args(args()).assert().code(0).stderr(predicate::str::contains(
         "notice: restored backslashes the trace had lost (HTML drops them) on lines 14, 28, 34",
     ));
@@ -54,16 +63,15 @@ fn the_articles_own_text_replays_with_a_notice_about_backslashes() {
         .stderr(predicate::str::contains(":1: no `$ sh -x weave run 10.2.0.1/24 -ti nowhere` prompt in the article"));
 }
 
-#[test]
-fn the_real_script_replays_the_documented_trace() {
+fn the_real_script_replays_the_documented_trace() -> Needs {
     let dir = tempfile::tempdir().unwrap();
-    let Some(script) = real_script(dir.path()) else { return };
-    for trace in [documented().join("run-with-dns.trace"), root().join("../shared/seeds/000_5ce8dc176c514adc.txt")] {
+    let script = real_script(dir.path())?;
+    for trace in [documented().join("run-with-dns.trace"), article()] {
         weavetrace().arg("replay").arg("--script").arg(&script).arg(&trace).arg("--").args(args()).assert().code(0);
     }
+    Ok(())
 }
 
-#[test]
 fn a_saved_cassette_is_readable_editable_and_strict() {
     let dir = tempfile::tempdir().unwrap();
     let trace = documented().join("run-with-dns.trace");
@@ -123,7 +131,6 @@ fn a_saved_cassette_is_readable_editable_and_strict() {
     weavetrace().arg("replay").arg(&trace).arg("--save").arg(&cassette).arg("--").args(args()).assert().code(2);
 }
 
-#[test]
 fn placeholders_bind_two_containers_consistently() {
     let check = |case: &str| {
         weavetrace()
@@ -135,7 +142,6 @@ fn placeholders_bind_two_containers_consistently() {
     check("two-containers-swapped").code(1).stdout(predicate::str::contains("trace differs (first at line 6)"));
 }
 
-#[test]
 fn bless_rewrites_only_what_fails_keeping_patterns_and_review_accepts_or_rejects() {
     let dir = tempfile::tempdir().unwrap();
     let world = root().join("fixtures/worlds/documented-run.toml");

@@ -2,10 +2,19 @@
 
 mod common;
 
-use common::{root, weavetrace};
+use common::{junitparser, root, weavetrace, Needs};
 use predicates::prelude::*;
 use std::path::Path;
 use std::process::Command;
+
+fn main() {
+    common::run(common::trials![
+        junit_is_read_by_junitparser_and_carries_the_diff,
+        tap_and_json_lines_report_each_case,
+        partitions_split_the_goldens_and_fail_fast_stops,
+        completions_and_the_man_page_come_from_the_command_line_definition,
+    ])
+}
 
 /// Two goldens, one of them broken (a docker flag moved), in a directory of their own.
 fn suite(dir: &Path) {
@@ -20,13 +29,8 @@ fn suite(dir: &Path) {
     }
 }
 
-#[test]
-fn junit_is_read_by_junitparser_and_carries_the_diff() {
-    let probe = Command::new("python3").args(["-c", "import junitparser"]).status();
-    if !probe.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: python3 with junitparser is not installed (python3 -m pip install junitparser)");
-        return;
-    }
+fn junit_is_read_by_junitparser_and_carries_the_diff() -> Needs {
+    junitparser()?;
     let dir = tempfile::tempdir().unwrap();
     suite(dir.path());
     let out = weavetrace().args(["check", "--format", "junit"]).arg(dir.path()).output().unwrap();
@@ -54,9 +58,9 @@ print("junitparser read", len(cases), "cases,", len(failed), "failed")
         String::from_utf8_lossy(&check.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&check.stdout), "junitparser read 2 cases, 1 failed\n");
+    Ok(())
 }
 
-#[test]
 fn tap_and_json_lines_report_each_case() {
     let dir = tempfile::tempdir().unwrap();
     suite(dir.path());
@@ -77,7 +81,6 @@ fn tap_and_json_lines_report_each_case() {
     assert_eq!(records[1]["outcome"], "pass");
 }
 
-#[test]
 fn partitions_split_the_goldens_and_fail_fast_stops() {
     let count = |args: &[&str]| -> usize {
         let out = weavetrace().arg("check").args(args).output().unwrap();
@@ -100,7 +103,6 @@ fn partitions_split_the_goldens_and_fail_fast_stops() {
         .stdout(predicate::str::contains("0 passed, 1 failed"));
 }
 
-#[test]
 fn completions_and_the_man_page_come_from_the_command_line_definition() {
     weavetrace().args(["completions", "bash"]).assert().code(0).stdout(predicate::str::contains("--partition"));
     weavetrace()

@@ -3,8 +3,33 @@
 
 mod common;
 
-use common::{real_script, sees_the_worlds_files, shell, weavetrace};
+use common::{namespaces, real_script, shell, trial, weavetrace, Needs};
 use predicates::prelude::*;
+
+fn main() {
+    let mut trials = common::trials![
+        fixture_scripts_hold_their_goldens_under_dash,
+        the_netns_fixture_holds_its_golden_under_dash,
+        a_pipeline_reordered_for_real_is_still_a_mismatch,
+        a_script_that_never_ends_is_killed_with_everything_it_started,
+        the_real_weave_0_10_script_holds_every_golden,
+        reaching_outside_the_sandbox_is_an_escape_never_a_pass,
+        isolated_an_escape_is_the_only_difference_and_a_host_docker_is_covered,
+        a_command_the_sandbox_lacks_is_named,
+        the_subject_sees_no_network_its_own_tmp_and_a_read_only_root,
+    ];
+    for name in ["bash", "busybox"] {
+        trials.push(trial(format!("{name}_traces_are_held_against_dash_goldens_in_dash_form"), move || {
+            other_shell_holds_dash_goldens(name, &["substitutions", "failures"])
+        }));
+        // netns: pipeline pieces written into a file and shown again, quoted by ash.
+        trials.push(trial(format!("{name}_netns_trace_is_held_against_its_dash_golden"), move || {
+            namespaces()?;
+            other_shell_holds_dash_goldens(name, &["netns"])
+        }));
+    }
+    common::run(trials)
+}
 
 /// `weavetrace check` of `fixtures/scripts/NAME.sh` against its golden `NAME.case`.
 fn check_fixture(name: &str) -> assert_cmd::Command {
@@ -13,20 +38,27 @@ fn check_fixture(name: &str) -> assert_cmd::Command {
     cmd
 }
 
-#[test]
-fn fixture_scripts_hold_their_goldens_under_dash() {
-    for name in ["pipelines", "substitutions", "failures", "netns"] {
-        if name == "netns" && !sees_the_worlds_files("fixtures/scripts/netns") {
-            continue;
-        }
-        // Repeated: dash interleaves pipeline traces differently from run to run.
-        for _ in 0..10 {
-            check_fixture(name).assert().code(0).stdout(predicate::str::contains("1 passed, 0 failed"));
-        }
+/// `check_fixture(name)` passes, again and again: dash interleaves pipeline traces differently from
+/// run to run.
+fn holds_its_golden_repeatedly(name: &str) {
+    for _ in 0..10 {
+        check_fixture(name).assert().code(0).stdout(predicate::str::contains("1 passed, 0 failed"));
     }
 }
 
-#[test]
+fn fixture_scripts_hold_their_goldens_under_dash() {
+    for name in ["pipelines", "substitutions", "failures"] {
+        holds_its_golden_repeatedly(name);
+    }
+}
+
+/// A script sees the world's files (the netns fixture's `/var/run/netns`) only in the namespaces.
+fn the_netns_fixture_holds_its_golden_under_dash() -> Needs {
+    namespaces()?;
+    holds_its_golden_repeatedly("netns");
+    Ok(())
+}
+
 fn a_pipeline_reordered_for_real_is_still_a_mismatch() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(common::root().join("fixtures/scripts/pipelines.case")).unwrap();
@@ -50,7 +82,6 @@ fn a_pipeline_reordered_for_real_is_still_a_mismatch() {
         .stdout(predicate::str::contains("trace differs"));
 }
 
-#[test]
 fn a_script_that_never_ends_is_killed_with_everything_it_started() {
     weavetrace()
         .args(["check", "--timeout", "0.5", "--script", "fixtures/scripts/stuck.sh", "fixtures/scripts/stuck.case"])
@@ -67,10 +98,9 @@ fn a_script_that_never_ends_is_killed_with_everything_it_started() {
     assert!(leftovers.is_empty(), "processes outlived their case: {leftovers:?}");
 }
 
-#[test]
-fn the_real_weave_0_10_script_holds_every_golden() {
+fn the_real_weave_0_10_script_holds_every_golden() -> Needs {
     let dir = tempfile::tempdir().unwrap();
-    let Some(script) = real_script(dir.path()) else { return };
+    let script = real_script(dir.path())?;
     for _ in 0..3 {
         weavetrace()
             .arg("check")
@@ -80,31 +110,36 @@ fn the_real_weave_0_10_script_holds_every_golden() {
             .code(0)
             .stdout(predicate::str::is_match(r"(?m)^[0-9]+ passed, 0 failed$").unwrap());
     }
+    Ok(())
 }
 
-#[test]
+const ESCAPES: [&str; 3] = ["escape-path", "escape-command-p", "escape-path-reset"];
+
 fn reaching_outside_the_sandbox_is_an_escape_never_a_pass() {
-    let isolated = weavetrace::sandbox::isolation_available().is_ok();
-    for name in ["escape-path", "escape-command-p", "escape-path-reset"] {
-        let assert = check_fixture(name).assert().code(1).stdout(predicate::str::contains("  escape: "));
-        if isolated {
-            // Each golden was recorded from the script itself (isolated), so only the escape fails it.
-            assert.stdout(predicate::str::contains("differs").not());
-        }
-    }
-    if weavetrace::sandbox::isolation_available().is_ok() {
-        // A host docker client is covered by the fake, which refuses and records the escape.
-        for path in
-            ["/usr/local/bin/docker", "/usr/bin/docker"].into_iter().filter(|p| std::path::Path::new(p).exists())
-        {
-            check_fixture("escape-path")
-                .assert()
-                .stdout(predicate::str::is_match(format!("escape: call [0-9]+ ran {path} by its path")).unwrap());
-        }
+    for name in ESCAPES {
+        check_fixture(name).assert().code(1).stdout(predicate::str::contains("  escape: "));
     }
 }
 
-#[test]
+fn isolated_an_escape_is_the_only_difference_and_a_host_docker_is_covered() -> Needs {
+    namespaces()?;
+    for name in ESCAPES {
+        // Each golden was recorded from the script itself (isolated), so only the escape fails it.
+        check_fixture(name)
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("  escape: "))
+            .stdout(predicate::str::contains("differs").not());
+    }
+    // A host docker client is covered by the fake, which refuses and records the escape.
+    for path in ["/usr/local/bin/docker", "/usr/bin/docker"].into_iter().filter(|p| std::path::Path::new(p).exists()) {
+        check_fixture("escape-path")
+            .assert()
+            .stdout(predicate::str::is_match(format!("escape: call [0-9]+ ran {path} by its path")).unwrap());
+    }
+    Ok(())
+}
+
 fn a_command_the_sandbox_lacks_is_named() {
     check_fixture("not-found")
         .assert()
@@ -112,12 +147,8 @@ fn a_command_the_sandbox_lacks_is_named() {
         .stdout(predicate::str::contains("note: `frobnicate` is neither faked nor allowed in the sandbox"));
 }
 
-#[test]
-fn the_subject_sees_no_network_its_own_tmp_and_a_read_only_root() {
-    if let Err(reason) = weavetrace::sandbox::isolation_available() {
-        eprintln!("skipped: {reason}");
-        return;
-    }
+fn the_subject_sees_no_network_its_own_tmp_and_a_read_only_root() -> Needs {
+    namespaces()?;
     let probe = std::path::Path::new("/tmp/weavetrace-isolation-probe");
     let _ = std::fs::remove_file(probe);
     weavetrace()
@@ -126,22 +157,19 @@ fn the_subject_sees_no_network_its_own_tmp_and_a_read_only_root() {
         .code(0)
         .stdout("proc is the world's\ntmp writable\nroot read-only\n");
     assert!(!probe.exists(), "the subject wrote the host's /tmp");
+    Ok(())
 }
 
-#[test]
-fn bash_and_busybox_traces_are_held_against_dash_goldens_in_dash_form() {
-    for name in ["bash", "busybox"] {
-        let Some(sh) = shell(name) else { continue };
-        // netns: pipeline pieces written into a file and shown again, quoted by ash.
-        for script in ["substitutions", "failures", "netns"]
-            .into_iter()
-            .filter(|s| *s != "netns" || sees_the_worlds_files("fixtures/scripts/netns"))
-        {
-            check_fixture(script)
-                .args(["--shell", &sh])
-                .assert()
-                .code(0)
-                .stdout(predicate::str::contains("1 passed, 0 failed"));
-        }
+/// The fixture `scripts`, run under the shell `name`, hold their dash goldens: traces are compared
+/// in dash's form.
+fn other_shell_holds_dash_goldens(name: &'static str, scripts: &[&str]) -> Needs {
+    let sh = shell(name)?;
+    for script in scripts {
+        check_fixture(script)
+            .args(["--shell", &sh])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("1 passed, 0 failed"));
     }
+    Ok(())
 }

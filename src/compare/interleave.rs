@@ -1,9 +1,10 @@
 //! Traces of concurrent writers: is an observed trace one that the expected lines could produce?
 //!
 //! dash traces each element of a pipeline from its own process, a `write()` per piece (PS4, each
-//! word, the newline), so the pieces of the elements' lines interleave. The observed bytes of a
-//! pipeline's region are valid exactly when they are a shuffle of the writers' piece sequences
-//! (`shared/XTRACE.md`): a search over how far each writer has got, with dead states memoized.
+//! word, the newline), so the pieces of the elements' lines interleave, while each writer's own
+//! pieces stay in the order it wrote them. The observed bytes of a pipeline's region are therefore
+//! valid exactly when they are a shuffle of the writers' piece sequences: a search over how far
+//! each writer has got, with dead states memoized.
 //! Outside the pipelines every byte must match in order, so a reordering of sequential commands, a
 //! changed word, or a missing or extra line still fails.
 

@@ -179,8 +179,8 @@ mod tests {
 
     #[test]
     fn the_documented_trace_reveals_every_answer() {
-        let trace = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/documented/run-with-dns.trace"));
-        let Ok(trace) = trace else { return };
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/documented/run-with-dns.trace");
+        let trace = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let r = cassette(&trace, false);
         let commands: Vec<String> =
             r.calls.iter().map(|c| c.command.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();

@@ -3,7 +3,7 @@
 //! iptables rules and tools. The fakes' state ([`crate::fake::State`]) grows from it.
 //!
 //! A world file is TOML; every key has a default, and the defaults are the world of the documented
-//! traces (`shared/documented`), so an empty file, or none, is that world.
+//! traces (`fixtures/documented`), so an empty file, or none, is that world.
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! as a pending `NAME.case.new` beside it for `weavetrace review`. Nothing a user wrote is
 //! overwritten except by an explicit bless or accept.
 
-use crate::case::{rewrite_case, Case};
+use crate::case::{rewrite_case, Case, CaseError};
 use crate::compare::{patterns, Aspect, Verdict};
 use std::path::{Path, PathBuf};
 
@@ -84,13 +84,20 @@ pub fn pending_path(case: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The pending results under `paths` (files named `*.case.new`, in directories searched).
-pub fn pending(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+/// The pending results under `paths` (files named `*.case.new`, in directories searched). A path
+/// that does not exist is an error, as in `check`.
+pub fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
     let is_pending = |p: &Path| p.to_string_lossy().ends_with(".case.new");
+    let error = |path: &Path, message: String| CaseError { path: path.display().to_string(), line: 1, message };
     let mut found = Vec::new();
     for path in paths {
         if path.is_dir() {
-            found.extend(crate::case::files_under(path, is_pending).map_err(|(_, e)| e)?);
+            found.extend(
+                crate::case::files_under(path, is_pending)
+                    .map_err(|(dir, e)| error(&dir, format!("cannot read directory: {e}")))?,
+            );
+        } else if !path.exists() {
+            return Err(error(path, "no such file or directory".into()));
         } else if is_pending(path) {
             found.push(path.clone());
         } else if pending_path(path).exists() {

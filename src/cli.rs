@@ -3,15 +3,12 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Exit codes, as the man page and README give them.
-pub const EXIT_CODES: &str = "0: every case holds; 1: a case does not hold (a mismatch or an escape); 2: bad input (a case, world or cases file that cannot be used, a missing path or script, a bad command line); 3: the harness failed (a sandbox could not be built, a companion binary is missing)";
-
 #[derive(Parser, Debug)]
 #[command(
     name = "weavetrace",
     version,
     about = "A shell-compatible test harness and trace replayer for the weave script",
-    after_help = "Exit status: 0 every case holds; 1 a case does not hold; 2 bad input; 3 the harness failed."
+    after_help = crate::exit::help()
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use weavetrace::app::{self, Fatal};
+use weavetrace::app;
 use weavetrace::cli::Cli;
 
 // The in-process spec allocates a small byte string per word, call and line; mimalloc serves that
@@ -13,9 +13,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     match app::run(Cli::parse()) {
         Ok(code) => ExitCode::from(code),
-        Err(Fatal(code, message)) => {
-            eprintln!("{message}");
-            ExitCode::from(code)
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.code())
         }
     }
 }

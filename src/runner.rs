@@ -43,7 +43,8 @@ fn probes_host_files(trace: &[u8]) -> bool {
 }
 
 /// Runs every case on `jobs` threads; `each` sees the results in the cases' order, as soon as the
-/// ones before them are done.
+/// ones before them are done. A case that could not be run (an error) does not stop the others
+/// unless `fail_fast`; it is the caller's to report as such, not as a failure.
 pub fn run_all(
     cases: &[Case],
     subject: &dyn Subject,
@@ -57,7 +58,7 @@ pub fn run_all(
     let run = |case: &Case| {
         let result = run_case(case, subject, fake_bin, level);
         // Decided by the worker itself, so that it starts nothing after the first failure.
-        if result.as_ref().map_or(true, |o| fail_fast && !o.verdict.holds()) {
+        if fail_fast && result.as_ref().map_or(true, |o| !o.verdict.holds()) {
             stop.store(true, Ordering::Relaxed);
         }
         result

@@ -2,105 +2,138 @@
 
 use super::*;
 
-pub(super) fn check(args: CheckArgs) -> Result<u8, Fatal> {
-    let bad = |e: case::CaseError| Fatal(exit::BAD_INPUT, e.to_string());
-    let paths = case::discover(&args.paths).map_err(bad)?;
+pub(super) fn check(args: CheckArgs) -> Result<u8, Error> {
+    let paths = case::discover(&args.paths)?;
     if paths.is_empty() {
         let names: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(Fatal(exit::BAD_INPUT, format!("{}:1: no *.case files found", names.join(", "))));
+        return Err(Error::Input(format!("{}:1: no *.case files found", names.join(", "))));
     }
-    let cases: Vec<Case> = paths.iter().map(|p| case::load(p)).collect::<Result<_, _>>().map_err(bad)?;
+    let cases: Vec<Case> = paths.iter().map(|p| case::load(p)).collect::<Result<_, _>>()?;
     let cases: Vec<Case> = match args.partition {
         Some(p) => cases.into_iter().enumerate().filter(|(i, _)| i % p.of == p.shard - 1).map(|(_, c)| c).collect(),
         None => cases,
     };
     let subject = subject(&args.subject)?;
-    let fake = fake_bin();
+    let fake = fake_bin()?;
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut reporter = report::reporter(args.format.into(), cases.len());
     let progress = report::Progress::new(cases.len());
     let start = std::time::Instant::now();
-    let (mut passed, mut failed, mut harness_error) = (0, 0, None);
+    let mut totals = report::Totals::default();
+    // The highest code of what went wrong besides the verdicts, and the first such message.
+    let (mut worst, mut first_error) = (exit::HOLD, None);
     let mut updated = 0;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let is_spec = args.subject.script.is_none();
-    runner::run_all(
-        &cases,
-        subject.as_ref(),
-        &fake,
-        jobs,
-        args.level.into(),
-        args.fail_fast,
-        |i, result| match result {
+    runner::run_all(&cases, subject.as_ref(), &fake, jobs, args.level.into(), args.fail_fast, |i, result| {
+        let path = cases[i].path.display().to_string();
+        progress.clear();
+        match result {
             Ok(outcome) => {
                 if outcome.verdict.holds() {
-                    passed += 1;
+                    totals.passed += 1;
                 } else {
-                    failed += 1;
+                    totals.failed += 1;
                 }
-                let path = cases[i].path.display().to_string();
-                progress.clear();
                 let _ = reporter.case(&mut out, &path, &outcome.verdict, outcome.elapsed);
                 if (args.bless || args.pending) && !outcome.verdict.holds() {
-                    match update_golden(&cases[i], &outcome, is_spec, args.bless) {
+                    match update_golden(&cases[i], &outcome, is_spec, args.bless, &fake) {
                         Ok(message) => {
                             updated += 1;
                             eprintln!("{message}");
                         }
-                        Err(e) => eprintln!("{}: not updated: {e}", cases[i].path.display()),
+                        Err(NotUpdated::Refused(why)) => eprintln!("{path}: not updated: {why}"),
+                        Err(NotUpdated::Failed(e)) => {
+                            eprintln!("{e}");
+                            worst = worst.max(e.code());
+                        }
                     }
                 }
-                let _ = out.flush();
-                progress.show(i + 1, &cases[i].name);
             }
             Err(e) => {
-                harness_error.get_or_insert_with(|| format!("{}: {e}", cases[i].path.display()));
+                // No verdict: an error of the harness, reported in the case's place.
+                let e = Error::from(e);
+                totals.errors += 1;
+                worst = worst.max(e.code());
+                let _ = reporter.error(&mut out, &path, &cases[i].name, &e.to_string());
+                first_error.get_or_insert_with(|| format!("{path}: {e}"));
             }
-        },
-    );
+        }
+        let _ = out.flush();
+        progress.show(i + 1, &cases[i].name);
+    });
     progress.clear();
-    if let Some(message) = harness_error {
-        return Err(Fatal(exit::HARNESS, message));
+    let _ = reporter.finish(&mut out, totals, start.elapsed());
+    if let Some(first) = first_error {
+        match totals.errors {
+            1 => eprintln!("{first}"),
+            2 => eprintln!("{first} (and 1 more case could not be run)"),
+            n => eprintln!("{first} (and {} more cases could not be run)", n - 1),
+        }
     }
-    let _ = reporter.finish(&mut out, passed, failed, start.elapsed());
-    if args.bless {
+    let verdict = if args.bless {
         eprintln!("{updated} golden(s) blessed");
         // What was blessed holds now; what could not be blessed (an escape) still fails.
-        return Ok(if failed == updated { exit::HOLD } else { exit::MISMATCH });
-    }
-    if args.pending && updated > 0 {
-        eprintln!("{updated} pending result(s): `weavetrace review` to accept or reject them");
-    }
-    Ok(if failed == 0 { exit::HOLD } else { exit::MISMATCH })
+        if totals.failed == updated {
+            exit::HOLD
+        } else {
+            exit::MISMATCH
+        }
+    } else {
+        if args.pending && updated > 0 {
+            eprintln!("{updated} pending result(s): `weavetrace review` to accept or reject them");
+        }
+        if totals.failed == 0 {
+            exit::HOLD
+        } else {
+            exit::MISMATCH
+        }
+    };
+    Ok(verdict.max(worst))
+}
+
+/// Why a golden that did not hold was not blessed or kept pending.
+enum NotUpdated {
+    /// It must not be (an escape, a run that did not exit): the case still fails.
+    Refused(String),
+    /// The harness could not: the spec's run, or the file.
+    Failed(Error),
 }
 
 /// Blesses a golden that did not hold, or keeps its new form pending; says what it did.
-fn update_golden(case: &Case, outcome: &runner::Outcome, is_spec: bool, bless: bool) -> Result<String, String> {
+fn update_golden(
+    case: &Case,
+    outcome: &runner::Outcome,
+    is_spec: bool,
+    bless: bool,
+    fake: &Path,
+) -> Result<String, NotUpdated> {
     if !outcome.verdict.escapes.is_empty() {
-        return Err("the subject escaped its sandbox; an escape is never blessed".into());
+        return Err(NotUpdated::Refused("the subject escaped its sandbox; an escape is never blessed".into()));
     }
     let Status::Exited(status) = outcome.recording.status else {
-        return Err(format!("the subject did not exit ({})", outcome.recording.status));
+        return Err(NotUpdated::Refused(format!("the subject did not exit ({})", outcome.recording.status)));
     };
+    let failed = |e: Error| NotUpdated::Failed(e);
     // The spec knows which lines each pipeline wrote; a real script's run does not say.
     let pipelines = if is_spec {
-        let spec = crate::subject::spec_run(&case.world, &case.invocation, &fake_bin()).map_err(|e| e.to_string())?;
+        let spec = crate::subject::spec_run(&case.world, &case.invocation, fake).map_err(|e| failed(e.into()))?;
         spec.trace.pipeline_ranges()
     } else {
         case.pipelines.clone()
     };
-    let (bytes, changed) =
-        crate::bless::blessed(case, &outcome.verdict, status, &pipelines).map_err(|e| e.to_string())?;
+    let (bytes, changed) = crate::bless::blessed(case, &outcome.verdict, status, &pipelines)
+        .map_err(|e| failed(OutputError::new(&case.path, "read the golden to bless it", e).into()))?;
     let target = if bless { case.path.clone() } else { crate::bless::pending_path(&case.path) };
-    std::fs::write(&target, bytes).map_err(|e| e.to_string())?;
+    let what = if bless { "write the blessed golden" } else { "write the pending result" };
+    std::fs::write(&target, bytes).map_err(|e| failed(OutputError::new(&target, what, e).into()))?;
     let verb = if bless { "blessed" } else { "pending" };
     Ok(format!("{verb} {} ({})", target.display(), changed.join(", ")))
 }
 
-pub(super) fn review(args: ReviewArgs) -> Result<u8, Fatal> {
-    let pending = crate::bless::pending(&args.paths)
-        .map_err(|e| Fatal(exit::BAD_INPUT, format!("{}:1: {e}", args.paths[0].display())))?;
+pub(super) fn review(args: ReviewArgs) -> Result<u8, Error> {
+    let pending = crate::bless::pending(&args.paths)?;
     if pending.is_empty() {
         println!("no pending results");
         return Ok(exit::HOLD);
@@ -125,12 +158,12 @@ pub(super) fn review(args: ReviewArgs) -> Result<u8, Fatal> {
         };
         match choice.trim() {
             "a" | "accept" => {
-                std::fs::rename(&new, &golden).map_err(|e| Fatal(exit::HARNESS, format!("{}: {e}", new.display())))?;
+                std::fs::rename(&new, &golden).map_err(|e| OutputError::new(&new, "accept it", e))?;
                 println!("accepted {}", golden.display());
                 accepted += 1;
             }
             "r" | "reject" => {
-                std::fs::remove_file(&new).map_err(|e| Fatal(exit::HARNESS, format!("{}: {e}", new.display())))?;
+                std::fs::remove_file(&new).map_err(|e| OutputError::new(&new, "reject it", e))?;
                 println!("rejected {}", golden.display());
                 rejected += 1;
             }

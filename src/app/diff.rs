@@ -2,24 +2,19 @@
 
 use super::*;
 
-pub(super) fn diff(args: DiffArgs) -> Result<u8, Fatal> {
-    let bad = |m: String| Fatal(exit::BAD_INPUT, m);
+pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     let mut invocations = Vec::new();
     if let Some(path) = &args.cases {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| bad(format!("{}:1: cannot read cases file: {e}", path.display())))?;
-        let parsed =
-            crate::diff::parse_cases(&text).map_err(|(line, m)| bad(format!("{}:{line}: {m}", path.display())))?;
-        invocations.extend(parsed);
+        invocations.extend(crate::diff::read_cases(path)?);
     }
     if let Some(n) = args.random {
         invocations.extend(crate::diff::random_invocations(n, args.seed));
     }
     if invocations.is_empty() {
-        return Err(bad("no command lines to run: give --cases FILE with lines in it, or --random N".into()));
+        return Err(Error::Input("no command lines to run: give --cases FILE with lines in it, or --random N".into()));
     }
     let world = match &args.world {
-        Some(path) => World::load(path).map_err(|e| bad(e.to_string()))?,
+        Some(path) => World::load(path)?,
         None => World::default(),
     };
     let script = subject(&SubjectArgs {
@@ -29,7 +24,7 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Fatal> {
         in_process: false,
         timeout: args.timeout,
     })?;
-    let fake = fake_bin();
+    let fake = fake_bin()?;
     let level = args.level.into();
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let (mut held, mut diverged, mut harness_error) = (0, Vec::new(), None);
@@ -58,23 +53,22 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Fatal> {
                 diverged.push(i);
             }
             Err(e) => {
-                harness_error.get_or_insert_with(|| e.to_string());
+                harness_error.get_or_insert(Error::from(e));
             }
         },
     );
     progress.clear();
-    if let Some(message) = harness_error {
-        return Err(Fatal(exit::HARNESS, message));
+    if let Some(e) = harness_error {
+        return Err(e);
     }
     // Shrink the first few divergences; distinct reproducers only, as one usually explains many.
-    let harness = |e: crate::subject::SubjectError| Fatal(exit::HARNESS, e.to_string());
     let mut shown: Vec<Invocation> = Vec::new();
     for &i in diverged.iter().take(5) {
-        let small = crate::diff::shrink(&world, &invocations[i], script.as_ref(), &fake, level).map_err(harness)?;
+        let small = crate::diff::shrink(&world, &invocations[i], script.as_ref(), &fake, level)?;
         if shown.contains(&small) {
             continue;
         }
-        let (case, verdict) = crate::diff::differ(&world, &small, script.as_ref(), &fake, level).map_err(harness)?;
+        let (case, verdict) = crate::diff::differ(&world, &small, script.as_ref(), &fake, level)?;
         let _ = writeln!(out, "\nshrunk `{}` to `{}`:", invocations[i].to_command_line(), small.to_command_line());
         let _ = report::human(&mut out, &verdict);
         let world_file = args.world.as_ref().map(|w| relative_to(w, Path::new("traces")));
@@ -85,6 +79,6 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Fatal> {
         shown.push(small);
     }
     let _ = writeln!(out);
-    let _ = report::summary(&mut out, held, diverged.len());
+    let _ = report::summary(&mut out, report::Totals { passed: held, failed: diverged.len(), errors: 0 });
     Ok(if diverged.is_empty() { exit::HOLD } else { exit::MISMATCH })
 }

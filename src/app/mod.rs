@@ -1,17 +1,18 @@
 //! The commands of `weavetrace`, a file per family: each takes its parsed arguments, drives the
-//! library, prints its reports, and returns the exit code, or a [`Fatal`] error that ends the run.
+//! library, prints its reports, and returns the exit code, or the [`Error`] that ended the run
+//! (whose code [`crate::exit`] gives).
 
 use crate::case::{self, Case};
 use crate::cli::{
     CheckArgs, Cli, Command, DiffArgs, DocsArgs, RecordArgs, RenderArgs, RenderFormat, ReplayArgs, ReviewArgs,
     SubjectArgs,
 };
-use crate::exit;
+use crate::exit::{self, Error, OutputError};
 use crate::recording::Status;
 use crate::report;
 use crate::runner;
-use crate::sandbox::{companion_bin, Sandbox};
-use crate::subject::{InProcessSpec, Invocation, Script, SpecProcess, Subject};
+use crate::sandbox::{companion_bin, Sandbox, SandboxError};
+use crate::subject::{InProcessSpec, Invocation, Script, SpecProcess, Subject, SubjectError};
 use crate::world::World;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,11 +31,8 @@ use record::record;
 use render::{docs, man, render, rendered};
 use replay::replay;
 
-/// A failure that ends the command: its exit code and one-line message.
-pub struct Fatal(pub u8, pub String);
-
 /// Runs the command `cli` names.
-pub fn run(cli: Cli) -> Result<u8, Fatal> {
+pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Record(args) => record(args),
@@ -44,28 +42,25 @@ pub fn run(cli: Cli) -> Result<u8, Fatal> {
         Command::Render(args) => render(args),
         Command::Docs(args) => docs(args),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut <Cli as clap::CommandFactory>::command(),
-                "weavetrace",
-                &mut std::io::stdout(),
-            );
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "weavetrace", &mut script);
+            exit::to_stdout(&script)?;
             Ok(exit::HOLD)
         }
         Command::Man => man(),
     }
 }
 
-fn fake_bin() -> PathBuf {
-    companion_bin("weavetrace-fake", "WEAVETRACE_FAKE_BIN")
+/// The fake, checked before any case relies on it: one error for the run, not one per case.
+fn fake_bin() -> Result<PathBuf, SandboxError> {
+    let bin = companion_bin("weavetrace-fake", "WEAVETRACE_FAKE_BIN");
+    crate::sandbox::check_fake(&bin)?;
+    Ok(bin)
 }
 
-fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Fatal> {
+fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Error> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(Fatal(
-            exit::BAD_INPUT,
-            format!("--timeout {}: must be a positive number of seconds", args.timeout),
-        ));
+        return Err(Error::Input(format!("--timeout {}: must be a positive number of seconds", args.timeout)));
     }
     let timeout = Duration::from_secs_f64(args.timeout);
     if let Err(reason) = crate::sandbox::isolation_available() {
@@ -73,12 +68,13 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Fatal> {
     }
     if let Some(path) = &args.script {
         if !path.is_file() {
-            return Err(Fatal(exit::BAD_INPUT, format!("{}:1: no such script", path.display())));
+            return Err(Error::Input(format!("{}:1: no such script", path.display())));
         }
-        let shell = which(&args.shell)
-            .ok_or_else(|| Fatal(exit::BAD_INPUT, format!("{}:1: no such shell", args.shell.display())))?;
+        let shell =
+            which(&args.shell).ok_or_else(|| Error::Input(format!("{}:1: no such shell", args.shell.display())))?;
         let dialect = args.dialect.map(Into::into);
-        let script = Script::new(path.clone(), shell, dialect, timeout).map_err(|m| Fatal(exit::BAD_INPUT, m))?;
+        // A shell that cannot be run, or does not trace as a known one, is the user's choice to mend.
+        let script = Script::new(path.clone(), shell, dialect, timeout).map_err(Error::Input)?;
         return Ok(Box::new(script));
     }
     if args.in_process {
@@ -86,13 +82,7 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Fatal> {
     }
     let bin = companion_bin("weave", "WEAVETRACE_SPEC_BIN");
     if !bin.is_file() {
-        return Err(Fatal(
-            exit::HARNESS,
-            format!(
-                "the spec binary {} does not exist (build it with `cargo build`, or set WEAVETRACE_SPEC_BIN)",
-                bin.display()
-            ),
-        ));
+        return Err(SubjectError::NoSpec(bin).into());
     }
     Ok(Box::new(SpecProcess { bin, arg0: "weave".into(), timeout }))
 }

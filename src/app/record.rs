@@ -2,25 +2,25 @@
 
 use super::*;
 
-pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
-    let invocation = Invocation::from_words(&args.args, false).map_err(|m| Fatal(exit::BAD_INPUT, m))?;
+pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
+    let invocation = Invocation::from_args(&args.args);
     let world = match &args.world {
-        Some(path) => World::load(path).map_err(|e| Fatal(exit::BAD_INPUT, e.to_string()))?,
+        Some(path) => World::load(path)?,
         None => World::default(),
     };
     if let Some(out) = &args.output {
         if out.exists() {
-            return Err(Fatal(
-                exit::BAD_INPUT,
-                format!("{}:1: already exists; record never overwrites (bless rewrites goldens)", out.display()),
-            ));
+            return Err(Error::Input(format!(
+                "{}:1: already exists; record never overwrites (bless rewrites goldens)",
+                out.display()
+            )));
         }
     }
     let subject = subject(&args.subject)?;
-    let harness = |e: &dyn std::fmt::Display| Fatal(exit::HARNESS, e.to_string());
-    let sandbox = Sandbox::new(&world, &fake_bin(), subject.script()).map_err(|e| harness(&e))?;
+    let fake = fake_bin()?;
+    let sandbox = Sandbox::new(&world, &fake, subject.script())?;
     if let Some(format) = args.format {
-        let rec = subject.run_terminal(&invocation, &sandbox).map_err(|e| harness(&e))?;
+        let rec = subject.run_terminal(&invocation, &sandbox)?;
         let terminal = rec.terminal.unwrap_or_default();
         let session = crate::report::render::Session {
             command: crate::docs::command_line(&invocation),
@@ -28,28 +28,28 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
             calls: &rec.calls,
             nested: args.nested,
         };
-        let _ = std::io::stdout().write_all(&rendered(&session, format, false, false));
-        return Ok(exit_code(rec.status));
+        exit::to_stdout(&rendered(&session, format, false, false))?;
+        return passed_through(rec.status);
     }
-    let recording = subject.run(&invocation, &sandbox).map_err(|e| harness(&e))?;
+    let recording = subject.run(&invocation, &sandbox)?;
     let Some(out) = args.output else {
-        let _ = std::io::stderr().write_all(&recording.trace.to_bytes());
-        let _ = std::io::stdout().write_all(&recording.stdout);
+        exit::to_stderr(&recording.trace.to_bytes())?;
+        exit::to_stdout(&recording.stdout)?;
         if args.nested {
             // After the run's own bytes, so that those stay exactly what `sh -x` writes.
             for (command, trace) in crate::report::render::nested_sessions(&recording.calls) {
                 let header = format!("# inside weaveexec: sh -x /home/weave/weave {command}\n");
-                let _ = std::io::stderr().write_all(header.as_bytes());
-                let _ = std::io::stderr().write_all(trace);
+                exit::to_stderr(header.as_bytes())?;
+                exit::to_stderr(trace)?;
             }
         }
-        return Ok(exit_code(recording.status));
+        return passed_through(recording.status);
     };
     let Status::Exited(status) = recording.status else {
-        return Err(Fatal(exit::HARNESS, format!("the subject did not exit: {}", recording.status)));
+        return Err(Error::NoStatus(recording.status));
     };
     // The in-process spec knows which trace lines each pipeline wrote; keep that when it agrees.
-    let pipelines = match crate::subject::spec_run(&world, &invocation, &fake_bin()) {
+    let pipelines = match crate::subject::spec_run(&world, &invocation, &fake) {
         Ok(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),
         _ => Vec::new(),
     };
@@ -72,20 +72,17 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Fatal> {
         .create_new(true)
         .open(&out)
         .and_then(|mut f| f.write_all(&bytes))
-        .map_err(|e| Fatal(exit::BAD_INPUT, format!("{}:1: cannot write: {e}", out.display())))?;
+        .map_err(|e| OutputError::new(&out, "write the case", e))?;
     eprintln!("wrote {}", out.display());
     Ok(exit::HOLD)
 }
 
-/// `record` exits as the subject did: its status, 128 + a signal, or the harness's failure when it
-/// had to be killed.
-fn exit_code(status: Status) -> u8 {
+/// `record` exits as the subject did: its status, or 128 + a signal; a run that timed out has no
+/// status to pass through.
+fn passed_through(status: Status) -> Result<u8, Error> {
     match status {
-        Status::Exited(n) => n as u8,
-        Status::Signaled(s) => (128 + s) as u8,
-        Status::TimedOut => {
-            eprintln!("weavetrace: the subject timed out");
-            exit::HARNESS
-        }
+        Status::Exited(n) => Ok(n as u8),
+        Status::Signaled(s) => Ok((128 + s) as u8),
+        Status::TimedOut => Err(Error::NoStatus(status)),
     }
 }

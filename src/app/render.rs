@@ -2,33 +2,30 @@
 
 use super::*;
 
-pub(super) fn render(args: RenderArgs) -> Result<u8, Fatal> {
+pub(super) fn render(args: RenderArgs) -> Result<u8, Error> {
     use crate::report::render::Session;
-    let bad = |m: String| Fatal(exit::BAD_INPUT, m);
-    let harness = |e: &dyn std::fmt::Display| Fatal(exit::HARNESS, e.to_string());
     let (command, terminal, calls) = if args.input.extension().is_some_and(|e| e == case::EXTENSION) {
-        let case = case::load(&args.input).map_err(|e| bad(e.to_string()))?;
-        let (command, terminal, calls, matches) =
-            crate::docs::session_of(&case, &fake_bin()).map_err(|e| harness(&e))?;
+        let case = case::load(&args.input)?;
+        let (command, terminal, calls, matches) = crate::docs::session_of(&case, &fake_bin()?)?;
         if !matches {
             eprintln!("notice: the spec no longer writes this golden; rendering what the spec writes");
         }
         (command, terminal, calls)
     } else {
         if args.args.is_empty() {
-            return Err(bad(format!(
+            return Err(Error::Input(format!(
                 "{}:1: a trace renders through a replay: give its command line after --",
                 args.input.display()
             )));
         }
-        let invocation = Invocation::from_words(&args.args, false).map_err(bad)?;
-        let source = crate::replay::read_source(&args.input, &invocation.args).map_err(bad)?;
+        let invocation = Invocation::from_args(&args.args);
+        let source = crate::replay::read_source(&args.input, &invocation.args)?;
         let world = crate::replay::world_for(&source);
-        let rec = crate::subject::spec_run(&world, &invocation, &fake_bin()).map_err(|e| harness(&e))?;
+        let rec = crate::subject::spec_run(&world, &invocation, &fake_bin()?)?;
         (crate::docs::command_line(&invocation), rec.terminal.unwrap_or_default(), rec.calls)
     };
     let session = Session { command, terminal: &terminal, calls: &calls, nested: args.nested };
-    let _ = std::io::stdout().write_all(&rendered(&session, args.format, args.br, args.page));
+    exit::to_stdout(&rendered(&session, args.format, args.br, args.page))?;
     Ok(exit::HOLD)
 }
 
@@ -51,11 +48,10 @@ pub(super) fn rendered(
     }
 }
 
-pub(super) fn docs(args: DocsArgs) -> Result<u8, Fatal> {
-    let bad = |e: case::CaseError| Fatal(exit::BAD_INPUT, e.to_string());
-    let paths = case::discover(std::slice::from_ref(&args.traces)).map_err(bad)?;
-    let cases: Vec<Case> = paths.iter().map(|p| case::load(p)).collect::<Result<_, _>>().map_err(bad)?;
-    let files = crate::docs::pages(&cases, &fake_bin()).map_err(|m| Fatal(exit::MISMATCH, m))?;
+pub(super) fn docs(args: DocsArgs) -> Result<u8, Error> {
+    let paths = case::discover(std::slice::from_ref(&args.traces))?;
+    let cases: Vec<Case> = paths.iter().map(|p| case::load(p)).collect::<Result<_, _>>()?;
+    let files = crate::docs::pages(&cases, &fake_bin()?)?;
     if args.check {
         let stale: Vec<&str> = files
             .iter()
@@ -69,23 +65,24 @@ pub(super) fn docs(args: DocsArgs) -> Result<u8, Fatal> {
         println!("{} is stale: {} (rebuild with `weavetrace docs`)", args.out.display(), stale.join(", "));
         return Ok(exit::MISMATCH);
     }
-    std::fs::create_dir_all(&args.out).map_err(|e| Fatal(exit::HARNESS, format!("{}: {e}", args.out.display())))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| OutputError::new(&args.out, "create the directory", e))?;
     for (name, bytes) in &files {
-        std::fs::write(args.out.join(name), bytes).map_err(|e| Fatal(exit::HARNESS, format!("{name}: {e}")))?;
+        let path = args.out.join(name);
+        std::fs::write(&path, bytes).map_err(|e| OutputError::new(&path, "write the page", e))?;
     }
     println!("wrote {} files to {}", files.len(), args.out.display());
     Ok(exit::HOLD)
 }
 
 /// The man page: clap's, with the exit codes.
-pub(super) fn man() -> Result<u8, Fatal> {
+pub(super) fn man() -> Result<u8, Error> {
     let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
     let mut out = Vec::new();
-    page.render(&mut out).map_err(|e| Fatal(exit::HARNESS, e.to_string()))?;
+    page.render(&mut out).map_err(|e| OutputError::new("-", "render the man page", e))?;
     out.extend_from_slice(b".SH \"EXIT STATUS\"\n");
-    for code in crate::cli::EXIT_CODES.split("; ") {
-        out.extend_from_slice(format!(".TP\n{}\n", code.replacen(": ", "\n", 1)).as_bytes());
+    for (code, _, meaning) in exit::TABLE {
+        out.extend_from_slice(format!(".TP\n{code}\n{meaning}\n").as_bytes());
     }
-    let _ = std::io::stdout().write_all(&out);
+    exit::to_stdout(&out)?;
     Ok(exit::HOLD)
 }

@@ -2,16 +2,17 @@
 
 use super::*;
 
-pub(super) fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
-    let bad = |m: String| Fatal(exit::BAD_INPUT, m);
-    let harness = |e: &dyn std::fmt::Display| Fatal(exit::HARNESS, e.to_string());
-    let invocation = Invocation::from_words(&args.args, false).map_err(bad)?;
-    let source = crate::replay::read_source(&args.trace, &invocation.args).map_err(bad)?;
+pub(super) fn replay(args: ReplayArgs) -> Result<u8, Error> {
+    let invocation = Invocation::from_args(&args.args);
+    let source = crate::replay::read_source(&args.trace, &invocation.args)?;
     let world = match &args.cassette {
         Some(path) => {
-            let world = World::load(path).map_err(|e| bad(e.to_string()))?;
+            let world = World::load(path)?;
             if world.replay.is_none() {
-                return Err(bad(format!("{}:1: not a cassette: it has no [[replay.call]] tables", path.display())));
+                return Err(Error::Input(format!(
+                    "{}:1: not a cassette: it has no [[replay.call]] tables",
+                    path.display()
+                )));
             }
             world
         }
@@ -25,15 +26,14 @@ pub(super) fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
             .create_new(true)
             .open(path)
             .and_then(|mut f| f.write_all(text.as_bytes()))
-            .map_err(|e| bad(format!("{}:1: cannot write the cassette: {e}", path.display())))?;
+            .map_err(|e| OutputError::new(path, "write the cassette", e))?;
         eprintln!("wrote {}", path.display());
     }
     for notice in &source.notices {
         eprintln!("notice: {notice}");
     }
     let subject = subject(&args.subject)?;
-    let outcome =
-        runner::replay(&world, &invocation, &source, subject.as_ref(), &fake_bin()).map_err(|e| harness(&e))?;
+    let outcome = runner::replay(&world, &invocation, &source, subject.as_ref(), &fake_bin()?)?;
     for notice in &outcome.notices {
         eprintln!("notice: {notice}");
     }

@@ -8,6 +8,8 @@ use weavetrace::spec::shell::Shell;
 use weavetrace::spec::weave::{self, Ending};
 
 fn main() {
+    // A panic of the spec is the harness's failure, not a run to compare.
+    weavetrace::fake::process::report_panics(|| "weave (the spec)".into());
     let mut argv = std::env::args_os().map(OsString::into_vec);
     let arg0 = argv.next().unwrap_or_else(|| b"weave".to_vec());
     let env = std::env::vars_os().map(|(k, v)| (k.into_vec(), v.into_vec()));

@@ -42,6 +42,20 @@ impl Invocation {
     /// Splits words as a case file or `record` gives them: leading `NAME=value` words are
     /// environment, then (in a case) the word `weave`, then weave's arguments.
     pub fn from_words(words: &[String], expect_weave: bool) -> Result<Invocation, String> {
+        let mut inv = Invocation::from_args(words);
+        if expect_weave {
+            match inv.args.first().map(String::as_str) {
+                Some("weave") => drop(inv.args.remove(0)),
+                Some(other) => return Err(format!("the command must run `weave`, not `{other}`")),
+                None => return Err("the command has no `weave` word".to_string()),
+            }
+        }
+        Ok(inv)
+    }
+
+    /// weave's arguments as a command line gives them (`record -- ARGS`): leading `NAME=value`
+    /// words are environment, the rest arguments; any words will do.
+    pub fn from_args(words: &[String]) -> Invocation {
         let mut inv = Invocation::default();
         let mut i = 0;
         while let Some((name, value)) = words.get(i).and_then(|w| w.split_once('=')) {
@@ -51,15 +65,8 @@ impl Invocation {
             inv.env.push((name.to_string(), value.to_string()));
             i += 1;
         }
-        if expect_weave {
-            match words.get(i).map(String::as_str) {
-                Some("weave") => i += 1,
-                Some(other) => return Err(format!("the command must run `weave`, not `{other}`")),
-                None => return Err("the command has no `weave` word".to_string()),
-            }
-        }
         inv.args = words[i..].to_vec();
-        Ok(inv)
+        inv
     }
 
     /// PS4 as the subject's shell will print it: the case's own, or dash's default.

@@ -7,7 +7,7 @@
 
 pub mod grammar;
 
-use crate::case::{render_calls, Case, Invocation};
+use crate::case::{render_calls, Case, CaseError, Invocation};
 use crate::compare::{compare_at, Level, Verdict};
 use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
@@ -22,6 +22,13 @@ pub fn random_invocations(n: usize, seed: u64) -> Vec<Invocation> {
     (0..n).map(|_| grammar::invocation(&mut rng)).collect()
 }
 
+/// Reads the cases file at `path` (see [`parse_cases`]).
+pub fn read_cases(path: &Path) -> Result<Vec<Invocation>, CaseError> {
+    let error = |line, message| CaseError { path: path.display().to_string(), line, message };
+    let text = std::fs::read_to_string(path).map_err(|e| error(1, format!("cannot read cases file: {e}")))?;
+    parse_cases(&text).map_err(|(line, message)| error(line, message))
+}
+
 /// Reads a cases file: one shell-quoted command line per line, leading `NAME=value` words its
 /// environment, an optional leading `weave`; `#` starts a comment. Errors carry the line number.
 pub fn parse_cases(text: &str) -> Result<Vec<Invocation>, (usize, String)> {
@@ -32,7 +39,7 @@ pub fn parse_cases(text: &str) -> Result<Vec<Invocation>, (usize, String)> {
         if words.is_empty() {
             continue;
         }
-        let mut inv = Invocation::from_words(&words, false).map_err(|m| (i + 1, m))?;
+        let mut inv = Invocation::from_args(&words);
         if inv.args.first().map(String::as_str) == Some("weave") {
             inv.args.remove(0);
         }

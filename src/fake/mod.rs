@@ -27,6 +27,9 @@ pub const WORLD_FILE: &str = "world.json";
 pub const STATE_FILE: &str = "state.json";
 /// The invocation log; the sandbox creates it empty, and a fake call locks it while it works.
 pub const LOG_FILE: &str = "calls.jsonl";
+/// Where a companion binary that fails inside a sandbox (a fake, or the spec as a process) leaves
+/// its message, a line each: the subject sees only a failed command, the harness reads this.
+pub const FAULT_FILE: &str = "faults.log";
 
 /// The names the multi-call binary answers to.
 pub const FAKES: &[&str] = &["docker", "id", "ip", "uname", "ethtool", "iptables", "arping", "od", "curl", "hostname"];

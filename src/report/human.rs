@@ -172,9 +172,19 @@ fn units(words: &[String]) -> Vec<String> {
     out
 }
 
-/// The closing line: `N passed, M failed`.
-pub fn summary(out: &mut dyn Write, passed: usize, failed: usize) -> std::io::Result<()> {
-    writeln!(out, "{passed} passed, {failed} failed")
+/// A case that could not be run.
+pub fn errored(out: &mut dyn Write, name: &str, message: &str) -> std::io::Result<()> {
+    writeln!(out, "ERROR {name}\n  {message}")
+}
+
+/// The closing line: `N passed, M failed`, and `, K errors` when cases could not be run.
+pub fn summary(out: &mut dyn Write, totals: super::Totals) -> std::io::Result<()> {
+    let super::Totals { passed, failed, errors } = totals;
+    match errors {
+        0 => writeln!(out, "{passed} passed, {failed} failed"),
+        1 => writeln!(out, "{passed} passed, {failed} failed, 1 error"),
+        _ => writeln!(out, "{passed} passed, {failed} failed, {errors} errors"),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Reports for machines: JUnit XML as Jenkins and GitLab read it, TAP 13, JSON lines.
 
-use super::{failure_text, Reporter};
+use super::{failure_text, Reporter, Totals};
 use crate::compare::Verdict;
 use crate::trace::visible;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
@@ -43,13 +43,17 @@ impl Reporter for Junit {
         Ok(())
     }
 
-    fn finish(
-        &mut self,
-        out: &mut dyn Write,
-        _passed: usize,
-        _failed: usize,
-        elapsed: Duration,
-    ) -> std::io::Result<()> {
+    fn error(&mut self, _out: &mut dyn Write, path: &str, name: &str, message: &str) -> std::io::Result<()> {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(message).set_type("harness");
+        let mut case = TestCase::new(name, status);
+        case.set_classname("weavetrace");
+        case.add_property(quick_junit::Property::new("file", path));
+        self.cases.push(case);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, _totals: Totals, elapsed: Duration) -> std::io::Result<()> {
         let mut suite = TestSuite::new("weavetrace check");
         suite.add_test_cases(std::mem::take(&mut self.cases)).set_time(elapsed);
         let mut report = Report::new("weavetrace");
@@ -90,11 +94,21 @@ impl Reporter for Tap {
         writeln!(out, "  ...")
     }
 
-    fn finish(&mut self, out: &mut dyn Write, passed: usize, failed: usize, _elapsed: Duration) -> std::io::Result<()> {
+    fn error(&mut self, out: &mut dyn Write, _path: &str, name: &str, message: &str) -> std::io::Result<()> {
+        if self.n == 0 {
+            writeln!(out, "TAP version 13\n1..{}", self.total)?;
+        }
+        self.n += 1;
+        writeln!(out, "not ok {} - {name}", self.n)?;
+        writeln!(out, "  ---\n  message: \"error\"\n  report: |\n    {message}\n  ...")
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, totals: Totals, _elapsed: Duration) -> std::io::Result<()> {
         if self.n == 0 {
             writeln!(out, "TAP version 13\n1..0")?;
         }
-        writeln!(out, "# {passed} passed, {failed} failed")
+        write!(out, "# ")?;
+        super::summary(out, totals)
     }
 }
 
@@ -127,13 +141,13 @@ impl Reporter for Json {
         writeln!(out)
     }
 
-    fn finish(
-        &mut self,
-        _out: &mut dyn Write,
-        _passed: usize,
-        _failed: usize,
-        _elapsed: Duration,
-    ) -> std::io::Result<()> {
+    fn error(&mut self, out: &mut dyn Write, path: &str, name: &str, message: &str) -> std::io::Result<()> {
+        let record = serde_json::json!({ "case": name, "file": path, "outcome": "error", "error": message });
+        serde_json::to_writer(&mut *out, &record).map_err(std::io::Error::other)?;
+        writeln!(out)
+    }
+
+    fn finish(&mut self, _out: &mut dyn Write, _totals: Totals, _elapsed: Duration) -> std::io::Result<()> {
         Ok(())
     }
 }

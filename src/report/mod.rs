@@ -7,7 +7,7 @@ mod human;
 mod machine;
 pub mod render;
 
-pub use human::{explain_calls, first_difference, human, summary, write_diff};
+pub use human::{errored, explain_calls, first_difference, human, summary, write_diff};
 pub use machine::{Json, Junit, Tap};
 
 use crate::compare::Verdict;
@@ -24,10 +24,21 @@ pub enum Format {
     Json,
 }
 
+/// How a run's cases came out: held, did not hold, or could not be run (the harness failed, so
+/// there is no verdict: an error, never counted as a failure).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+}
+
 /// Receives a run's verdicts in order.
 pub trait Reporter {
     fn case(&mut self, out: &mut dyn Write, path: &str, verdict: &Verdict, elapsed: Duration) -> std::io::Result<()>;
-    fn finish(&mut self, out: &mut dyn Write, passed: usize, failed: usize, elapsed: Duration) -> std::io::Result<()>;
+    /// A case that could not be run, in its place among the verdicts: its name and why.
+    fn error(&mut self, out: &mut dyn Write, path: &str, name: &str, message: &str) -> std::io::Result<()>;
+    fn finish(&mut self, out: &mut dyn Write, totals: Totals, elapsed: Duration) -> std::io::Result<()>;
 }
 
 /// The human report: [`human`] per case, [`summary`] at the end.
@@ -38,8 +49,12 @@ impl Reporter for Human {
         human(out, verdict)
     }
 
-    fn finish(&mut self, out: &mut dyn Write, passed: usize, failed: usize, _elapsed: Duration) -> std::io::Result<()> {
-        summary(out, passed, failed)
+    fn error(&mut self, out: &mut dyn Write, _path: &str, name: &str, message: &str) -> std::io::Result<()> {
+        errored(out, name, message)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, totals: Totals, _elapsed: Duration) -> std::io::Result<()> {
+        summary(out, totals)
     }
 }
 

@@ -30,8 +30,13 @@ pub enum SandboxError {
     Io(#[from] std::io::Error),
     #[error("the fake binary {0} does not exist (build it with `cargo build`, or set WEAVETRACE_FAKE_BIN)")]
     NoFake(PathBuf),
+    #[error("the fake binary {} is not weavetrace's fake: {why} (build it with `cargo build`, or set WEAVETRACE_FAKE_BIN)", path.display())]
+    BadFake { path: PathBuf, why: String },
     #[error("the invocation log {path}:{line}: {message}")]
     BadLog { path: PathBuf, line: usize, message: String },
+    /// A fake (or the spec as a process) failed inside the sandbox: its own message.
+    #[error("{0}")]
+    Fault(String),
 }
 
 /// A sandbox directory; removed when dropped.
@@ -46,9 +51,7 @@ impl Sandbox {
     /// Lays out `world` with the fakes served by `fake_bin`, and `script` (or, for a subject with no
     /// file of its own, an empty stand-in) as `work/weave`.
     pub fn new(world: &World, fake_bin: &Path, script: Option<&Path>) -> Result<Sandbox, SandboxError> {
-        if !fake_bin.is_file() {
-            return Err(SandboxError::NoFake(fake_bin.to_path_buf()));
-        }
+        check_fake(fake_bin)?;
         let dir = tempfile::Builder::new().prefix("weavetrace-").tempdir_in(sandbox_parent())?;
         let root = dir.path();
         for sub in ["bin", "work", "home", "tmp"] {
@@ -134,8 +137,18 @@ impl Sandbox {
         }
     }
 
-    /// The calls the fakes recorded, in sequence order.
+    /// The calls the fakes recorded, in sequence order; the first fault a fake (or the spec
+    /// process) left instead, if one failed: then the calls are not what the subject made.
     pub fn calls(&self) -> Result<Vec<Call>, SandboxError> {
+        match std::fs::read_to_string(self.root().join(fake::FAULT_FILE)) {
+            Ok(faults) => {
+                if let Some(first) = faults.lines().next() {
+                    return Err(SandboxError::Fault(first.to_string()));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
         let path = self.root().join(fake::LOG_FILE);
         let text = match std::fs::read(&path) {
             Ok(t) => t,
@@ -258,6 +271,82 @@ fn sandbox_parent() -> PathBuf {
         return shm.to_path_buf();
     }
     std::env::temp_dir()
+}
+
+/// Checks that `fake_bin` is weavetrace's fake: it exists and answers the probe as the fake does.
+/// Done once per path and process: a binary that is missing, crashes or is another program would
+/// fail every call the subject makes, which would pass for the subject's mismatch.
+pub fn check_fake(fake_bin: &Path) -> Result<(), SandboxError> {
+    static PROBED: std::sync::Mutex<Vec<(PathBuf, Option<String>)>> = std::sync::Mutex::new(Vec::new());
+    if !fake_bin.is_file() {
+        return Err(SandboxError::NoFake(fake_bin.to_path_buf()));
+    }
+    // Held while probing, so that parallel cases wait for the one probe.
+    let mut probed = PROBED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let why = match probed.iter().find(|(p, _)| p == fake_bin) {
+        Some((_, why)) => why.clone(),
+        None => {
+            let why = probe(fake_bin).err();
+            probed.push((fake_bin.to_path_buf(), why.clone()));
+            why
+        }
+    };
+    match why {
+        Some(why) => Err(SandboxError::BadFake { path: fake_bin.to_path_buf(), why }),
+        None => Ok(()),
+    }
+}
+
+/// Runs `fake_bin` as `weavetrace-fake --weavetrace-probe`; what is wrong with its answer.
+fn probe(fake_bin: &Path) -> Result<(), String> {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(fake_bin);
+    cmd.arg0("weavetrace-fake")
+        .arg(fake::process::PROBE_ARG)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut tries = 0;
+    let mut child = loop {
+        match cmd.spawn() {
+            // Another thread's fork may hold a file just written open for a moment.
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::TXTBSY.raw_os_error()) && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(e) => return Err(format!("cannot run it: {e}")),
+            Ok(child) => break child,
+        }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(1)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("it did not answer its probe within 10 s".into());
+            }
+            Err(e) => return Err(format!("cannot wait for it: {e}")),
+        }
+    };
+    let mut answer = Vec::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = std::io::Read::read_to_end(&mut out, &mut answer);
+    }
+    match (status.code(), status.signal()) {
+        (_, Some(signal)) => Err(format!("it was killed by signal {signal} when probed")),
+        (Some(0), _) if answer == fake::process::PROBE_ANSWER.as_bytes() => Ok(()),
+        (Some(code), _) => Err(format!(
+            "probed, it exited {code} saying {:?}, not {:?}",
+            String::from_utf8_lossy(&answer),
+            fake::process::PROBE_ANSWER
+        )),
+        (None, None) => Err("it ended without a status when probed".into()),
+    }
 }
 
 /// The harness's companion binaries (the spec and the fakes): named by an environment variable, or

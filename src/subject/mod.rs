@@ -25,6 +25,8 @@ pub enum SubjectError {
     Sandbox(#[from] SandboxError),
     #[error("cannot run {what}: {err}")]
     Spawn { what: String, err: std::io::Error },
+    #[error("the spec binary {} does not exist (build it with `cargo build`, or set WEAVETRACE_SPEC_BIN)", .0.display())]
+    NoSpec(std::path::PathBuf),
 }
 
 /// Something that runs weave command lines.

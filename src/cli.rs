@@ -284,7 +284,8 @@ pub struct ReviewArgs {
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
     /// The trace: a file of `sh -x` output (a sibling NAME.stdout is its stdout), or an article's
-    /// text with `<br>` line breaks, where the `$ sh -x weave ARGS` prompt picks the trace.
+    /// text with `<br>` line breaks, where the `$ sh -x weave ARGS` prompt picks the trace (an
+    /// article with no prompts: its first trace, for ARGS).
     pub trace: PathBuf,
     /// Answer from this cassette (a world file with `[[replay.call]]` tables) instead of the
     /// trace's own answers.

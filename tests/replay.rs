@@ -9,6 +9,7 @@ fn main() {
     common::run(common::trials![
         the_documented_trace_replays_with_no_world_file,
         the_articles_own_text_replays_with_a_notice_about_backslashes,
+        an_articles_trace_without_a_prompt_replays_for_the_command_line_given,
         the_real_script_replays_the_documented_trace,
         a_saved_cassette_is_readable_editable_and_strict,
         placeholders_bind_two_containers_consistently,
@@ -61,6 +62,22 @@ fn the_articles_own_text_replays_with_a_notice_about_backslashes() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(":1: no `$ sh -x weave run 10.2.0.1/24 -ti nowhere` prompt in the article"));
+}
+
+fn an_articles_trace_without_a_prompt_replays_for_the_command_line_given() {
+    let article = root().join("fixtures/articles/run-no-prompt.txt");
+    let run = ["run", "10.2.0.1/24", "--label=com.foo.deployment=stage", "-ti", "ubuntu"];
+    weavetrace().arg("replay").arg(&article).arg("--").args(run).assert().code(0).stderr(predicate::str::contains(
+        "notice: read the trace that starts at line 2 (the article shows no `$ sh -x weave run 10.2.0.1/24",
+    ));
+    // The same trace is not another command line's: the replay names the first difference.
+    weavetrace()
+        .arg("replay")
+        .arg(&article)
+        .args(["--", "run", "10.2.0.1/24", "-ti", "nowhere"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("removed `--label=com.foo.deployment=stage`"));
 }
 
 fn the_real_script_replays_the_documented_trace() -> Needs {

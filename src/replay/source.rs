@@ -33,7 +33,7 @@ pub fn read_source(path: &Path, args: &[String]) -> Result<Source, String> {
 }
 
 /// The trace of `$ sh -x weave ARGS` in an article's text: the lines after that prompt or, where
-/// the article shows no prompt for it, the first run of trace lines (the command line is `args`).
+/// the article shows no prompt at all, its first run of trace lines (the command line is `args`).
 fn article(text: &str, args: &[String]) -> Result<Source, (usize, String)> {
     let prompt = format!("$ sh -x weave {}", args.join(" "));
     let prompt = prompt.trim();
@@ -48,11 +48,18 @@ fn article(text: &str, args: &[String]) -> Result<Source, (usize, String)> {
     let (start, found) = match pieces.iter().position(|p| unescape(p.trim()) == prompt) {
         Some(k) => (k + 1, format!("after `{prompt}` (line {})", line_of(k))),
         None => {
+            // An article that shows prompts shows which trace is which: another command's is not this one's.
+            let prompts: Vec<String> =
+                pieces.iter().map(|p| unescape(p.trim())).filter(|p| p.starts_with("$ sh -x weave")).collect();
+            if !prompts.is_empty() {
+                return Err((1, format!("no `{prompt}` prompt in the article (it has `{}`)", prompts.join("`, `"))));
+            }
             let k = pieces.iter().position(|p| is_trace(p)).ok_or_else(|| {
                 (1, format!("no `{prompt}` prompt in the article, and no trace lines (`<br> + ...`) either"))
             })?;
-            let runs = (1..pieces.len()).filter(|&i| is_trace(pieces[i]) && !is_trace(pieces[i - 1])).count()
-                + usize::from(is_trace(pieces[0]));
+            // A session starts with a trace line after prose (stdout within one is no break).
+            let prose = |piece: &str| line(piece).is_empty() || line(piece).contains('\n');
+            let runs = (0..pieces.len()).filter(|&i| is_trace(pieces[i]) && (i == 0 || prose(pieces[i - 1]))).count();
             let of = if runs > 1 { format!(", the first of {runs}") } else { String::new() };
             (k, format!("that starts at line {}{of} (the article shows no `{prompt}` prompt)", line_of(k)))
         }
@@ -96,7 +103,7 @@ mod tests {
     const WITH_PROMPT: &str =
         "Prose.\n<br> $ sh -x weave version<br> + set -e<br> 0.10.0<br> + exit 0<br>\nMore prose.\n";
     const NO_PROMPT: &str =
-        "Prose that leads in:\n<br> + set -e<br> + echo a &amp; b<br> a & b<br>\nThen:\n<br> + set -e<br>\n";
+        "Prose that leads in:\n<br> + set -e<br> + echo a &amp; b<br> a & b<br> + exit 0<br>\nThen:\n<br> + set -e<br>\n";
 
     #[test]
     fn the_prompt_names_the_trace_and_lines_after_a_call_are_stdout() {
@@ -109,9 +116,16 @@ mod tests {
     #[test]
     fn without_a_prompt_the_first_trace_is_read_for_the_command_line_given() {
         let s = article(NO_PROMPT, &args("run x")).unwrap();
-        assert_eq!(s.trace, b"+ set -e\n+ echo a & b\n");
+        assert_eq!(s.trace, b"+ set -e\n+ echo a & b\n+ exit 0\n");
         assert_eq!(s.stdout.as_deref(), Some(&b"a & b\n"[..]));
         assert!(s.notices[0].contains("line 2, the first of 2"), "{:?}", s.notices);
+    }
+
+    #[test]
+    fn an_article_whose_prompts_are_all_for_other_command_lines_is_refused() {
+        let (line, message) = article(WITH_PROMPT, &args("launch")).unwrap_err();
+        assert_eq!(line, 1);
+        assert_eq!(message, "no `$ sh -x weave launch` prompt in the article (it has `$ sh -x weave version`)");
     }
 
     #[test]

@@ -22,6 +22,9 @@ fn main() {
         trials.push(trial(format!("{name}_traces_are_held_against_dash_goldens_in_dash_form"), move || {
             other_shell_holds_dash_goldens(name, &["substitutions", "failures"])
         }));
+        trials.push(trial(format!("{name}_linked_as_sh_under_tmp_is_run_and_read_as_itself"), move || {
+            linked_as_sh_under_tmp(name)
+        }));
         // netns: pipeline pieces written into a file and shown again, quoted by ash.
         trials.push(trial(format!("{name}_netns_trace_is_held_against_its_dash_golden"), move || {
             namespaces()?;
@@ -171,5 +174,24 @@ fn other_shell_holds_dash_goldens(name: &'static str, scripts: &[&str]) -> Needs
             .code(0)
             .stdout(predicate::str::contains("1 passed, 0 failed"));
     }
+    Ok(())
+}
+
+/// A shell installed as `sh` where the sandbox puts its own /tmp: found there all the same, and its
+/// trace read in its own dialect (what it is, not what it is called); read as dash's, it fails.
+fn linked_as_sh_under_tmp(name: &'static str) -> Needs {
+    let real = shell(name)?;
+    let dir = tempfile::Builder::new().prefix("weavetrace-test-").tempdir_in("/tmp").unwrap();
+    let sh = dir.path().join("sh");
+    std::os::unix::fs::symlink(&real, &sh).unwrap();
+    let sh = sh.to_str().unwrap();
+    for script in ["substitutions", "failures"] {
+        check_fixture(script)
+            .args(["--shell", sh])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("1 passed, 0 failed"));
+    }
+    check_fixture("substitutions").args(["--shell", sh, "--dialect", "dash"]).assert().code(1);
     Ok(())
 }

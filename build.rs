@@ -9,7 +9,7 @@
 //! link arguments: `-static -no-pie`, and a search directory whose `libc.so`, `libm.so`, ... are
 //! linker scripts naming the static archives, so that the `-lc` rustc passes after `-Bdynamic` finds
 //! them first. Where static archives are missing (no libc6-dev's `libc.a`, glibc-static on Fedora),
-//! where the build crosses to another target, or where the build already asks for `crt-static`,
+//! where the build crosses to another target with no linker named for it, or where the build already asks for `crt-static`,
 //! the binaries are linked as usual: slower to start, never broken.
 
 use std::path::{Path, PathBuf};
@@ -34,14 +34,16 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=WEAVETRACE_DYNAMIC");
     let var = |name: &str| std::env::var(name).unwrap_or_default();
-    let native = var("TARGET") == var("HOST");
+    // A cross build is left alone unless its linker is named (then that linker finds its archives).
+    let linker = std::env::var("RUSTC_LINKER").ok();
+    let linkable = var("TARGET") == var("HOST") || linker.is_some();
     let gnu_linux = var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu";
     let already_static = var("CARGO_CFG_TARGET_FEATURE").split(',').any(|f| f == "crt-static");
     // WEAVETRACE_DYNAMIC=1 links as usual, to compare or to debug.
-    if !(native && gnu_linux) || already_static || std::env::var_os("WEAVETRACE_DYNAMIC").is_some() {
+    if !(linkable && gnu_linux) || already_static || std::env::var_os("WEAVETRACE_DYNAMIC").is_some() {
         return;
     }
-    let linker = std::env::var("RUSTC_LINKER").unwrap_or_else(|_| "cc".to_string());
+    let linker = linker.unwrap_or_else(|| "cc".to_string());
     let dir = PathBuf::from(var("OUT_DIR")).join("static-libs");
     match write_shims(&linker, &dir) {
         Ok(()) => {

@@ -11,8 +11,10 @@
 //! ```
 //! The subject's environment is scrubbed to [`Sandbox::env`]: nothing of the harness's own leaks in.
 
+mod exec;
 mod isolate;
 
+pub use exec::{spawn, wait_with_timeout};
 pub use isolate::{available as isolation_available, Isolation};
 
 use crate::fake::{self, log::Call};
@@ -305,47 +307,23 @@ fn probe(fake_bin: &Path) -> Result<(), String> {
     cmd.arg0("weavetrace-fake")
         .arg(fake::process::PROBE_ARG)
         .env_clear()
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut tries = 0;
-    let mut child = loop {
-        match cmd.spawn() {
-            // Another thread's fork may hold a file just written open for a moment.
-            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::TXTBSY.raw_os_error()) && tries < 20 => {
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-            Err(e) => return Err(format!("cannot run it: {e}")),
-            Ok(child) => break child,
-        }
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(1)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err("it did not answer its probe within 10 s".into());
-            }
-            Err(e) => return Err(format!("cannot wait for it: {e}")),
-        }
-    };
-    let mut answer = Vec::new();
-    if let Some(mut out) = child.stdout.take() {
-        let _ = std::io::Read::read_to_end(&mut out, &mut answer);
-    }
-    match (status.code(), status.signal()) {
-        (_, Some(signal)) => Err(format!("it was killed by signal {signal} when probed")),
-        (Some(0), _) if answer == fake::process::PROBE_ANSWER.as_bytes() => Ok(()),
-        (Some(code), _) => Err(format!(
+    let child = spawn(&mut cmd).map_err(|e| format!("cannot run it: {e}"))?;
+    let (out, timed_out) =
+        wait_with_timeout(child, std::time::Duration::from_secs(10)).map_err(|e| format!("cannot wait for it: {e}"))?;
+    match (timed_out, out.status.code(), out.status.signal()) {
+        (true, _, _) => Err("it did not answer its probe within 10 s".into()),
+        (_, _, Some(signal)) => Err(format!("it was killed by signal {signal} when probed")),
+        (_, Some(0), _) if out.stdout == fake::process::PROBE_ANSWER.as_bytes() => Ok(()),
+        (_, Some(code), _) => Err(format!(
             "probed, it exited {code} saying {:?}, not {:?}",
-            String::from_utf8_lossy(&answer),
+            String::from_utf8_lossy(&out.stdout),
             fake::process::PROBE_ANSWER
         )),
-        (None, None) => Err("it ended without a status when probed".into()),
+        (_, None, None) => Err("it ended without a status when probed".into()),
     }
 }
 

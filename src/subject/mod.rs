@@ -10,7 +10,6 @@ mod script;
 mod spec_process;
 
 pub use in_process::{spec_run, InProcessSpec};
-pub use process::wait_with_timeout;
 pub use script::Script;
 pub use spec_process::SpecProcess;
 

@@ -3,12 +3,11 @@
 
 use super::{Invocation, SubjectError};
 use crate::recording::{Recording, Status};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{spawn, wait_with_timeout, Sandbox};
 use crate::trace::{parse, Dialect};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 /// Runs `cmd` (program and arguments set) as the subject of `inv` in `sandbox`; `what` names it in
@@ -136,43 +135,6 @@ fn status_of(output: &std::process::Output, timed_out: bool) -> Status {
         (false, Some(n)) => Status::Exited(n),
         (false, None) => Status::Signaled(output.status.signal().unwrap_or(0)),
     }
-}
-
-/// Spawns `cmd`, trying again briefly while the program is busy being written (ETXTBSY): another
-/// thread's fork can hold a just-written binary open for a moment.
-fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
-    let mut tries = 0;
-    loop {
-        match cmd.spawn() {
-            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::TXTBSY.raw_os_error()) && tries < 20 => {
-                tries += 1;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            other => return other,
-        }
-    }
-}
-
-/// Waits for `child`; past `timeout` its whole process group is killed.
-pub fn wait_with_timeout(
-    child: std::process::Child,
-    timeout: Duration,
-) -> std::io::Result<(std::process::Output, bool)> {
-    let pgid = child.id() as i32;
-    let (done, finished) = mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
-            if let Some(pid) = rustix::process::Pid::from_raw(pgid) {
-                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::Kill);
-            }
-            return true;
-        }
-        false
-    });
-    let output = child.wait_with_output();
-    let _ = done.send(());
-    let timed_out = watchdog.join().unwrap_or(false);
-    Ok((output?, timed_out))
 }
 
 #[cfg(test)]

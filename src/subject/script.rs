@@ -5,6 +5,7 @@ use super::{process, Invocation, Subject, SubjectError};
 use crate::recording::Recording;
 use crate::sandbox::Sandbox;
 use crate::trace::Dialect;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -87,7 +88,7 @@ impl Script {
     fn shell_command(&self) -> Command {
         let mut cmd = Command::new(&self.shell);
         let name = self.shell.file_name().unwrap_or_default();
-        std::os::unix::process::CommandExt::arg0(&mut cmd, name);
+        cmd.arg0(name);
         // busybox is a multi-call binary: its shell is the `sh` applet.
         if name == "busybox" {
             cmd.arg("sh");
@@ -107,11 +108,14 @@ impl Script {
         let mut cmd = self.shell_command();
         cmd.args(["-c", PROBE]).env_clear().env("PATH", "/usr/bin:/bin").env("PS4", "+ ");
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let child = cmd.spawn().map_err(|e| format!("{shell}:1: cannot run the shell: {e}"))?;
-        let (out, timed_out) = process::wait_with_timeout(child, PROBE_TIMEOUT)
+        // A group of its own, so that a shell that hangs is ended with all it started.
+        cmd.process_group(0);
+        let child = crate::sandbox::spawn(&mut cmd).map_err(|e| format!("{shell}:1: cannot run the shell: {e}"))?;
+        let (out, timed_out) = crate::sandbox::wait_with_timeout(child, PROBE_TIMEOUT)
             .map_err(|e| format!("{shell}:1: cannot run the shell: {e}"))?;
         if timed_out {
-            return Err(format!("{shell}:1: not a shell: `-c {PROBE}` did not end within 5 s"));
+            let secs = PROBE_TIMEOUT.as_secs();
+            return Err(format!("{shell}:1: not a shell: `-c {PROBE}` did not end within {secs} s"));
         }
         dialect_of(&out.stdout, &out.stderr).ok_or_else(|| {
             let wrote = String::from_utf8_lossy(&out.stderr).trim().replace('\n', "\\n");

@@ -27,7 +27,7 @@ pub struct Trace {
     pub ash: bool,
 }
 
-/// The shell that wrote a trace: each writes `set -x` lines its own way (see `XTRACE.md`).
+/// The shell that wrote a trace: each writes `set -x` lines its own way (the variants say how).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
     /// dash: PS4 and the raw words, no quoting.

@@ -25,7 +25,13 @@ fn crashing_fake(dir: &Path) -> PathBuf {
 /// The real fake behind `before`, a shell command run first on each call but the harness's probe
 /// (bash: `exec -a` keeps the name the fake was called by, which picks its role).
 fn wrapped_fake(dir: &Path, name: &str, before: &str) -> PathBuf {
-    let real = env!("CARGO_BIN_EXE_weavetrace-fake");
+    // Beside the wrapper: the build may lie under /tmp (a clone there), which a subject does not see.
+    let real = dir.join("weavetrace-fake");
+    if !real.exists() {
+        let built = env!("CARGO_BIN_EXE_weavetrace-fake");
+        std::fs::hard_link(built, &real).or_else(|_| std::fs::copy(built, &real).map(drop)).unwrap();
+    }
+    let real = real.display();
     let text = format!(
         "#!/bin/bash\n[ \"$1\" = --weavetrace-probe ] && exec {real} \"$@\"\n{before}\nexec -a \"${{0##*/}}\" {real} \"$@\"\n"
     );
@@ -47,6 +53,15 @@ fn fake_failing_on(dir: &Path, word: &str) -> PathBuf {
 fn fake_corrupting_the_log(dir: &Path) -> PathBuf {
     let garbage = "[ -n \"$WEAVETRACE_SANDBOX\" ] && echo garbage >> \"$WEAVETRACE_SANDBOX/calls.jsonl\"";
     wrapped_fake(dir, "fake-corrupting-the-log", garbage)
+}
+
+/// A temporary directory that a subject in the sandbox sees too: outside /tmp, which the sandbox
+/// covers with its own (in /var/tmp, where there is one).
+fn visible_dir() -> tempfile::TempDir {
+    match Path::new("/var/tmp").is_dir() {
+        true => tempfile::Builder::new().prefix("weavetrace-test-").tempdir_in("/var/tmp").unwrap(),
+        false => tempfile::tempdir().unwrap(),
+    }
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -103,7 +118,7 @@ fn harness(cmd: &mut assert_cmd::Command, what: &str) {
 
 #[test]
 fn check() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = visible_dir();
     let d = dir.path();
     let golden = root().join("traces/launch.case");
     // Harness: the fake is missing, or is not the fake (it dies when run): one error, before any case.
@@ -129,7 +144,7 @@ fn check() {
 
 #[test]
 fn check_counts_a_fake_failing_mid_run_as_an_error_of_its_case_never_a_failure() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = visible_dir();
     let d = dir.path();
     // `weave` alone runs weaveexec with no `launch` word: it holds; `weave launch` meets the failing
     // fake; the mismatching case (also `launch`) errors too, and a verdict never hides an error.
@@ -188,7 +203,7 @@ fn check_counts_a_fake_failing_mid_run_as_an_error_of_its_case_never_a_failure()
 
 #[test]
 fn a_golden_that_cannot_be_kept_pending_is_bad_input_when_the_path_is_the_problem() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = visible_dir();
     let case = mismatching_case(dir.path());
     // Where the pending result would go, a directory stands.
     std::fs::create_dir(dir.path().join("mismatch.case.new")).unwrap();
@@ -200,7 +215,7 @@ fn a_golden_that_cannot_be_kept_pending_is_bad_input_when_the_path_is_the_proble
 
 #[test]
 fn record() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = visible_dir();
     let d = dir.path();
     // Harness: a crashing fake, a fake failing mid-run, a missing spec.
     harness(
@@ -231,7 +246,7 @@ fn record() {
 
 #[test]
 fn replay() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = visible_dir();
     let d = dir.path();
     let trace = mismatching_trace(d);
     let replay = |fake: Option<&Path>| {
@@ -256,7 +271,7 @@ fn replay() {
 
 #[test]
 fn render() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = visible_dir();
     let d = dir.path();
     let golden = root().join("traces/launch.case");
     harness(weavetrace().arg("render").arg(&golden).env("WEAVETRACE_FAKE_BIN", crashing_fake(d)), "killed by signal");
@@ -293,7 +308,7 @@ fn render() {
 
 #[test]
 fn diff() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = visible_dir();
     let d = dir.path();
     let cases = write(d, "lines", "launch\n");
     let diff = |fake: Option<&Path>| {
@@ -326,7 +341,7 @@ fn diff() {
 
 #[test]
 fn docs() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = visible_dir();
     let d = dir.path();
     let traces = d.join("traces");
     std::fs::create_dir(&traces).unwrap();
@@ -359,7 +374,7 @@ fn docs() {
 
 #[test]
 fn review() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = visible_dir();
     let d = dir.path();
     // Review runs no subject: no harness of its own to fail but the files (a machine failure
     // there cannot be made on demand), and no verdict.

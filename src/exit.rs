@@ -80,6 +80,9 @@ pub enum Error {
     /// `record`'s run gave no exit status to pass through or write down.
     #[error("the subject did not exit: {0}")]
     NoStatus(Status),
+    /// `record -o` would write calls the fakes do not model into a golden: the harness's gap.
+    #[error("{}:1: not written: the fakes do not model {}; a golden never records a fake's gap", .path.display(), .calls.join("; "))]
+    Unmodeled { path: PathBuf, calls: Vec<String> },
 }
 
 impl Error {
@@ -87,7 +90,7 @@ impl Error {
     pub fn code(&self) -> u8 {
         match self {
             Error::Case(_) | Error::World(_) | Error::Trace(_) | Error::Input(_) => BAD_INPUT,
-            Error::Sandbox(_) | Error::Subject(_) | Error::NoStatus(_) => HARNESS,
+            Error::Sandbox(_) | Error::Subject(_) | Error::NoStatus(_) | Error::Unmodeled { .. } => HARNESS,
             Error::Docs(DocsError::Subject(_)) => HARNESS,
             // docs/ cannot show a golden the spec no longer writes: that case does not hold.
             Error::Docs(DocsError::Stale { .. }) => MISMATCH,

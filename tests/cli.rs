@@ -19,7 +19,8 @@ fn record_writes_the_documented_traces_byte_for_byte() {
             Some("fixtures/worlds/documented-run-with-dns.toml"),
             &["run", "--with-dns", "10.2.0.1/24", "--label=com.foo.deployment=stage", "-ti", "ubuntu"],
         ),
-        ("launch", None, &["launch"]),
+        // weaveexec's answer to launch is pinned: its local side is not specified yet.
+        ("launch", Some("fixtures/worlds/weaveexec-pinned.toml"), &["launch"]),
     ];
     for (name, world, args) in cases {
         for in_process in [false, true] {
@@ -50,7 +51,9 @@ fn the_weave_binary_alone_is_the_spec() {
     // Outside any sandbox, with a PATH of its own: docker is found there like any command.
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_weavetrace-fake"), dir.path().join("docker")).unwrap();
-    std::fs::write(dir.path().join("world.json"), "{}").unwrap();
+    // weaveexec's answer to launch pinned, as the launch golden's world has it.
+    let pinned = r#"{"docker": {"answer": [{"args": "--local launch$", "stdout": "", "status": 0}]}}"#;
+    std::fs::write(dir.path().join("world.json"), pinned).unwrap();
     std::fs::write(dir.path().join("calls.jsonl"), "").unwrap();
     let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_weave"))
         .env_clear()
@@ -184,7 +187,10 @@ fn missing_paths_empty_directories_and_bad_worlds_are_bad_input() {
         .assert()
         .code(2)
         .stderr(predicate::str::is_match(r"^.*w\.toml:2: bad world: .*\n$").unwrap());
-    weavetrace().args(["record", "--", "VERSION=1", "launch"]).assert().code(0);
+    weavetrace()
+        .args(["record", "--world", "fixtures/worlds/weaveexec-pinned.toml", "--", "VERSION=1", "launch"])
+        .assert()
+        .code(0);
     weavetrace()
         .args(["record", "--script", "no/such/weave", "--", "launch"])
         .assert()

@@ -77,7 +77,13 @@ fn malformed_case(dir: &Path) -> PathBuf {
 
 /// A well-formed case that does not hold: `weave launch` writes a trace, stdout and calls.
 fn mismatching_case(dir: &Path) -> PathBuf {
-    write(dir, "mismatch.case", &case_text("command = \"weave launch\"\nstatus = 0"))
+    let header = format!("command = \"weave launch\"\nstatus = 0\nworld_file = {:?}", pinned().display().to_string());
+    write(dir, "mismatch.case", &case_text(&header))
+}
+
+/// The world whose weaveexec answers `--local launch` (not specified yet) with nothing, exit 0.
+fn pinned() -> PathBuf {
+    root().join("fixtures/worlds/weaveexec-pinned.toml")
 }
 
 /// A world file whose line 2 is wrong.
@@ -238,10 +244,19 @@ fn record() {
         "no-such.sh",
         1,
     );
-    bad_input(weavetrace().args(["record", "-o"]).arg(d.join("no/dir/new.case")).args(["--", "launch"]), "new.case", 1);
+    bad_input(
+        weavetrace()
+            .args(["record", "--world"])
+            .arg(pinned())
+            .arg("-o")
+            .arg(d.join("no/dir/new.case"))
+            .args(["--", "launch"]),
+        "new.case",
+        1,
+    );
     // No mismatch: the subject's own status, passed through (weave's usage exits 1, launch 0).
     weavetrace().args(["record", "--", "run"]).assert().code(1).stderr(predicate::str::ends_with("+ exit 1\n"));
-    weavetrace().args(["record", "--", "launch"]).assert().code(0);
+    weavetrace().args(["record", "--world"]).arg(pinned()).args(["--", "launch"]).assert().code(0);
 }
 
 #[test]

@@ -16,6 +16,7 @@ fn main() {
         reaching_outside_the_sandbox_is_an_escape_never_a_pass,
         isolated_an_escape_is_the_only_difference_and_a_host_docker_is_covered,
         a_command_the_sandbox_lacks_is_named,
+        calls_the_fakes_do_not_model_fail_their_case_are_named_and_never_written,
         the_subject_sees_no_network_its_own_tmp_and_a_read_only_root,
     ];
     for name in ["bash", "busybox"] {
@@ -194,4 +195,40 @@ fn linked_as_sh_under_tmp(name: &'static str) -> Needs {
     }
     check_fixture("substitutions").args(["--shell", sh, "--dialect", "dash"]).assert().code(1);
     Ok(())
+}
+
+/// A call the fakes do not model answers `not modeled`, 127: the case fails even though it expects
+/// every byte the script wrote, the report names each call, and neither bless nor record -o keeps it.
+fn calls_the_fakes_do_not_model_fail_their_case_are_named_and_never_written() {
+    let named = [
+        "call 1: docker logs x",
+        "call 2: docker frobnicate",
+        "call 3: docker run --rm weaveworks/weaveexec:0.10.0 --local no-such-thing",
+    ];
+    let out = check_fixture("unmodeled").assert().code(1).get_output().stdout.clone();
+    let report = String::from_utf8_lossy(&out);
+    for call in named {
+        assert!(report.contains(&format!("not modeled: {call} ")), "{report}");
+    }
+    assert!(!report.contains("differs"), "only the unmodeled calls fail it: {report}");
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("unmodeled.case");
+    std::fs::copy("fixtures/scripts/unmodeled.case", &case).unwrap();
+    let before = std::fs::read(&case).unwrap();
+    weavetrace()
+        .args(["check", "--bless", "--script", "fixtures/scripts/unmodeled.sh"])
+        .arg(&case)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("a fake's gap is never blessed"));
+    assert_eq!(std::fs::read(&case).unwrap(), before, "bless rewrote it");
+    let new = dir.path().join("new.case");
+    weavetrace()
+        .args(["record", "--script", "fixtures/scripts/unmodeled.sh", "-o"])
+        .arg(&new)
+        .args(["--", "abc"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("not written: the fakes do not model call 1: docker logs x"));
+    assert!(!new.exists(), "record -o wrote a golden with the fakes' gaps");
 }

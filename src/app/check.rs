@@ -112,6 +112,9 @@ fn update_golden(
     if !outcome.verdict.escapes.is_empty() {
         return Err(NotUpdated::Refused("the subject escaped its sandbox; an escape is never blessed".into()));
     }
+    if !outcome.verdict.unmodeled.is_empty() {
+        return Err(NotUpdated::Refused("it made calls the fakes do not model; a fake's gap is never blessed".into()));
+    }
     let Status::Exited(status) = outcome.recording.status else {
         return Err(NotUpdated::Refused(format!("the subject did not exit ({})", outcome.recording.status)));
     };

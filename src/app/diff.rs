@@ -27,7 +27,7 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     let fake = fake_bin()?;
     let level = args.level.into();
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let (mut held, mut diverged, mut harness_error) = (0, Vec::new(), None);
+    let (mut held, mut diverged, mut uncovered, mut harness_error) = (0, Vec::new(), Vec::new(), None);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let stop = AtomicBool::new(false);
@@ -40,11 +40,17 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
         |i, result| match result {
             Ok((_, verdict)) if verdict.holds() => {
                 held += 1;
+                if verdict.notes.iter().any(|n| n.starts_with(crate::diff::NOT_MODELED)) {
+                    uncovered.push(i);
+                }
                 progress.show(i + 1, &invocations[i].to_command_line());
             }
             Ok((_, verdict)) => {
                 let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
-                let escaped = if verdict.escapes.is_empty() { "" } else { ", escape" };
+                let escaped = match verdict.failure_kind() {
+                    "mismatch" => String::new(),
+                    kind => format!(", {kind}"),
+                };
                 progress.clear();
                 let _ =
                     writeln!(out, "diverged  {}  ({}{escaped})", invocations[i].to_command_line(), aspects.join(", "));
@@ -77,6 +83,14 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
         let _ = out
             .write_all(&case::write_case(&case, "Found by `weavetrace diff`: the script diverges from the spec here."));
         shown.push(small);
+    }
+    if let Some(&first) = uncovered.first() {
+        let _ = writeln!(
+            out,
+            "\n{} of the lines that agree reached calls the fakes do not model (answered alike on both sides), e.g. `{}`",
+            uncovered.len(),
+            invocations[first].to_command_line()
+        );
     }
     let _ = writeln!(out);
     let _ = report::summary(&mut out, report::Totals { passed: held, failed: diverged.len(), errors: 0 });

@@ -48,6 +48,10 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
     let Status::Exited(status) = recording.status else {
         return Err(Error::NoStatus(recording.status));
     };
+    let calls = crate::compare::unmodeled(&recording.calls);
+    if !calls.is_empty() {
+        return Err(Error::Unmodeled { path: out, calls });
+    }
     // The in-process spec knows which trace lines each pipeline wrote; keep that when it agrees.
     let pipelines = match crate::subject::spec_run(&world, &invocation, &fake) {
         Ok(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),

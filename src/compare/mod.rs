@@ -8,6 +8,7 @@ pub mod interleave;
 pub mod patterns;
 
 use crate::case::{render_calls, Case};
+use crate::fake::log::Call;
 use crate::recording::{Recording, Status};
 use crate::trace::{visible, Kind};
 
@@ -51,14 +52,46 @@ pub struct Verdict {
     pub mismatches: Vec<Mismatch>,
     /// Ways the subject reached outside the sandbox; any one fails the case, whatever it printed.
     pub escapes: Vec<String>,
+    /// Calls the fakes do not model; any one fails the case, since what it answered is no tool's
+    /// behaviour (and a golden must never record it).
+    pub unmodeled: Vec<String>,
     /// Things worth telling that do not decide the verdict (a command the sandbox lacks).
     pub notes: Vec<String>,
 }
 
 impl Verdict {
     pub fn holds(&self) -> bool {
-        self.mismatches.is_empty() && self.escapes.is_empty()
+        self.mismatches.is_empty() && self.escapes.is_empty() && self.unmodeled.is_empty()
     }
+
+    /// What kind of failure this is, for a report's one word: the gravest first.
+    pub fn failure_kind(&self) -> &'static str {
+        match (self.escapes.is_empty(), self.unmodeled.is_empty()) {
+            (false, _) => "escape",
+            (true, false) => "not modeled",
+            (true, true) => "mismatch",
+        }
+    }
+}
+
+/// The calls the fakes did not model, those made inside a weaveexec container included, each
+/// named with its place: `call 2 (in call 1): docker logs x`.
+pub fn unmodeled(calls: &[Call]) -> Vec<String> {
+    fn walk(calls: &[Call], within: &str, found: &mut Vec<String>) {
+        for c in calls {
+            let words: Vec<String> = c.argv.iter().map(|w| String::from_utf8_lossy(&w.0).into_owned()).collect();
+            match &c.nested {
+                Some(nested) if nested.calls.iter().any(|n| n.unmodeled) => {
+                    walk(&nested.calls, &format!(" (in call {}{within})", c.seq), found)
+                }
+                _ if c.unmodeled => found.push(format!("call {}{within}: {}", c.seq, words.join(" "))),
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(calls, "", &mut found);
+    found
 }
 
 /// How a recording stepped outside the sandbox: a fake run by its path (the sandbox covers the
@@ -191,5 +224,11 @@ fn compare_all(case: &Case, rec: &Recording) -> Verdict {
             mismatches.push(Mismatch { aspect, expected: expected.clone(), actual });
         }
     }
-    Verdict { case: case.name.clone(), mismatches, escapes: escapes(rec, ps4), notes: missing_commands(rec) }
+    Verdict {
+        case: case.name.clone(),
+        mismatches,
+        escapes: escapes(rec, ps4),
+        unmodeled: unmodeled(&rec.calls),
+        notes: missing_commands(rec),
+    }
 }

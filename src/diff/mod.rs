@@ -85,9 +85,16 @@ pub fn differ(
     let sandbox = Sandbox::new(world, fake_bin, script.script())?;
     let (case, _) = spec_case_in(world, inv, &sandbox)?;
     let rec = script.run(inv, &sandbox)?;
-    let verdict = compare_at(&case, &rec, level);
+    let mut verdict = compare_at(&case, &rec, level);
+    // Both sides met the same fakes: a call they do not model is a gap in the models, answered
+    // alike for both, not a divergence between them. It is told as a note.
+    let gaps = std::mem::take(&mut verdict.unmodeled);
+    verdict.notes.extend(gaps.into_iter().map(|call| format!("{NOT_MODELED}{call}")));
     Ok((case, verdict))
 }
+
+/// How a note of [`differ`] names a call the fakes do not model.
+pub const NOT_MODELED: &str = "not modeled: ";
 
 /// How the spec says it does not cover a command (see `fake::inline::run_spec`).
 const UNSPECIFIED: &[u8] = b" is not specified yet\n";

@@ -242,7 +242,7 @@ pub fn docker(world: &World, state: &mut State, argv: &[Vec<u8>], env: &dyn Fn(&
         Some(b"run") => run(world, state, &args[1..], env),
         Some(b"inspect") => inspect(world, state, &args[1..]),
         Some(b"start") => start(world, state, &args[1..]),
-        _ => Reply::default(),
+        _ => Reply::not_modeled_call(argv),
     }
 }
 
@@ -367,7 +367,9 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
         return weaveexec_local(world, state, local, container_env, host_proc);
     }
     if !parsed.detach {
-        return Reply::default();
+        // What a container prints in the foreground is its program's: none is modeled but weaveexec's.
+        let words: Vec<Vec<u8>> = [b"docker run".to_vec()].into_iter().chain(args.iter().cloned()).collect();
+        return Reply::not_modeled_call(&words);
     }
     let text = |w: Option<&[u8]>| w.map(|w| String::from_utf8_lossy(w).into_owned());
     let network = match parsed.net {
@@ -510,11 +512,11 @@ fn inspect(world: &World, state: &mut State, args: &[Vec<u8>]) -> Reply {
                 }
                 template = Some(v);
             }
-            None => return super::net::not_modeled(&[b"docker inspect".to_vec(), a.to_vec()]),
+            None => return Reply::not_modeled_call(&[b"docker inspect".to_vec(), a.to_vec()]),
         }
     }
     let Some(template) = template else {
-        return super::net::not_modeled(&[b"docker inspect (without --format)".to_vec()]);
+        return Reply::not_modeled("docker inspect (without --format)");
     };
     let template = String::from_utf8_lossy(template).into_owned();
     let (docker, _) = state.parts(world);
@@ -656,13 +658,18 @@ fn weaveexec_local(
     };
     state.calls = outer_calls;
     if run.unspecified {
-        return Reply { changed, ..Reply::default() };
+        let command = String::from_utf8_lossy(&args.join(&b' ')).into_owned();
+        let what = format!("weave --local {command} (in weaveexec: its local side is not specified yet)");
+        return Reply { changed, ..Reply::not_modeled(&what) };
     }
     // The image runs weave without -x: the container's stderr holds only its messages; the
     // trace is kept with the call, as `sh -x` would have written it.
     let messages = std::mem::take(&mut run.io.messages);
     let nested = super::log::Nested { trace: super::log::Bytes(run.io.stderr), calls: run.calls };
-    Reply { stdout: run.io.stdout, stderr: messages, status: run.status, nested: Some(Box::new(nested)), changed }
+    // A call inside that the models do not cover leaves the container's answer unmodeled too.
+    let unmodeled = nested.calls.iter().any(|c| c.unmodeled);
+    let nested = Some(Box::new(nested));
+    Reply { stdout: run.io.stdout, stderr: messages, status: run.status, nested, changed, unmodeled }
 }
 
 /// The n-th container id after the world's list: 64 hex digits from a fixed generator (splitmix64),
@@ -695,6 +702,29 @@ mod tests {
 
     fn argv(line: &str) -> Vec<Vec<u8>> {
         line.split(' ').map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn what_the_model_does_not_cover_says_so_with_127_never_a_silent_success() {
+        let world = World::default();
+        for (line, said) in [
+            ("docker logs x", "not modeled: docker logs x\n"),
+            ("docker run --rm busybox true", "not modeled: docker run --rm busybox true\n"),
+            (
+                "docker run --rm weaveworks/weaveexec:0.10.0 --local no-such-thing",
+                "not modeled: weave --local no-such-thing (in weaveexec: its local side is not specified yet)\n",
+            ),
+        ] {
+            let reply = docker(&world, &mut State::default(), &argv(line), &no_env);
+            assert_eq!((reply.status, reply.unmodeled), (127, true), "{line}");
+            assert_eq!(String::from_utf8_lossy(&reply.stderr), said, "{line}");
+            assert!(reply.stdout.is_empty(), "{line}");
+        }
+        // A world's explicit answer covers a call the model does not.
+        let mut pinned = World::default();
+        pinned.docker.answer.push(Answer { args: "^docker logs ".into(), stdout: "hi\n".into(), ..Answer::default() });
+        let reply = docker(&pinned, &mut State::default(), &argv("docker logs x"), &no_env);
+        assert_eq!((reply.status, reply.unmodeled, reply.stdout), (0, false, b"hi\n".to_vec()));
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub struct Call {
     /// A replay's cassette did not expect this call (or expected another one here).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unexpected: bool,
+    /// The fakes do not model this call: it answered `not modeled: ...`, exit 127.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unmodeled: bool,
     /// What ran inside the container this call started, where the fakes ran it (weaveexec's
     /// `--local` commands): its `sh -x` trace and its own calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -50,6 +50,27 @@ pub struct Reply {
     /// The call changed the world (containers, links, rules): the files that show it are due
     /// for [`materialize`].
     pub changed: bool,
+    /// The models do not cover this call: what it answered is no tool's behaviour.
+    pub unmodeled: bool,
+}
+
+impl Reply {
+    /// The answer to a call the models do not cover (`what` is the call as a person writes it):
+    /// said plainly, exit 127, and marked, so that a gap is never mistaken for an answer and no
+    /// golden records it.
+    pub fn not_modeled(what: &str) -> Reply {
+        Reply {
+            stderr: format!("not modeled: {what}\n").into_bytes(),
+            status: 127,
+            unmodeled: true,
+            ..Reply::default()
+        }
+    }
+
+    /// [`Reply::not_modeled`] for a call given as its words.
+    pub fn not_modeled_call(argv: &[Vec<u8>]) -> Reply {
+        Reply::not_modeled(&String::from_utf8_lossy(&argv.join(&b' ')))
+    }
 }
 
 /// What the fakes keep between calls of one run.
@@ -318,6 +339,7 @@ pub fn answer(
         status: reply.status,
         escape,
         unexpected,
+        unmodeled: reply.unmodeled,
         nested: reply.nested.clone(),
     };
     Some((reply, call))
@@ -350,7 +372,7 @@ fn host_model(world: &World, state: &mut State, fs: &mut dyn fs::Fs, name: &[u8]
         // Reading /dev/urandom moves the source on, but shows in no file.
         b"od" => host::od(world, net, argv),
         b"curl" => host::curl(docker, argv),
-        _ => net::not_modeled(argv),
+        _ => Reply::not_modeled_call(argv),
     };
     reply.changed = match (&before, &state.net) {
         _ if reads => !built,

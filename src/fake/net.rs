@@ -470,11 +470,9 @@ fn fail(stderr: String, status: i32) -> Reply {
     Reply { stderr: stderr.into_bytes(), status, ..Reply::default() }
 }
 
-/// A form of a command the fakes do not model: said plainly, so a gap is never mistaken for an
-/// answer.
+/// A form of a command the fakes do not model (see [`Reply::not_modeled`]).
 pub fn not_modeled(argv: &[Vec<u8>]) -> Reply {
-    let line = String::from_utf8_lossy(&argv.join(&b' ')).into_owned();
-    fail(format!("weavetrace: `{line}`: this form is not modelled by the fakes\n"), 2)
+    Reply::not_modeled_call(argv)
 }
 
 fn text(w: &[u8]) -> String {

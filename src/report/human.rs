@@ -14,6 +14,9 @@ pub fn human(out: &mut dyn Write, verdict: &Verdict) -> std::io::Result<()> {
     for escape in &verdict.escapes {
         writeln!(out, "  escape: {escape}")?;
     }
+    for call in &verdict.unmodeled {
+        writeln!(out, "  not modeled: {call} (the fakes do not cover it: the case cannot hold)")?;
+    }
     for m in &verdict.mismatches {
         if m.aspect == Aspect::Status {
             writeln!(
@@ -211,6 +214,7 @@ mod tests {
     fn a_failing_case_shows_its_diff() {
         let v = Verdict {
             escapes: vec![],
+            unmodeled: vec![],
             notes: vec![],
             case: "traces/run".into(),
             mismatches: vec![

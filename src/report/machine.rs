@@ -32,7 +32,10 @@ impl Reporter for Junit {
         } else {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
-            let what = if verdict.escapes.is_empty() { aspects.join(", ") + " differ" } else { "escape".to_string() };
+            let what = match verdict.failure_kind() {
+                "mismatch" => aspects.join(", ") + " differ",
+                kind => kind.to_string(),
+            };
             status.set_message(what).set_type("mismatch").set_description(failure_text(verdict));
             status
         };
@@ -86,7 +89,7 @@ impl Reporter for Tap {
         }
         writeln!(out, "not ok {} - {}", self.n, verdict.case)?;
         writeln!(out, "  ---")?;
-        writeln!(out, "  message: \"{}\"", if verdict.escapes.is_empty() { "mismatch" } else { "escape" })?;
+        writeln!(out, "  message: \"{}\"", verdict.failure_kind())?;
         writeln!(out, "  report: |")?;
         for line in failure_text(verdict).lines() {
             writeln!(out, "    {line}")?;
@@ -135,6 +138,7 @@ impl Reporter for Json {
             "duration_ms": elapsed.as_secs_f64() * 1e3,
             "mismatches": mismatches,
             "escapes": verdict.escapes,
+            "unmodeled": verdict.unmodeled,
             "notes": verdict.notes,
         });
         serde_json::to_writer(&mut *out, &record).map_err(std::io::Error::other)?;

@@ -2,7 +2,7 @@
 //! `ethtool`, `arping`, `od` and `curl` (`ip` and `iptables` are in [`super::net`]).
 
 use super::docker::DockerState;
-use super::net::{not_modeled, Net};
+use super::net::Net;
 use super::Reply;
 use crate::world::World;
 
@@ -44,7 +44,7 @@ pub fn uname(world: &World, argv: &[Vec<u8>]) -> Reply {
 pub fn hostname(world: &World, argv: &[Vec<u8>]) -> Reply {
     match words(argv).as_slice() {
         [] => out(format!("{}\n", world.host.hostname)),
-        _ => not_modeled(argv),
+        _ => Reply::not_modeled_call(argv),
     }
 }
 
@@ -52,7 +52,7 @@ pub fn hostname(world: &World, argv: &[Vec<u8>]) -> Reply {
 pub fn ethtool(net: &Net, inode: u64, argv: &[Vec<u8>]) -> Reply {
     let args = words(argv);
     let [b"-K" | b"--features" | b"--offload", dev, b"tx", b"off"] = args.as_slice() else {
-        return not_modeled(argv);
+        return Reply::not_modeled_call(argv);
     };
     if net.ns(inode).and_then(|n| n.link(&String::from_utf8_lossy(dev))).is_none() {
         return Reply {
@@ -67,11 +67,11 @@ pub fn ethtool(net: &Net, inode: u64, argv: &[Vec<u8>]) -> Reply {
 /// `arping -U -q -I DEV -c 1 ADDR` (iputils): one unsolicited ARP, quietly.
 pub fn arping(net: &Net, inode: u64, argv: &[Vec<u8>]) -> Reply {
     let args = words(argv);
-    let Some(i) = args.iter().position(|a| *a == b"-I") else { return not_modeled(argv) };
-    let Some(dev) = args.get(i + 1) else { return not_modeled(argv) };
+    let Some(i) = args.iter().position(|a| *a == b"-I") else { return Reply::not_modeled_call(argv) };
+    let Some(dev) = args.get(i + 1) else { return Reply::not_modeled_call(argv) };
     let known = [&b"-U"[..], b"-q", b"-c", b"1", b"-I", dev];
     if args.len() != 7 || args[..6].iter().any(|a| !known.contains(a)) {
-        return not_modeled(argv);
+        return Reply::not_modeled_call(argv);
     }
     if net.ns(inode).and_then(|n| n.link(&String::from_utf8_lossy(dev))).is_none() {
         return Reply {

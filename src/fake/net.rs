@@ -470,11 +470,6 @@ fn fail(stderr: String, status: i32) -> Reply {
     Reply { stderr: stderr.into_bytes(), status, ..Reply::default() }
 }
 
-/// A form of a command the fakes do not model (see [`Reply::not_modeled`]).
-pub fn not_modeled(argv: &[Vec<u8>]) -> Reply {
-    Reply::not_modeled_call(argv)
-}
-
 fn text(w: &[u8]) -> String {
     String::from_utf8_lossy(w).into_owned()
 }
@@ -548,7 +543,7 @@ pub fn ip(cx: &IpCtx, net: &mut Net, inode: u64, argv: &[Vec<u8>]) -> Reply {
         Some("route") => ip_route(net, inode, rest, argv),
         Some("netns") if cx.world.host.netns => ip_netns(cx, net, inode, rest, argv),
         Some("netns") | None => fail(format!("Object \"{}\" is unknown, try \"ip help\".\n", text(args[0])), 255),
-        Some(_) => not_modeled(argv),
+        Some(_) => Reply::not_modeled_call(argv),
     }
 }
 
@@ -652,8 +647,8 @@ fn ip_link(cx: &IpCtx, net: &mut Net, inode: u64, rest: &[&[u8]], argv: &[Vec<u8
     let sub = rest.first().copied().unwrap_or(b"show");
     let args = rest.get(1..).unwrap_or_default();
     if matches(sub, "show") || matches(sub, "list") || sub == b"lst" {
-        let Ok(target) = show_target(args) else { return not_modeled(argv) };
-        let Some(ns) = net.ns(inode) else { return not_modeled(argv) };
+        let Ok(target) = show_target(args) else { return Reply::not_modeled_call(argv) };
+        let Some(ns) = net.ns(inode) else { return Reply::not_modeled_call(argv) };
         let mut out = String::new();
         for l in &ns.links {
             if target.is_none_or(|t| t == l.name.as_bytes()) {
@@ -675,7 +670,7 @@ fn ip_link(cx: &IpCtx, net: &mut Net, inode: u64, rest: &[&[u8]], argv: &[Vec<u8
             [name, ..] => *name,
             [] => return fail("Not enough information: \"dev\" argument is required.\n".into(), 255),
         };
-        let Some(ns) = net.ns(inode) else { return not_modeled(argv) };
+        let Some(ns) = net.ns(inode) else { return Reply::not_modeled_call(argv) };
         let Some(l) = ns.link(&text(name)) else { return no_device(name) };
         if let [_, .., b"type", kind] = args {
             if !kind_name(l.kind).as_bytes().eq(*kind) {
@@ -689,7 +684,7 @@ fn ip_link(cx: &IpCtx, net: &mut Net, inode: u64, rest: &[&[u8]], argv: &[Vec<u8
     if matches(sub, "set") {
         return link_set(cx, net, inode, args, argv);
     }
-    not_modeled(argv)
+    Reply::not_modeled_call(argv)
 }
 
 fn kind_name(kind: LinkKind) -> &'static str {
@@ -754,7 +749,7 @@ fn link_add(net: &mut Net, inode: u64, args: &[&[u8]], argv: &[Vec<u8>]) -> Repl
         Some(b"bridge") => LinkKind::Bridge,
         Some(b"dummy") => LinkKind::Dummy,
         Some(b"veth") => LinkKind::Veth,
-        Some(_) => return not_modeled(argv),
+        Some(_) => return Reply::not_modeled_call(argv),
         None => return rtnetlink("Operation not supported"),
     };
     let peer = if kind == LinkKind::Veth {
@@ -763,16 +758,16 @@ fn link_add(net: &mut Net, inode: u64, args: &[&[u8]], argv: &[Vec<u8>]) -> Repl
                 Ok(n) => Some(n),
                 Err(r) => return r,
             },
-            Some(_) => return not_modeled(argv),
+            Some(_) => return Reply::not_modeled_call(argv),
             None => Some(NewLink::default()),
         }
     } else {
         None
     };
     if words.next().is_some() {
-        return not_modeled(argv);
+        return Reply::not_modeled_call(argv);
     }
-    let Some(ns) = net.ns_mut(inode) else { return not_modeled(argv) };
+    let Some(ns) = net.ns_mut(inode) else { return Reply::not_modeled_call(argv) };
     let name = first.name.clone().unwrap_or_else(|| format!("{}{}", kind_name(kind), ns.next_ifindex));
     let peer_name = peer.as_ref().map(|p| p.name.clone().unwrap_or_else(|| format!("veth{}", ns.next_ifindex + 1)));
     if ns.link(&name).is_some() || peer_name.as_ref().is_some_and(|p| ns.link(p).is_some() || *p == name) {
@@ -828,7 +823,7 @@ fn link_set(cx: &IpCtx, net: &mut Net, inode: u64, args: &[&[u8]], argv: &[Vec<u
         [name, rest @ ..] => (*name, rest),
         [] => return fail("Not enough of information: \"dev\" argument is required.\n".into(), 255),
     };
-    let Some(ns) = net.ns(inode) else { return not_modeled(argv) };
+    let Some(ns) = net.ns(inode) else { return Reply::not_modeled_call(argv) };
     let Some(link) = ns.link(&text(name)) else { return no_device(name) };
     let mut ifindex = link.ifindex;
     let mut here = inode;
@@ -866,7 +861,7 @@ fn link_set(cx: &IpCtx, net: &mut Net, inode: u64, args: &[&[u8]], argv: &[Vec<u
                 (here, ifindex) = (target, moved);
                 Ok(())
             }),
-            _ => Err(not_modeled(argv)),
+            _ => Err(Reply::not_modeled_call(argv)),
         };
         if let Err(r) = result {
             return r;
@@ -1020,8 +1015,8 @@ fn ip_addr(net: &mut Net, inode: u64, rest: &[&[u8]], family4: bool, family_give
     let sub = rest.first().copied().unwrap_or(b"show");
     let args = rest.get(1..).unwrap_or_default();
     if matches(sub, "show") || matches(sub, "list") || sub == b"lst" {
-        let Ok(target) = show_target(args) else { return not_modeled(argv) };
-        let Some(ns) = net.ns(inode) else { return not_modeled(argv) };
+        let Ok(target) = show_target(args) else { return Reply::not_modeled_call(argv) };
+        let Some(ns) = net.ns(inode) else { return Reply::not_modeled_call(argv) };
         if let Some(t) = target {
             if ns.link(&text(t)).is_none() {
                 return does_not_exist(t);
@@ -1042,7 +1037,7 @@ fn ip_addr(net: &mut Net, inode: u64, rest: &[&[u8]], family4: bool, family_give
     }
     let adding = matches(sub, "add");
     if !adding && !matches(sub, "delete") {
-        return not_modeled(argv);
+        return Reply::not_modeled_call(argv);
     }
     let (dev, others) = take_dev(args);
     let Some(dev) = dev else {
@@ -1050,12 +1045,12 @@ fn ip_addr(net: &mut Net, inode: u64, rest: &[&[u8]], family4: bool, family_give
     };
     let addr = match others.as_slice() {
         [b"local", a] | [a] => *a,
-        _ => return not_modeled(argv),
+        _ => return Reply::not_modeled_call(argv),
     };
     let Some(cidr) = Cidr::parse(&text(addr)) else {
         return fail(format!("Error: an inet prefix is expected rather than \"{}\".\n", text(addr)), 1);
     };
-    let Some(ns) = net.ns_mut(inode) else { return not_modeled(argv) };
+    let Some(ns) = net.ns_mut(inode) else { return Reply::not_modeled_call(argv) };
     let Some(link) = ns.link_mut(&text(dev)) else { return no_device(dev) };
     if adding {
         if link.addresses.iter().any(|a| a.ip == cidr.ip && a.len == cidr.len) {
@@ -1090,20 +1085,20 @@ fn route_line(ns: &Netns, r: &(Cidr, Option<Ipv4Addr>, u32, Option<Ipv4Addr>)) -
 fn ip_route(net: &mut Net, inode: u64, rest: &[&[u8]], argv: &[Vec<u8>]) -> Reply {
     let sub = rest.first().copied().unwrap_or(b"show");
     let args = rest.get(1..).unwrap_or_default();
-    let Some(ns) = net.ns_mut(inode) else { return not_modeled(argv) };
+    let Some(ns) = net.ns_mut(inode) else { return Reply::not_modeled_call(argv) };
     if (matches(sub, "show") || matches(sub, "list")) && args.is_empty() {
         let out: String = ns.shown_routes().iter().map(|r| route_line(ns, r)).collect();
         return reply(out);
     }
     let adding = matches(sub, "add");
     if !adding && !matches(sub, "delete") {
-        return not_modeled(argv);
+        return Reply::not_modeled_call(argv);
     }
     let (dev, others) = take_dev(args);
     let (dest, via) = match others.as_slice() {
         [d] => (*d, None),
         [d, b"via", g] => (*d, Some(*g)),
-        _ => return not_modeled(argv),
+        _ => return Reply::not_modeled_call(argv),
     };
     let dest_text = text(dest);
     let dest = if dest_text == "default" { Cidr::parse("0.0.0.0/0") } else { Cidr::parse(&dest_text) };
@@ -1115,7 +1110,7 @@ fn ip_route(net: &mut Net, inode: u64, rest: &[&[u8]], argv: &[Vec<u8>]) -> Repl
     }
     let via = match via.map(|g| text(g).parse::<Ipv4Addr>()) {
         Some(Ok(g)) => Some(g),
-        Some(Err(_)) => return not_modeled(argv),
+        Some(Err(_)) => return Reply::not_modeled_call(argv),
         None => None,
     };
     let link = match dev {
@@ -1130,7 +1125,7 @@ fn ip_route(net: &mut Net, inode: u64, rest: &[&[u8]], argv: &[Vec<u8>]) -> Repl
         ns.routes.retain(|r| !(r.dest == dest && link.is_none_or(|(i, _)| r.dev == i)));
         return if ns.routes.len() == before { rtnetlink("No such process") } else { Reply::default() };
     }
-    let Some((ifindex, up)) = link else { return not_modeled(argv) };
+    let Some((ifindex, up)) = link else { return Reply::not_modeled_call(argv) };
     if !up {
         return rtnetlink("Network is down");
     }
@@ -1172,31 +1167,31 @@ fn ip_netns(cx: &IpCtx, net: &mut Net, _inode: u64, rest: &[&[u8]], argv: &[Vec<
                 other => fail(format!("exec of \"{}\" failed: No such file or directory\n", text(other)), 255),
             }
         }
-        _ => not_modeled(argv),
+        _ => Reply::not_modeled_call(argv),
     }
 }
 
 /// `sh -c "echo V >/proc/sys/net/ipv4/neigh/IF/FILE && ..."` inside a namespace: the ARP settings
 /// of that namespace's links.
 fn sh_c(net: &mut Net, inode: u64, inner: &[Vec<u8>], argv: &[Vec<u8>]) -> Reply {
-    let [_, c, script] = inner else { return not_modeled(argv) };
+    let [_, c, script] = inner else { return Reply::not_modeled_call(argv) };
     if c != b"-c" {
-        return not_modeled(argv);
+        return Reply::not_modeled_call(argv);
     }
     let script = text(script);
-    let Ok(writes) = crate::spec::files::echo_chain(&script) else { return not_modeled(argv) };
+    let Ok(writes) = crate::spec::files::echo_chain(&script) else { return Reply::not_modeled_call(argv) };
     for crate::spec::files::EchoTo { value, path, line } in writes {
-        let Some(rest) = path.strip_prefix("/proc/sys/net/ipv4/neigh/") else { return not_modeled(argv) };
-        let Some((ifname, file)) = rest.split_once('/') else { return not_modeled(argv) };
+        let Some(rest) = path.strip_prefix("/proc/sys/net/ipv4/neigh/") else { return Reply::not_modeled_call(argv) };
+        let Some((ifname, file)) = rest.split_once('/') else { return Reply::not_modeled_call(argv) };
         let Some(link) = net.ns_mut(inode).and_then(|n| n.link_mut(ifname)) else {
             return fail(format!("sh: {line}: cannot create {path}: Directory nonexistent\n"), 2);
         };
-        let Ok(v) = value.parse::<u32>() else { return not_modeled(argv) };
+        let Ok(v) = value.parse::<u32>() else { return Reply::not_modeled_call(argv) };
         match file {
             "base_reachable_time" => link.arp.base_reachable_time = v,
             "delay_first_probe_time" => link.arp.delay_first_probe_time = v,
             "ucast_solicit" => link.arp.ucast_solicit = v,
-            _ => return not_modeled(argv),
+            _ => return Reply::not_modeled_call(argv),
         }
     }
     Reply::default()

@@ -14,6 +14,7 @@ pub mod diff;
 pub mod docs;
 pub mod exit;
 pub mod fake;
+pub mod fs;
 pub mod recording;
 pub mod replay;
 pub mod report;

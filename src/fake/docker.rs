@@ -1,7 +1,8 @@
 //! The fake docker: the host's docker client and daemon, and the weaveexec image's answers.
 
-use super::net::{hash64, Cidr, Net, HOST_NETNS_INODE};
+use super::net::{Net, HOST_NETNS_INODE};
 use super::{Reply, State};
+use crate::world::addr::{hash64, Cidr};
 use crate::world::{Network, World};
 use std::net::Ipv4Addr;
 
@@ -650,7 +651,7 @@ fn weaveexec_local(
     // (--net=host).
     // The nested calls are numbered apart: they are kept with this call, not in the log.
     let outer_calls = std::mem::take(&mut state.calls);
-    let mut fs = super::fs::MemFs::default();
+    let mut fs = crate::fs::MemFs::default();
     let (mut run, changed) = {
         let mut host = super::inline::FakeHost::new(&inside, state, &mut fs, host_proc, 1);
         let run = super::inline::run_spec(&mut host, WEAVEEXEC_SCRIPT, env, argv, std::path::Path::new("/"));

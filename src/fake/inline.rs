@@ -1,8 +1,8 @@
 //! The spec run with the fakes answering in memory: how the in-process subject runs weave, and how
 //! the fake docker runs the weaveexec image's `--local` commands, in the same world.
 
-use super::fs::Fs;
 use super::{answer, installed, log::Call, materialize, materialize_since, Shown, State};
+use crate::fs::Fs;
 use crate::spec::shell::{Command, Host, Io, Outcome, Shell, Word};
 use crate::spec::weave::{self, Ending};
 use crate::world::World;

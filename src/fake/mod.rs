@@ -8,20 +8,18 @@
 //! local side probes (`/sys/class/net`, `PROCFS/PID/ns/net`) in step with the state.
 
 pub mod docker;
-pub mod fs;
 pub mod host;
 pub mod inline;
 pub mod log;
 pub mod net;
 pub mod process;
 
+use crate::fs;
 use crate::world::{Answer, World};
 use log::{Bytes, Call, PASSED_ENV};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// The environment variable that names the sandbox directory to a fake.
-pub const SANDBOX_ENV: &str = "WEAVETRACE_SANDBOX";
 /// Files of the sandbox directory the fakes share.
 pub const WORLD_FILE: &str = "world.json";
 pub const STATE_FILE: &str = "state.json";

@@ -4,74 +4,18 @@
 //! Only what weave 0.10's local side touches is modelled, in the words of iproute2 ss140804 and
 //! iptables 1.4.21 on a 3.16 kernel: IPv4 addresses only, the main routing table only.
 
-use super::fs::Fs;
 use super::Reply;
+use crate::fs::Fs;
+use crate::world::addr::{derived_mac, normal_mac, valid_mac, Cidr};
+use crate::world::iptables::{self, rules_s, Table};
 use crate::world::{LinkKind, World};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::net::Ipv4Addr;
 
 /// The host's network namespace, as `readlink /proc/1/ns/net` names it.
 pub const HOST_NETNS_INODE: u64 = 4026531992;
 /// The first inode a namespace made during a run gets; the next count up from it.
 const FIRST_NETNS_INODE: u64 = 4026532200;
-
-/// An IPv4 address with its prefix length.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
-pub struct Cidr {
-    pub ip: Ipv4Addr,
-    pub len: u8,
-}
-
-impl Cidr {
-    /// `A.B.C.D/N`, or a bare address as `/32`.
-    pub fn parse(text: &str) -> Option<Cidr> {
-        let (ip, len) = match text.split_once('/') {
-            Some((ip, len)) if !len.is_empty() && len.bytes().all(|b| b.is_ascii_digit()) => (ip, len.parse().ok()?),
-            Some(_) => return None,
-            None => (text, 32),
-        };
-        (len <= 32).then_some(())?;
-        Some(Cidr { ip: ip.parse().ok()?, len })
-    }
-
-    fn mask(self) -> u32 {
-        if self.len == 0 {
-            0
-        } else {
-            u32::MAX << (32 - u32::from(self.len))
-        }
-    }
-
-    /// The network this address is in (`10.2.0.0/24` for `10.2.0.1/24`).
-    pub fn network(self) -> Cidr {
-        Cidr { ip: Ipv4Addr::from(u32::from(self.ip) & self.mask()), len: self.len }
-    }
-
-    pub fn contains(self, ip: Ipv4Addr) -> bool {
-        u32::from(ip) & self.mask() == u32::from(self.ip) & self.mask()
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.ip, self.len)
-    }
-}
-
-impl From<Cidr> for String {
-    fn from(c: Cidr) -> String {
-        c.to_string()
-    }
-}
-
-impl TryFrom<String> for Cidr {
-    type Error = String;
-    fn try_from(s: String) -> Result<Cidr, String> {
-        Cidr::parse(&s).ok_or_else(|| format!("not an IPv4 address with a prefix length: {s:?}"))
-    }
-}
 
 /// The ARP settings of a link (`/proc/sys/net/ipv4/neigh/NAME/...`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,24 +83,6 @@ pub struct Netns {
     pub next_ifindex: u32,
 }
 
-/// An iptables chain: a built-in one has a policy.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Chain {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<String>,
-    /// Each rule as `iptables -S` words after `-A CHAIN`.
-    #[serde(default)]
-    pub rules: Vec<Vec<String>>,
-}
-
-/// An iptables table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Table {
-    pub name: String,
-    pub chains: Vec<Chain>,
-}
-
 /// The network of the host and its containers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Net {
@@ -167,37 +93,6 @@ pub struct Net {
     /// How many times `/dev/urandom` has been read.
     #[serde(default)]
     pub random_draws: u64,
-}
-
-/// A stable pseudo-random 64 bits of some text (FNV-1a, then a splitmix64 finish).
-pub fn hash64(parts: &[&[u8]]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325_u64;
-    for p in parts {
-        for &b in p.iter().chain(&[0xff]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
-}
-
-/// A locally administered unicast MAC derived from `parts`, as the kernel's random ones look.
-pub fn derived_mac(parts: &[&[u8]]) -> String {
-    let b = hash64(parts).to_be_bytes();
-    let first = (b[0] & 0xfe) | 0x02;
-    format!("{first:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[1], b[2], b[3], b[4], b[5])
-}
-
-/// Whether `mac` is six colon-separated hex pairs.
-pub fn valid_mac(mac: &str) -> bool {
-    let parts: Vec<&str> = mac.split(':').collect();
-    parts.len() == 6 && parts.iter().all(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// `mac` with two lowercase digits a byte, as the kernel reports it.
-fn normal_mac(mac: &str) -> String {
-    mac.split(':').map(|p| format!("{:0>2}", p.to_ascii_lowercase())).collect::<Vec<_>>().join(":")
 }
 
 fn default_mtu(kind: LinkKind) -> u32 {
@@ -271,14 +166,6 @@ impl NetLink {
     }
 }
 
-/// The built-in chains of each table of a 3.16 kernel, in hook order.
-const TABLES: [(&str, &[&str]); 4] = [
-    ("filter", &["INPUT", "FORWARD", "OUTPUT"]),
-    ("nat", &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"]),
-    ("mangle", &["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"]),
-    ("raw", &["PREROUTING", "OUTPUT"]),
-];
-
 impl Net {
     /// The network as the world has it when a run starts (no containers yet: docker adds them).
     pub fn from_world(world: &World) -> Net {
@@ -305,34 +192,23 @@ impl Net {
                 }
             }
         }
-        let tables = TABLES
-            .iter()
-            .map(|(name, chains)| Table {
-                name: name.to_string(),
-                chains: chains
-                    .iter()
-                    .map(|c| Chain { name: c.to_string(), policy: Some("ACCEPT".into()), rules: Vec::new() })
-                    .collect(),
-            })
-            .collect();
+        let tables = iptables::empty_tables();
         let mut net = Net { namespaces: vec![host], next_inode: FIRST_NETNS_INODE, tables, random_draws: 0 };
         for line in &world.host.iptables {
             // A world is checked when loaded; a line that does not apply here is left out.
-            let _ = net.apply_world_rule(line);
+            let _ = iptables::apply_world_rule(&mut net.tables, line);
         }
         net
     }
 
-    /// Applies one of the world's `iptables` lines (`-t nat -N WEAVE`); on failure, why.
-    pub fn apply_world_rule(&mut self, line: &str) -> Result<(), String> {
-        let words = shell_words::split(line).map_err(|e| e.to_string())?;
-        let mut argv = vec![b"iptables".to_vec()];
-        argv.extend(words.into_iter().map(String::into_bytes));
-        let r = self.iptables(true, &argv);
-        if r.status == 0 {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&r.stderr).lines().next().unwrap_or_default().to_string())
+    /// `iptables ARGS`; `w_ok` says whether this iptables knows `-w`.
+    pub fn iptables(&mut self, w_ok: bool, argv: &[Vec<u8>]) -> Reply {
+        let out = iptables::iptables(&mut self.tables, w_ok, argv);
+        Reply {
+            stdout: out.stdout.into_bytes(),
+            stderr: out.stderr.into_bytes(),
+            status: out.status,
+            ..Reply::default()
         }
     }
 
@@ -1197,303 +1073,6 @@ fn sh_c(net: &mut Net, inode: u64, inner: &[Vec<u8>], argv: &[Vec<u8>]) -> Reply
     Reply::default()
 }
 
-// ---------------------------------------------------------------------------------------------
-// iptables
-
-const IPT: &str = "iptables v1.4.21";
-const IPT_TRY: &str = "Try `iptables -h' or 'iptables --help' for more information.\n";
-
-fn no_chain() -> Reply {
-    fail("iptables: No chain/target/match by that name.\n".into(), 1)
-}
-
-/// The targets of the kernel's modules, which need no chain of that name.
-const TARGETS: [&str; 12] =
-    ["ACCEPT", "DROP", "RETURN", "QUEUE", "REJECT", "LOG", "MASQUERADE", "SNAT", "DNAT", "REDIRECT", "MARK", "NOTRACK"];
-
-/// A rule's words in the order and form `iptables -S` prints them: addresses masked, the
-/// interface and protocol matches first, the target last.
-fn canonical_rule(words: &[&[u8]]) -> Result<Vec<String>, Reply> {
-    const ORDER: [&str; 5] = ["-s", "-d", "-i", "-o", "-p"];
-    let mut fixed: [Option<(bool, String)>; 5] = Default::default();
-    let mut middle = Vec::new();
-    let mut target = Vec::new();
-    let mut negate = false;
-    let mut i = 0;
-    while i < words.len() {
-        let w = text(words[i]);
-        i += 1;
-        if w == "!" {
-            negate = true;
-            continue;
-        }
-        let short = match w.as_str() {
-            "-s" | "--source" | "--src" => Some(0),
-            "-d" | "--destination" | "--dst" => Some(1),
-            "-i" | "--in-interface" => Some(2),
-            "-o" | "--out-interface" => Some(3),
-            "-p" | "--protocol" => Some(4),
-            _ => None,
-        };
-        if let Some(k) = short {
-            let Some(v) = words.get(i).map(|v| text(v)) else {
-                return Err(fail(format!("{IPT}: option \"{w}\" requires an argument\n{IPT_TRY}"), 2));
-            };
-            i += 1;
-            let v = if k < 2 {
-                match Cidr::parse(&v) {
-                    Some(c) => c.network().to_string(),
-                    None => return Err(fail(format!("{IPT}: host/network `{v}' not found\n{IPT_TRY}"), 2)),
-                }
-            } else {
-                v
-            };
-            fixed[k] = Some((negate, v));
-            negate = false;
-            continue;
-        }
-        if w == "-j" || w == "--jump" || !target.is_empty() {
-            target.push(if w == "--jump" { "-j".to_string() } else { w });
-        } else {
-            if negate {
-                middle.push("!".to_string());
-            }
-            middle.push(w);
-        }
-        negate = false;
-    }
-    let mut out = Vec::new();
-    for (k, f) in fixed.into_iter().enumerate() {
-        if let Some((neg, v)) = f {
-            if neg {
-                out.push("!".to_string());
-            }
-            out.push(ORDER[k].to_string());
-            out.push(v);
-        }
-    }
-    out.extend(middle);
-    out.extend(target);
-    Ok(out)
-}
-
-impl Net {
-    fn table_mut(&mut self, name: &str) -> Option<&mut Table> {
-        self.tables.iter_mut().find(|t| t.name == name)
-    }
-
-    /// `iptables ARGS`; `w_ok` says whether this iptables knows `-w`.
-    pub fn iptables(&mut self, w_ok: bool, argv: &[Vec<u8>]) -> Reply {
-        let mut table = "filter".to_string();
-        let mut command: Option<(String, Option<String>)> = None;
-        let mut rest: Vec<&[u8]> = Vec::new();
-        let mut i = 1;
-        while i < argv.len() {
-            let w = argv[i].as_slice();
-            i += 1;
-            match w {
-                b"-w" | b"--wait" => {
-                    if !w_ok {
-                        return fail(format!("{IPT}: unknown option \"{}\"\n{IPT_TRY}", text(w)), 2);
-                    }
-                }
-                b"-t" | b"--table" => match argv.get(i) {
-                    Some(t) => {
-                        table = text(t);
-                        i += 1;
-                    }
-                    None => return fail(format!("{IPT}: option \"{}\" requires an argument\n{IPT_TRY}", text(w)), 2),
-                },
-                _ if command.is_none() && w.len() >= 2 && w[0] == b'-' => {
-                    let name = match w {
-                        b"-S" | b"--list-rules" => "-S",
-                        b"-A" | b"--append" => "-A",
-                        b"-C" | b"--check" => "-C",
-                        b"-D" | b"--delete" => "-D",
-                        b"-I" | b"--insert" => "-I",
-                        b"-N" | b"--new-chain" => "-N",
-                        b"-F" | b"--flush" => "-F",
-                        b"-X" | b"--delete-chain" => "-X",
-                        _ => {
-                            rest.push(w);
-                            continue;
-                        }
-                    };
-                    // The chain is optional for -S, -F and -X.
-                    let chain = match argv.get(i) {
-                        Some(c) if !c.starts_with(b"-") || !matches!(name, "-S" | "-F" | "-X") => {
-                            i += 1;
-                            Some(text(c))
-                        }
-                        _ => None,
-                    };
-                    command = Some((name.to_string(), chain));
-                }
-                _ => rest.push(w),
-            }
-        }
-        let Some((command, chain)) = command else {
-            return fail(format!("{IPT}: no command specified\n{IPT_TRY}"), 2);
-        };
-        let Some(t) = self.tables.iter().position(|t| t.name == table) else {
-            return fail(
-                format!(
-                    "{IPT}: can't initialize iptables table `{table}': Table does not exist (do you need to insmod?)\nPerhaps iptables or your kernel needs to be upgraded.\n"
-                ),
-                3,
-            );
-        };
-        let needs_chain = matches!(command.as_str(), "-A" | "-C" | "-D" | "-I" | "-N");
-        if needs_chain && chain.is_none() {
-            return fail(format!("{IPT}: option \"{command}\" requires an argument\n{IPT_TRY}"), 2);
-        }
-        match command.as_str() {
-            "-S" => {
-                if !rest.is_empty() {
-                    return fail(format!("{IPT}: Illegal option `{}' with this command\n{IPT_TRY}", text(rest[0])), 2);
-                }
-                let tab = &self.tables[t];
-                if let Some(c) = &chain {
-                    if !tab.chains.iter().any(|x| &x.name == c) {
-                        return no_chain();
-                    }
-                }
-                reply(rules_s(tab, chain.as_deref()))
-            }
-            "-N" => {
-                let c = chain.unwrap_or_default();
-                let tab = self.table_mut(&table).expect("found above");
-                if tab.chains.iter().any(|x| x.name == c) {
-                    return fail("iptables: Chain already exists.\n".into(), 1);
-                }
-                tab.chains.push(Chain { name: c, policy: None, rules: Vec::new() });
-                Reply::default()
-            }
-            "-F" | "-X" => {
-                let tab = self.table_mut(&table).expect("found above");
-                let chosen: Vec<usize> = match &chain {
-                    Some(c) => match tab.chains.iter().position(|x| &x.name == c) {
-                        Some(p) => vec![p],
-                        None => return no_chain(),
-                    },
-                    None => (0..tab.chains.len()).collect(),
-                };
-                if command == "-F" {
-                    for p in chosen {
-                        tab.chains[p].rules.clear();
-                    }
-                    return Reply::default();
-                }
-                let names: Vec<String> = chosen
-                    .iter()
-                    .map(|&p| tab.chains[p].name.clone())
-                    .filter(|n| chain.is_some() || !is_builtin(tab, n))
-                    .collect();
-                for n in &names {
-                    if is_builtin(tab, n) {
-                        return fail("iptables: Invalid argument. Run `dmesg' for more information.\n".into(), 1);
-                    }
-                    let c = tab.chains.iter().find(|x| &x.name == n).expect("listed");
-                    if !c.rules.is_empty() {
-                        return fail("iptables: Directory not empty.\n".into(), 1);
-                    }
-                    let referenced = tab.chains.iter().any(|x| {
-                        x.rules.iter().any(|r| r.windows(2).any(|p| (p[0] == "-j" || p[0] == "-g") && &p[1] == n))
-                    });
-                    if referenced {
-                        return fail("iptables: Too many links.\n".into(), 1);
-                    }
-                }
-                tab.chains.retain(|x| !names.contains(&x.name));
-                Reply::default()
-            }
-            _ => {
-                let chain = chain.unwrap_or_default();
-                let mut words = rest;
-                let mut position = None;
-                if command == "-I" || command == "-D" {
-                    if let Some(n) =
-                        words.first().and_then(|w| std::str::from_utf8(w).ok()).and_then(|w| w.parse::<usize>().ok())
-                    {
-                        position = Some(n);
-                        words.remove(0);
-                    }
-                }
-                let rule = match canonical_rule(&words) {
-                    Ok(r) => r,
-                    Err(r) => return r,
-                };
-                let tab = self.table_mut(&table).expect("found above");
-                let user: Vec<String> =
-                    tab.chains.iter().filter(|c| c.policy.is_none()).map(|c| c.name.clone()).collect();
-                let Some(c) = tab.chains.iter_mut().find(|x| x.name == chain) else { return no_chain() };
-                if let Some(p) = rule.iter().position(|w| w == "-j" || w == "-g") {
-                    let target = rule.get(p + 1).cloned().unwrap_or_default();
-                    if !TARGETS.contains(&target.as_str()) && !user.contains(&target) {
-                        return no_chain();
-                    }
-                }
-                let found = c.rules.iter().position(|r| *r == rule);
-                match command.as_str() {
-                    "-A" => c.rules.push(rule),
-                    "-I" => {
-                        let at = position.unwrap_or(1).saturating_sub(1);
-                        if at > c.rules.len() {
-                            return fail("iptables: Index of insertion too big.\n".into(), 1);
-                        }
-                        c.rules.insert(at, rule);
-                    }
-                    "-C" if found.is_none() => {
-                        return fail("iptables: Bad rule (does a matching rule exist in that chain?).\n".into(), 1)
-                    }
-                    "-D" => match (position, found) {
-                        (Some(n), _) if words.is_empty() => {
-                            if n == 0 || n > c.rules.len() {
-                                return fail("iptables: Index of deletion too big.\n".into(), 1);
-                            }
-                            c.rules.remove(n - 1);
-                        }
-                        (_, Some(p)) => {
-                            c.rules.remove(p);
-                        }
-                        _ => {
-                            return fail("iptables: Bad rule (does a matching rule exist in that chain?).\n".into(), 1)
-                        }
-                    },
-                    _ => {}
-                }
-                Reply::default()
-            }
-        }
-    }
-}
-
-fn is_builtin(tab: &Table, chain: &str) -> bool {
-    tab.chains.iter().any(|c| c.name == chain && c.policy.is_some())
-}
-
-/// `iptables -S [CHAIN]` of a table: policies, then user chains (sorted), then the rules.
-fn rules_s(tab: &Table, only: Option<&str>) -> String {
-    let mut chains: Vec<&Chain> = tab.chains.iter().filter(|c| c.policy.is_some()).collect();
-    let mut user: Vec<&Chain> = tab.chains.iter().filter(|c| c.policy.is_none()).collect();
-    user.sort_by(|a, b| a.name.cmp(&b.name));
-    chains.extend(user);
-    let chains: Vec<&Chain> = chains.into_iter().filter(|c| only.is_none_or(|o| o == c.name)).collect();
-    let mut out = String::new();
-    for c in &chains {
-        match &c.policy {
-            Some(p) => out.push_str(&format!("-P {} {p}\n", c.name)),
-            None => out.push_str(&format!("-N {}\n", c.name)),
-        }
-    }
-    for c in &chains {
-        for r in &c.rules {
-            out.push_str(&format!("-A {} {}\n", c.name, r.join(" ")));
-        }
-    }
-    out
-}
-
 impl Net {
     /// The network as text, for a golden's `~~~ state`: each namespace's links, routes, and the
     /// iptables tables that differ from empty.
@@ -1558,8 +1137,8 @@ impl Net {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::fs::{FileKind, MemFs};
     use crate::fake::{answer, inline::initial_fs, materialize, State};
+    use crate::fs::{FileKind, MemFs};
 
     /// A world's run as weaveexec sees it: procfs at /hostproc, its shell pid 1.
     struct Run {

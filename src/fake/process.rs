@@ -3,7 +3,8 @@
 //! This runs once per fake call, so it does as little as it can: no argument parser, the world
 //! read only after the lock is taken, one write per record.
 
-use super::{answer, fs, materialize, State, FAULT_FILE, LOG_FILE, SANDBOX_ENV, STATE_FILE, WORLD_FILE};
+use super::{answer, materialize, State, FAULT_FILE, LOG_FILE, STATE_FILE, WORLD_FILE};
+use crate::fs::{self, SANDBOX_ENV};
 use crate::world::World;
 use std::ffi::OsString;
 use std::io::{Read, Write};

@@ -77,7 +77,7 @@ impl Isolation {
             binds.push((c(&source), c(real)));
         }
         // After the sockets: /run is covered whole.
-        for (path, dir) in crate::fake::fs::SANDBOX_MOUNTS {
+        for (path, dir) in crate::fs::SANDBOX_MOUNTS {
             if root.join(dir).is_dir() {
                 binds.push((c(&root.join(dir)), c(Path::new(path))));
             }

@@ -59,7 +59,7 @@ impl Sandbox {
         for sub in ["bin", "work", "home", "tmp"] {
             std::fs::create_dir(root.join(sub))?;
         }
-        for (_, dir) in fake::fs::SANDBOX_MOUNTS {
+        for (_, dir) in crate::fs::SANDBOX_MOUNTS {
             std::fs::create_dir_all(root.join(dir))?;
         }
         for name in fake::installed(world) {
@@ -79,7 +79,7 @@ impl Sandbox {
         // itself is not kept: the first fake call that needs it builds the same from the world, and
         // the others (`docker -v`) read no more than they must.
         let mut state = fake::State::default();
-        fake::inline::initial_fs(world, &mut state, &mut fake::fs::sandbox_fs(root), b"/proc", None);
+        fake::inline::initial_fs(world, &mut state, &mut crate::fs::sandbox_fs(root), b"/proc", None);
         Ok(Sandbox { dir })
     }
 
@@ -121,7 +121,7 @@ impl Sandbox {
             ("TMPDIR".into(), root.join("tmp").into()),
             // Byte semantics for sed and grep, whatever the host's locale.
             ("LC_ALL".into(), "C".into()),
-            (fake::SANDBOX_ENV.into(), root.into()),
+            (crate::fs::SANDBOX_ENV.into(), root.into()),
         ];
         for (k, v) in case_env {
             env.retain(|(name, _)| name != k.as_str());

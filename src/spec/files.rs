@@ -50,7 +50,7 @@ pub fn rm(args: &[Word], fs: &mut dyn Fs) -> UtilityOutput {
         match fs.kind(p) {
             None if force => {}
             None => complain(&mut out, format!("rm: cannot remove '{}': No such file or directory\n", show(p))),
-            Some(crate::fake::fs::FileKind::Dir) if !flags.contains(&b'r') => {
+            Some(crate::fs::FileKind::Dir) if !flags.contains(&b'r') => {
                 complain(&mut out, format!("rm: cannot remove '{}': Is a directory\n", show(p)))
             }
             Some(_) => {
@@ -164,7 +164,7 @@ pub fn sh(args: &[Word], fs: &mut dyn Fs) -> UtilityOutput {
     for EchoTo { value, path, line } in writes {
         if let Err(e) = fs.write(path.as_bytes(), format!("{value}\n").as_bytes()) {
             // dash's words for a redirection it cannot open.
-            let why = if e == crate::fake::fs::ENOENT { "Directory nonexistent" } else { e };
+            let why = if e == crate::fs::ENOENT { "Directory nonexistent" } else { e };
             return failed(format!("sh: {line}: cannot create {path}: {why}\n"), 2);
         }
     }
@@ -186,7 +186,7 @@ pub fn by_name(name: &[u8]) -> Option<FileUtility> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::fs::MemFs;
+    use crate::fs::MemFs;
 
     fn ws(list: &[&str]) -> Vec<Word> {
         list.iter().map(|s| s.as_bytes().to_vec()).collect()

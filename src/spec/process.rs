@@ -40,7 +40,7 @@ impl Io for FdIo {
 /// Spawns external commands found on the PATH of their environment.
 #[derive(Default)]
 pub struct ProcessHost {
-    fs: crate::fake::fs::RealFs,
+    fs: crate::fs::RealFs,
 }
 
 impl ProcessHost {
@@ -48,9 +48,9 @@ impl ProcessHost {
     /// local side probes are the sandbox's, as its fakes see them, whether or not a mount namespace
     /// puts them in place; elsewhere the real ones.
     pub fn from_env() -> ProcessHost {
-        let fs = match std::env::var_os(crate::fake::SANDBOX_ENV) {
-            Some(root) => crate::fake::fs::sandbox_fs(std::path::Path::new(&root)),
-            None => crate::fake::fs::RealFs::default(),
+        let fs = match std::env::var_os(crate::fs::SANDBOX_ENV) {
+            Some(root) => crate::fs::sandbox_fs(std::path::Path::new(&root)),
+            None => crate::fs::RealFs::default(),
         };
         ProcessHost { fs }
     }

@@ -29,7 +29,7 @@ impl InProcessSpec {
         let ps4 = env.iter().find(|(k, _)| k == b"PS4").map(|(_, v)| v.clone());
         let args = inv.args.iter().map(|a| a.as_bytes().to_vec()).collect();
         let mut state = fake::State::default();
-        let mut fs = fake::fs::MemFs::default();
+        let mut fs = crate::fs::MemFs::default();
         let mut host = FakeHost::new(world, &mut state, &mut fs, b"/proc", IN_PROCESS_PID);
         let run = run_spec(&mut host, self.arg0.as_bytes(), env, args, cwd);
         drop(host);

@@ -1,9 +1,12 @@
 //! The simulated world the fakes answer from, as it is when a run starts: the host's docker client
 //! and daemon with their containers and images, what weaveexec answers, and the host's links,
-//! iptables rules and tools. The fakes' state ([`crate::fake::State`]) grows from it.
+//! iptables rules and tools. The fakes' state grows from it.
 //!
 //! A world file is TOML; every key has a default, and the defaults are the world of the documented
 //! traces (`fixtures/documented`), so an empty file, or none, is that world.
+
+pub mod addr;
+pub mod iptables;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -397,12 +400,9 @@ impl World {
             }
         }
         self.check_links()?;
-        let mut net = crate::fake::net::Net::from_world(&World {
-            host: Host { iptables: vec![], ..self.host.clone() },
-            ..World::default()
-        });
+        let mut tables = iptables::empty_tables();
         for line in &self.host.iptables {
-            if let Err(e) = net.apply_world_rule(line) {
+            if let Err(e) = iptables::apply_world_rule(&mut tables, line) {
                 return Err(Problem::at(line, format!("bad world: host.iptables {line:?}: {e}")));
             }
         }
@@ -426,7 +426,7 @@ impl World {
                 ));
             }
             for a in &l.addresses {
-                if !a.contains(':') && crate::fake::net::Cidr::parse(a).is_none() {
+                if !a.contains(':') && addr::Cidr::parse(a).is_none() {
                     return Err(Problem::at(
                         a,
                         format!("bad world: link {:?}: address {a:?} is not ADDRESS/PREFIX", l.name),
@@ -434,7 +434,7 @@ impl World {
                 }
             }
             if let Some(mac) = &l.mac {
-                if !crate::fake::net::valid_mac(mac) {
+                if !addr::valid_mac(mac) {
                     return Err(Problem::at(
                         mac,
                         format!("bad world: link {:?}: mac {mac:?} is not six hex bytes", l.name),
@@ -498,7 +498,7 @@ impl World {
             if c.pid == Some(0) {
                 return Err(Problem::at(&c.id, format!("bad world: container {:?}: pid 0 is no process", c.name)));
             }
-            if let Some(bad) = c.weave.iter().find(|a| !a.contains('/') || crate::fake::net::Cidr::parse(a).is_none()) {
+            if let Some(bad) = c.weave.iter().find(|a| !a.contains('/') || addr::Cidr::parse(a).is_none()) {
                 return Err(Problem::at(
                     bad,
                     format!("bad world: container {:?}: weave address {bad:?} is not ADDRESS/LENGTH", c.name),

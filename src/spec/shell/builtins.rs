@@ -1,7 +1,7 @@
 //! dash's `echo` and `[` builtins.
 
 use super::{Fs, Word};
-use crate::fake::fs::FileKind;
+use crate::fs::FileKind;
 
 /// What dash's `echo` writes for these arguments: `-n` only as the first argument, backslash escapes
 /// always (`\a \b \c \e \f \n \r \t \v \\`, octal `\0ooo` and `\ooo`), and `\c` ends all output.
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn test_follows_posix_argument_counts() {
-        let fs = crate::fake::fs::MemFs::default();
+        let fs = crate::fs::MemFs::default();
         let test = |args: &[&[u8]]| test(args, &fs);
         assert_eq!(test(&[]), Ok(false));
         assert_eq!(test(&[b""]), Ok(false));

@@ -3,7 +3,7 @@
 //! in-process form buffers and answers from the fakes' model directly. The shell cannot tell.
 
 use super::Word;
-pub use crate::fake::fs::Fs;
+pub use crate::fs::Fs;
 
 /// Where a running script's output goes.
 pub trait Io {

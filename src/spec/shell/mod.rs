@@ -344,7 +344,7 @@ impl<'a> Shell<'a> {
         self.xtrace(&words);
         // Only a file test looks at files (an in-process host lays them out on first look).
         let files = args.iter().any(|a| builtins::is_file_test(a));
-        let none = crate::fake::fs::MemFs::default();
+        let none = crate::fs::MemFs::default();
         let fs: &dyn Fs = if files { self.host.fs() } else { &none };
         let status = match builtins::test(args, fs) {
             Ok(true) => 0,

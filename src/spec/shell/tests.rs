@@ -7,7 +7,7 @@ use super::*;
 struct EchoHost {
     status: i32,
     seen: Vec<Vec<Word>>,
-    fs: crate::fake::fs::MemFs,
+    fs: crate::fs::MemFs,
 }
 
 impl Host for EchoHost {

@@ -3,7 +3,9 @@
 //!
 //! Two views of it behave alike. A script or the spec as a process sees real files: the sandbox's
 //! mount namespace puts its own directories over those paths, and the fakes keep them in step with the
-//! world ([`materialize`]). The spec in-process sees [`MemFs`], which the same [`materialize`] fills.
+//! world (`fake::materialize`). The spec in-process sees [`MemFs`], which the same `materialize` fills.
+//!
+//! It sits below the fakes and the spec, which both use it, so that neither needs the other for it.
 
 use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
@@ -264,6 +266,10 @@ impl Fs for RealFs {
         self.real(path).is_dir()
     }
 }
+
+/// The environment variable that names the sandbox directory to a fake (and to the spec as a
+/// process, which finds the sandbox's files under it).
+pub const SANDBOX_ENV: &str = "WEAVETRACE_SANDBOX";
 
 /// Where a sandbox keeps the directories its mount namespace puts over the host's: `ROOT/fs/proc`
 /// over `/proc`, `ROOT/fs/run` over `/run` (and so `/var/run`), `ROOT/fs/sys-class-net` over

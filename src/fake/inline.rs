@@ -1,7 +1,7 @@
 //! The spec run with the fakes answering in memory: how the in-process subject runs weave, and how
 //! the fake docker runs the weaveexec image's `--local` commands, in the same world.
 
-use super::{answer, installed, log::Call, materialize, materialize_since, Shown, State};
+use super::{answer, log::Call, materialize, materialize_since, registry, Shown, State};
 use crate::fs::Fs;
 use crate::spec::shell::{Command, Host, Io, Outcome, Shell, Word};
 use crate::spec::weave::{self, Ending};
@@ -104,7 +104,8 @@ impl Host for FakeHost<'_> {
 
     /// A sandbox's PATH holds the fakes and the allowed utilities, in its `bin/`.
     fn find(&mut self, name: &[u8], _env: &[(Word, Word)]) -> Option<Word> {
-        let known = installed(self.world).iter().chain(UTILITIES).any(|n| n.as_bytes() == name);
+        let known = registry::find(name).is_some_and(|f| (f.present)(self.world))
+            || UTILITIES.iter().any(|n| n.as_bytes() == name);
         known.then(|| [b"/weavetrace/bin/".as_slice(), name].concat())
     }
 

@@ -13,10 +13,12 @@ pub mod inline;
 pub mod log;
 pub mod net;
 pub mod process;
+pub mod registry;
 
 use crate::fs;
 use crate::world::{Answer, World};
 use log::{Bytes, Call, PASSED_ENV};
+use registry::{Fake, Model, NetUse};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -28,14 +30,6 @@ pub const LOG_FILE: &str = "calls.jsonl";
 /// Where a companion binary that fails inside a sandbox (a fake, or the spec as a process) leaves
 /// its message, a line each: the subject sees only a failed command, the harness reads this.
 pub const FAULT_FILE: &str = "faults.log";
-
-/// The names the multi-call binary answers to.
-pub const FAKES: &[&str] = &["docker", "id", "ip", "uname", "ethtool", "iptables", "arping", "od", "curl", "hostname"];
-
-/// The fakes a sandbox of `world` puts on PATH: all but those the world's host lacks.
-pub fn installed(world: &World) -> Vec<&'static str> {
-    FAKES.iter().copied().filter(|&f| f != "arping" || world.host.arping).collect()
-}
 
 /// What a fake writes and exits with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -283,10 +277,7 @@ pub fn answer(
     stdin: Vec<u8>,
 ) -> Option<(Reply, Call)> {
     let arg0 = argv.first()?;
-    let name = arg0.rsplit(|&b| b == b'/').next()?;
-    if !FAKES.iter().any(|f| f.as_bytes() == name) {
-        return None;
-    }
+    let fake = registry::find(arg0.rsplit(|&b| b == b'/').next()?)?;
     // The shell runs a command found on PATH under its bare name; a path means the subject asked for
     // the host's binary, which the sandbox covers with this fake.
     let escape = arg0.contains(&b'/');
@@ -319,12 +310,12 @@ pub fn answer(
                 Reply { stderr: stderr.into_bytes(), status: 127, ..Reply::default() }
             }
         }
-    } else if name == b"docker" {
+    } else if let Model::Docker = fake.model {
         docker::docker(world, state, argv, env)
     } else if let Some(reply) = explicit_answer(&world.host.answer, argv) {
         reply
     } else {
-        host_model(world, state, fs, name, argv)
+        host_model(world, state, fs, fake, argv)
     };
     state.calls += 1;
     let call = Call {
@@ -344,33 +335,24 @@ pub fn answer(
 }
 
 /// The model of a host command, in the host's network namespace.
-fn host_model(world: &World, state: &mut State, fs: &mut dyn fs::Fs, name: &[u8], argv: &[Vec<u8>]) -> Reply {
-    match name {
-        b"id" => return host::id(world, argv),
-        b"uname" => return host::uname(world, argv),
-        b"hostname" => return host::hostname(world, argv),
-        _ => {}
+fn host_model(world: &World, state: &mut State, fs: &mut dyn fs::Fs, fake: &Fake, argv: &[Vec<u8>]) -> Reply {
+    if let Model::World(answer) = fake.model {
+        return answer(world, argv);
     }
     // Whether the call changed what files show is found by comparing the network before and
-    // after; a call that only reads (`show`, `list`, `-S`, `-C`) needs no copy to compare with.
-    let reads = argv.iter().any(|w| matches!(w.as_slice(), b"show" | b"list" | b"-V" | b"-S" | b"-C"))
-        || matches!(name, b"arping" | b"curl" | b"od");
+    // after; a call that only reads needs no copy to compare with.
+    let reads = fake.net != NetUse::Changes
+        || argv.iter().any(|w| matches!(w.as_slice(), b"show" | b"list" | b"-V" | b"-S" | b"-C"));
     let before = if reads { None } else { state.net.clone() };
     let built = state.net.is_some();
     let (docker, net) = state.parts(world);
-    let host = net::HOST_NETNS_INODE;
-    let mut reply = match name {
-        b"ip" => {
-            let cx = net::IpCtx { world, fs, pids: docker.pids() };
-            net::ip(&cx, net, host, argv)
+    let mut reply = match fake.model {
+        Model::Net(answer) => {
+            let cx = net::IpCtx { world, fs, pids: docker.pids(), exec: registry::exec_in_netns };
+            answer(&cx, net, net::HOST_NETNS_INODE, argv)
         }
-        b"ethtool" => host::ethtool(net, host, argv),
-        b"iptables" => net.iptables(world.host.iptables_w, argv),
-        b"arping" => host::arping(net, host, argv),
-        // Reading /dev/urandom moves the source on, but shows in no file.
-        b"od" => host::od(world, net, argv),
-        b"curl" => host::curl(docker, argv),
-        _ => Reply::not_modeled_call(argv),
+        Model::Containers(answer) => answer(docker, argv),
+        Model::Docker | Model::World(_) => unreachable!("answered above"),
     };
     reply.changed = match (&before, &state.net) {
         _ if reads => !built,

@@ -384,7 +384,13 @@ pub struct IpCtx<'a> {
     pub fs: &'a dyn Fs,
     /// The running containers' pids and namespaces (`ip link set X netns PID`).
     pub pids: Vec<(u32, u64)>,
+    /// Runs a fake in a namespace for `ip netns exec`; `None` when no fake of that name runs there.
+    /// Given by the fakes' registry, which `ip` is one row of.
+    pub exec: ExecInNetns,
 }
+
+/// How `ip netns exec` runs another fake in a namespace (see [`IpCtx::exec`]).
+pub type ExecInNetns = fn(&IpCtx, &mut Net, u64, &[Vec<u8>]) -> Option<Reply>;
 
 /// `ip ARGS` in the namespace `inode`. `argv[0]` is `ip`.
 pub fn ip(cx: &IpCtx, net: &mut Net, inode: u64, argv: &[Vec<u8>]) -> Reply {
@@ -1035,13 +1041,13 @@ fn ip_netns(cx: &IpCtx, net: &mut Net, _inode: u64, rest: &[&[u8]], argv: &[Vec<
                 return fail("No command specified\n".into(), 255);
             };
             let inner: Vec<Vec<u8>> = cmd.iter().map(|w| w.to_vec()).collect();
-            match *program {
-                b"ip" => ip(cx, net, target, &inner),
-                b"ethtool" => super::host::ethtool(net, target, &inner),
-                b"arping" if cx.world.host.arping => super::host::arping(net, target, &inner),
-                b"sh" => sh_c(net, target, &inner, argv),
-                other => fail(format!("exec of \"{}\" failed: No such file or directory\n", text(other)), 255),
+            // `sh -c` is no fake: only the ARP settings it writes are read from it.
+            if *program == b"sh" {
+                return sh_c(net, target, &inner, argv);
             }
+            (cx.exec)(cx, net, target, &inner).unwrap_or_else(|| {
+                fail(format!("exec of \"{}\" failed: No such file or directory\n", text(program)), 255)
+            })
         }
         _ => Reply::not_modeled_call(argv),
     }

@@ -11,7 +11,7 @@ mod source;
 
 pub use source::Source;
 
-use crate::fake::FAKES;
+use crate::fake::registry;
 use crate::trace::{parse_dash, Kind, DEFAULT_PS4};
 use crate::world::{Replay, ReplayCall};
 
@@ -52,7 +52,7 @@ pub fn cassette(trace: &[u8], merged: bool) -> Replay {
             continue;
         }
         let Some(words) = body(&line.bytes, DEFAULT_PS4) else { continue };
-        if !FAKES.iter().any(|f| f.as_bytes() == first_word(words)) {
+        if registry::find(first_word(words)).is_none() {
             continue;
         }
         let mut call = ReplayCall { command: String::from_utf8_lossy(words).into_owned(), ..ReplayCall::default() };

@@ -126,7 +126,7 @@ fn host_paths() -> &'static [(String, PathBuf)] {
                 }
             }
         };
-        for name in crate::fake::FAKES {
+        for name in crate::fake::registry::FAKES.iter().map(|f| f.name) {
             for dir in HOST_BIN_DIRS {
                 add(name, Path::new(dir).join(name));
             }

@@ -62,7 +62,7 @@ impl Sandbox {
         for (_, dir) in crate::fs::SANDBOX_MOUNTS {
             std::fs::create_dir_all(root.join(dir))?;
         }
-        for name in fake::installed(world) {
+        for name in fake::registry::installed(world) {
             place(fake_bin, &root.join("bin").join(name))?;
         }
         for (name, real) in host_utilities() {

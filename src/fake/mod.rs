@@ -348,7 +348,7 @@ fn host_model(world: &World, state: &mut State, fs: &mut dyn fs::Fs, fake: &Fake
     let (docker, net) = state.parts(world);
     let mut reply = match fake.model {
         Model::Net(answer) => {
-            let cx = net::IpCtx { world, fs, pids: docker.pids(), exec: registry::exec_in_netns };
+            let cx = net::ip::IpCtx { world, fs, pids: docker.pids(), exec: registry::exec_in_netns };
             answer(&cx, net, net::HOST_NETNS_INODE, argv)
         }
         Model::Containers(answer) => answer(docker, argv),

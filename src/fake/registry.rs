@@ -4,7 +4,8 @@
 //! ([`exec_in_netns`]) and the replay's cassette. A new fake is one more row of [`FAKES`].
 
 use super::docker::DockerState;
-use super::net::{self, IpCtx, Net};
+use super::net::ip::{self, IpCtx};
+use super::net::Net;
 use super::{host, Reply};
 use crate::world::World;
 
@@ -55,7 +56,7 @@ fn always(_: &World) -> bool {
 pub static FAKES: &[Fake] = &[
     Fake { name: "docker", model: Model::Docker, net: NetUse::Changes, present: always, in_netns: false },
     Fake { name: "id", model: Model::World(host::id), net: NetUse::None, present: always, in_netns: false },
-    Fake { name: "ip", model: Model::Net(net::ip), net: NetUse::Changes, present: always, in_netns: true },
+    Fake { name: "ip", model: Model::Net(ip::ip), net: NetUse::Changes, present: always, in_netns: true },
     Fake { name: "uname", model: Model::World(host::uname), net: NetUse::None, present: always, in_netns: false },
     Fake {
         name: "ethtool",

@@ -3,7 +3,8 @@
 //! The modules follow the data flow: a [`case`] names a command line and a [`world`]; a [`sandbox`]
 //! lays the world out behind fake commands; a [`subject`] (the Rust [`spec`], or a real script) runs in
 //! it and yields a [`recording`]; [`compare`] holds the recording against the case; [`report`] shows the
-//! verdict. [`trace`] is the one trace model all of them share.
+//! verdict. [`trace`] is the one trace model all of them share, and [`fs`] the one filesystem view the
+//! fakes and the spec share (below both, so that neither imports the other for it).
 
 pub mod app;
 pub mod bless;

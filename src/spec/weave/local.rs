@@ -75,6 +75,25 @@ pub fn add_iptables_rule(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     })
 }
 
+/// `delete_iptables_rule TABLE RULE...`: deletes the rule where `-C` finds it.
+pub fn delete_iptables_rule(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("delete_iptables_rule", args, |sh| {
+        sh.assign("IPTABLES_TABLE", sh.arg(1))?;
+        sh.shift(172, b"1")?;
+        let table = split_var(sh, "IPTABLES_TABLE");
+        sh.if_then(
+            |sh| {
+                let check = line(&[&words(&["-t"]), &table, &words(&["-C"]), &sh.args()]);
+                Ok(run_iptables_quiet(sh, check, Target::Null)? == 0)
+            },
+            |sh| {
+                let delete = line(&[&words(&["-t"]), &table, &words(&["-D"]), &sh.args()]);
+                run_iptables_quiet(sh, delete, Target::Inherit).map(drop)
+            },
+        )
+    })
+}
+
 /// `configure_arp_cache IFNAME [PREFIX]`: quicker ARP cache turnover on the interface, written
 /// through `sh -c` run as is or inside `PREFIX` (`ip netns exec NS`).
 pub fn configure_arp_cache(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
@@ -843,8 +862,106 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             }
             Ok(Local::Done)
         }
+        b"expose" => {
+            collect_cidr_args(sh, sh.args())?;
+            let count = sh.var("CIDR_COUNT");
+            sh.shift(805, &count)?;
+            sh.if_else(
+                |sh| {
+                    let argc = sh.argc().to_string();
+                    sh.test(806, &[argc.as_bytes(), b"-eq", b"0"])
+                },
+                |sh| sh.assign("FQDN", Vec::new()),
+                |sh| {
+                    let hostname_given = sh.cond(|sh| {
+                        let argc = sh.argc().to_string();
+                        sh.test(809, &[argc.as_bytes(), b"-eq", b"2", b"-a", &sh.arg(1), b"=", b"-h"])
+                    })?;
+                    if !hostname_given {
+                        usage(sh, vec![])?;
+                    }
+                    sh.assign("FQDN", sh.arg(2))
+                },
+            )?;
+            create_bridge(sh, words(&["--without-ethtool"]))?;
+            sh.for_in("CIDR", split_var(sh, "CIDR_ARGS"), |sh| {
+                sh.if_then(
+                    |sh| Ok(!bridge_has(sh, 814)?),
+                    |sh| {
+                        let (bridge, cidr) = (split_var(sh, "BRIDGE"), split_var(sh, "CIDR"));
+                        sh.external(816, line(&[&words(&["ip", "addr", "add", "dev"]), &bridge, &cidr]))?;
+                        arp_update(sh, line(&[&bridge, &cidr]))?;
+                        add_iptables_rule(sh, masquerade_out(&bridge, &cidr))?;
+                        add_iptables_rule(sh, masquerade_in(&bridge, &cidr))?;
+                        sh.if_then(
+                            |sh| sh.test(820, &[&sh.var("FQDN")]),
+                            |sh| {
+                                let fqdn = [b"fqdn=".as_slice(), &sh.var("FQDN")].concat();
+                                let args = line(&[&expose_name(sh, b"PUT"), &words(&["--data-urlencode"]), &[fqdn]]);
+                                quiet_http_call(sh, args)
+                            },
+                        )
+                    },
+                )
+            })?;
+            Ok(Local::Done)
+        }
+        b"hide" => {
+            collect_cidr_args(sh, sh.args())?;
+            let count = sh.var("CIDR_COUNT");
+            sh.shift(828, &count)?;
+            argc_or_usage(sh, 829, b"-eq", b"0")?;
+            create_bridge(sh, words(&["--without-ethtool"]))?;
+            sh.for_in("CIDR", split_var(sh, "CIDR_ARGS"), |sh| {
+                sh.if_then(
+                    |sh| bridge_has(sh, 832),
+                    |sh| {
+                        let (bridge, cidr) = (split_var(sh, "BRIDGE"), split_var(sh, "CIDR"));
+                        sh.external(834, line(&[&words(&["ip", "addr", "del", "dev"]), &bridge, &cidr]))?;
+                        delete_iptables_rule(sh, masquerade_out(&bridge, &cidr))?;
+                        delete_iptables_rule(sh, masquerade_in(&bridge, &cidr))?;
+                        let args = expose_name(sh, b"DELETE");
+                        quiet_http_call(sh, args)
+                    },
+                )
+            })?;
+            Ok(Local::Done)
+        }
         other => Ok(Local::Unspecified(format!("weave --local {}", String::from_utf8_lossy(other)))),
     }
+}
+
+/// `ip addr show dev $BRIDGE | grep -qF $CIDR`: whether the bridge has the address (expose, hide).
+fn bridge_has(sh: &mut Shell, line_no: u32) -> Sh<bool> {
+    let show = line(&[&words(&["ip", "addr", "show", "dev"]), &split_var(sh, "BRIDGE")]);
+    let grep = line(&[&words(&["grep", "-qF"]), &split_var(sh, "CIDR")]);
+    let stages = vec![Stage::External { line: line_no, argv: show }, Stage::Utility { argv: grep, run: utils::grep }];
+    Ok(sh.pipeline(stages, Redirect::Inherit)? == 0)
+}
+
+/// `nat WEAVE -o $BRIDGE ! -s $CIDR -j MASQUERADE`: what leaves for the weave network from an
+/// exposed address is masqueraded.
+fn masquerade_out(bridge: &[Word], cidr: &[Word]) -> Vec<Word> {
+    line(&[&words(&["nat", "WEAVE", "-o"]), bridge, &words(&["!", "-s"]), cidr, &words(&["-j", "MASQUERADE"])])
+}
+
+/// `nat WEAVE -s $CIDR ! -o $BRIDGE -j MASQUERADE`: what the weave network sends out through the
+/// host is masqueraded.
+fn masquerade_in(bridge: &[Word], cidr: &[Word]) -> Vec<Word> {
+    line(&[&words(&["nat", "WEAVE", "-s"]), cidr, &words(&["!", "-o"]), bridge, &words(&["-j", "MASQUERADE"])])
+}
+
+/// `$DNS_CONTAINER_NAME $DNS_HTTP_PORT METHOD /name/weave:expose/${CIDR%/*}`: http_call's first
+/// words for the host's exposed name.
+fn expose_name(sh: &Shell, method: &[u8]) -> Vec<Word> {
+    let address = sh.without_suffix(&sh.var("CIDR"), b"/*");
+    let url = [b"/name/weave:expose/".as_slice(), &address].concat();
+    line(&[&split_var(sh, "DNS_CONTAINER_NAME"), &split_var(sh, "DNS_HTTP_PORT"), &[method.to_vec()], &sh.split(&url)])
+}
+
+/// `http_call ARGS 2>/dev/null || true`.
+fn quiet_http_call(sh: &mut Shell, args: Vec<Word>) -> Sh<()> {
+    sh.if_then(|sh| Ok(sh.redirected(Target::Inherit, Target::Null, |sh| http_call(sh, args))? != 0), |sh| sh.true_())
 }
 
 /// `[ $# OP N ] || usage`.

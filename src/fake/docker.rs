@@ -243,6 +243,7 @@ pub fn docker(world: &World, state: &mut State, argv: &[Vec<u8>], env: &dyn Fn(&
         Some(b"run") => run(world, state, &args[1..], env),
         Some(b"inspect") => inspect(world, state, &args[1..]),
         Some(b"start") => start(world, state, &args[1..]),
+        Some(b"ps") => ps(world, state, argv),
         _ => Reply::not_modeled_call(argv),
     }
 }
@@ -341,6 +342,31 @@ impl<'a> RunArgs<'a> {
         let base = self.image?.split(|&b| b == b':').next().unwrap_or_default();
         (base == WEAVEEXEC && self.rest.first().map(Vec::as_slice) == Some(b"--local")).then(|| &self.rest[1..])
     }
+}
+
+/// `docker ps -q [--no-trunc]`: the running containers' ids, newest first (docker lists by
+/// creation, newest on top). The table without `-q` has columns that differ per client version:
+/// not modeled.
+fn ps(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
+    let (mut quiet, mut full) = (false, false);
+    for flag in &argv[2..] {
+        match flag.as_slice() {
+            b"-q" | b"--quiet" => quiet = true,
+            b"--no-trunc" => full = true,
+            _ => return Reply::not_modeled_call(argv),
+        }
+    }
+    if !quiet {
+        return Reply::not_modeled_call(argv);
+    }
+    let (docker, _) = state.parts(world);
+    let mut stdout = Vec::new();
+    for c in docker.containers.iter().rev().filter(|c| c.running) {
+        let id = if full { &c.id[..] } else { &c.id[..12.min(c.id.len())] };
+        stdout.extend_from_slice(id.as_bytes());
+        stdout.push(b'\n');
+    }
+    Reply { stdout, ..Reply::default() }
 }
 
 /// `docker run FLAGS IMAGE ARGS`.

@@ -237,6 +237,10 @@ impl<'a> Shell<'a> {
         match self.err_sinks.last_mut() {
             None => self.io.xtrace(line, self.writer),
             Some(ErrSink::Discard) => {}
+            Some(&mut ErrSink::Stdout(depth)) => {
+                line.push(b'\n');
+                self.write_stdout_at(depth, &line);
+            }
             Some(ErrSink::Buffer { bytes, marks }) => {
                 marks.push((bytes.len(), line.len() + 1, self.writer));
                 bytes.extend_from_slice(&line);
@@ -703,10 +707,15 @@ impl<'a> Shell<'a> {
     }
 
     fn write_stdout(&mut self, bytes: &[u8]) {
+        self.write_stdout_at(self.captures.len(), bytes)
+    }
+
+    /// Writes where stdout went when `depth` captures were open (0: the shell's own stdout).
+    pub(super) fn write_stdout_at(&mut self, depth: usize, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
         }
-        match self.captures.last_mut() {
+        match depth.checked_sub(1).and_then(|i| self.captures.get_mut(i)) {
             Some(buf) => buf.extend_from_slice(bytes),
             None => self.io.stdout(bytes),
         }

@@ -17,11 +17,20 @@ pub enum Target {
     Null,
     /// `>FILE`, `2>FILE`: created (truncated) when the command starts.
     File(Word),
+    /// `2>&1`: stderr goes where stdout goes then (into a `$(...)`, or the file of `>FILE`), the
+    /// trace lines of what runs inside included.
+    Stdout,
 }
 
 pub(super) enum ErrSink {
     Discard,
-    Buffer { bytes: Vec<u8>, marks: Vec<Mark> },
+    /// Where stdout went when the redirection was made (`2>&1`): that many captures deep, so a
+    /// `$(...)` opened later inside does not take stderr with it.
+    Stdout(usize),
+    Buffer {
+        bytes: Vec<u8>,
+        marks: Vec<Mark>,
+    },
 }
 
 pub(super) enum Frame {
@@ -59,6 +68,7 @@ impl Shell<'_> {
         match &stderr {
             Target::Inherit => return,
             Target::Null => self.err_sinks.push(ErrSink::Discard),
+            Target::Stdout => self.err_sinks.push(ErrSink::Stdout(self.captures.len())),
             Target::File(path) => {
                 let _ = self.host.fs().write(path, b"");
                 self.err_sinks.push(ErrSink::Buffer { bytes: Vec::new(), marks: Vec::new() });
@@ -94,6 +104,7 @@ impl Shell<'_> {
         match self.err_sinks.last_mut() {
             None => self.io.stderr_marked(bytes, marks),
             Some(ErrSink::Discard) => {}
+            Some(&mut ErrSink::Stdout(depth)) => self.write_stdout_at(depth, bytes),
             Some(ErrSink::Buffer { bytes: buf, marks: kept }) => {
                 kept.extend(marks.iter().map(|&(at, len, p)| (buf.len() + at, len, p)));
                 buf.extend_from_slice(bytes);

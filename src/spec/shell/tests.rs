@@ -290,3 +290,23 @@ fn a_redirected_function_traces_its_call_where_stderr_was_and_its_body_into_the_
     assert_eq!(out, "after\nout\n");
     assert_eq!(err, "+ f\n+ echo after\n+ cat /tmp/o\n+ cat /tmp/e\n+ echo out\n+ echo err\nerr\n");
 }
+
+#[test]
+fn stderr_to_stdout_inside_a_substitution_takes_the_trace_but_not_into_a_later_one() {
+    // f() { Y=$(cmd in); echo out; }; X=$(f 2>&1)   (dash -x: the trace of f's insides, the
+    // inner substitution's included, lands in X; f's own call line stays on stderr)
+    let (err, out, code) = run(0, &[], |sh| {
+        sh.assign_subst("X", |sh| {
+            sh.redirected(redirect::Target::Inherit, redirect::Target::Stdout, |sh| {
+                sh.call("f", vec![], |sh| {
+                    sh.assign_subst("Y", |sh| sh.external(1, vec![w("cmd"), w("in")]).map(drop))?;
+                    sh.echo(&[w("out")])
+                })
+            })
+            .map(drop)
+        })
+        .map(drop)
+    });
+    assert_eq!(err, "+ f\n+ X=+ cmd in\n+ Y=in\n+ echo out\nout\n");
+    assert_eq!((out.as_str(), code), ("", 0));
+}

@@ -315,8 +315,9 @@ pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     })
 }
 
-/// `"$@"` as a command: the shell function it names (the local side passes `attach` or `detach`;
-/// a container name with spaces puts another word first), else the command of that name.
+/// `"$@"` or an expanded `$VAR` as a command: the shell function it names (the local side passes
+/// `attach`, `detach` or, from `ps`, `with_container_netns ... container_weave_addrs`; a container
+/// name with spaces puts another word first), else the command of that name.
 fn run_words(sh: &mut Shell, line_no: u32, mut words: Vec<Word>) -> Sh<i32> {
     if words.is_empty() {
         return Ok(0);
@@ -324,6 +325,8 @@ fn run_words(sh: &mut Shell, line_no: u32, mut words: Vec<Word>) -> Sh<i32> {
     match words[0].as_slice() {
         b"attach" => attach(sh, words.split_off(1)),
         b"detach" => detach(sh, words.split_off(1)),
+        b"container_weave_addrs" => container_weave_addrs(sh, words.split_off(1)),
+        b"with_container_netns" => with_container_netns(sh, words.split_off(1)),
         _ => sh.simple(line_no, words, Redirect::Inherit, false),
     }
 }
@@ -518,6 +521,15 @@ pub fn detach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         )?;
         let argv = in_netns(sh, &line(&[&words(&["ip", "link", "del"]), &ifname, &words(&["type", "veth"])]));
         sh.external(423, argv).map(drop)
+    })
+}
+
+/// `container_weave_addrs` (in the container's namespace, through with_container_netns): what
+/// `ip` shows of its weave interface.
+pub fn container_weave_addrs(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
+    sh.call("container_weave_addrs", args, |sh| {
+        let argv = in_netns(sh, &line(&[&words(&["ip", "addr", "show", "dev"]), &split_var(sh, "CONTAINER_IFNAME")]));
+        sh.external(427, argv).map(drop)
     })
 }
 
@@ -860,6 +872,60 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                 let container = split_var(sh, "CONTAINER");
                 sh.echo(&container)?;
             }
+            Ok(Local::Done)
+        }
+        b"ps" => {
+            let listed = sh.cond(|sh| {
+                let argc = sh.argc().to_string();
+                if !sh.test(727, &[argc.as_bytes(), b"-eq", b"0"])? {
+                    return Ok(false);
+                }
+                // The assignment's status is its substitution's: `|| CONTAINERS="$@"` runs when it fails.
+                let (ids, status) = sh.subst(|sh| sh.external(727, words(&["docker", "ps", "-q"])).map(drop));
+                sh.assign("CONTAINERS", [b"weave:expose ".as_slice(), &ids].concat())?;
+                Ok(status == 0)
+            })?;
+            if !listed {
+                sh.assign("CONTAINERS", sh.args().join(&b' '))?;
+            }
+            sh.for_in("CONTAINER_ID", split_var(sh, "CONTAINERS"), |sh| {
+                sh.if_else(
+                    |sh| sh.test(729, &[&sh.var("CONTAINER_ID"), b"=", b"weave:expose"]),
+                    |sh| sh.assign("ADDRS_CMD", [b"ip addr show dev ".as_slice(), &sh.var("BRIDGE")].concat()),
+                    |sh| {
+                        let id = sh.var("CONTAINER_ID");
+                        let command = [b"with_container_netns ".as_slice(), &id, b" container_weave_addrs"].concat();
+                        sh.assign("ADDRS_CMD", command)
+                    },
+                )?;
+                sh.if_then(
+                    |sh| {
+                        let status = sh.assign_subst("CONTAINER_ADDRS", |sh| {
+                            let command = split_var(sh, "ADDRS_CMD");
+                            sh.redirected(Target::Inherit, Target::Stdout, |sh| run_words(sh, 734, command)).map(drop)
+                        })?;
+                        Ok(status == 0)
+                    },
+                    |sh| {
+                        for (name, pattern) in [("CONTAINER_MAC", "link/ether .*"), ("CONTAINER_IPS", "inet .*")] {
+                            sh.assign_subst(name, |sh| {
+                                let stages = vec![
+                                    Stage::Echo { args: vec![sh.var("CONTAINER_ADDRS")] },
+                                    Stage::Utility { argv: words(&["grep", "-o", pattern]), run: utils::grep },
+                                    Stage::Utility { argv: words(&["cut", "-d", " ", "-f", "2"]), run: utils::cut },
+                                ];
+                                sh.pipeline(stages, Redirect::Inherit).map(drop)
+                            })?;
+                        }
+                        let shown = line(&[
+                            &split_var(sh, "CONTAINER_ID"),
+                            &split_var(sh, "CONTAINER_MAC"),
+                            &split_var(sh, "CONTAINER_IPS"),
+                        ]);
+                        sh.echo(&shown)
+                    },
+                )
+            })?;
             Ok(Local::Done)
         }
         b"expose" => {

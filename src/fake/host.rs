@@ -1,7 +1,6 @@
 //! The fakes for the host's own commands the local side asks: `id`, `uname`, `hostname`,
-//! `ethtool`, `arping`, `od` and `curl` (`ip` and `iptables` are in [`super::net`]).
+//! `ethtool`, `arping` and `od` (`ip` and `iptables` are in [`super::net`], `curl` in [`super::http`]).
 
-use super::docker::DockerState;
 use super::net::Net;
 use super::Reply;
 use crate::world::World;
@@ -101,40 +100,6 @@ pub fn od(world: &World, net: &mut Net, argv: &[Vec<u8>]) -> Reply {
     out(text)
 }
 
-/// `curl --connect-timeout 3 -s -X VERB ... http://IP:PORT/PATH`: a running container with that
-/// address answers (silently, the output is not modelled); anything else cannot be reached.
-pub fn curl(docker: &DockerState, argv: &[Vec<u8>]) -> Reply {
-    let args = words(argv);
-    let Some(url) = args.iter().find(|a| a.starts_with(b"http://")) else {
-        return Reply {
-            stderr: b"curl: no URL specified!\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
-                .to_vec(),
-            status: 2,
-            ..Reply::default()
-        };
-    };
-    let host_port = url[7..].split(|&b| b == b'/').next().unwrap_or_default();
-    let host = host_port.split(|&b| b == b':').next().unwrap_or_default();
-    let port = host_port.iter().position(|&b| b == b':').map_or(&b"80"[..], |i| &host_port[i + 1..]);
-    let reachable =
-        docker.containers.iter().any(|c| c.running && c.ip.is_some_and(|ip| ip.to_string().as_bytes() == host));
-    if reachable {
-        return Reply::default();
-    }
-    let silent = args.iter().any(|a| *a == b"-s" || *a == b"--silent");
-    let stderr = if silent {
-        Vec::new()
-    } else {
-        format!(
-            "curl: (7) Failed to connect to {} port {}: No route to host\n",
-            String::from_utf8_lossy(host),
-            String::from_utf8_lossy(port)
-        )
-        .into_bytes()
-    };
-    Reply { stderr, status: 7, ..Reply::default() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,18 +140,5 @@ mod tests {
         assert_eq!((r.status, r.stderr.as_slice()), (1, &b"Cannot get device feature names: No such device\n"[..]));
         assert_eq!(arping(&net, host, &argv("arping -U -q -I docker0 -c 1 172.17.42.1")), Reply::default());
         assert_eq!(arping(&net, host, &argv("arping -U -q -I weave -c 1 10.2.0.1")).status, 2);
-    }
-
-    #[test]
-    fn curl_reaches_running_containers_only() {
-        let mut docker = DockerState::default();
-        let r = curl(&docker, &argv("curl --connect-timeout 3 -s -X GET http://172.17.0.2:6784/status"));
-        assert_eq!((r.status, r.stderr.len()), (7, 0));
-        docker.containers.push(super::super::docker::Container {
-            running: true,
-            ip: Some("172.17.0.2".parse().unwrap()),
-            ..Default::default()
-        });
-        assert_eq!(curl(&docker, &argv("curl --connect-timeout 3 -s -X GET http://172.17.0.2:6784/status")).status, 0);
     }
 }

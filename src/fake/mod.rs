@@ -9,6 +9,7 @@
 
 pub mod docker;
 pub mod host;
+pub mod http;
 pub mod inline;
 pub mod log;
 pub mod net;

@@ -6,7 +6,7 @@
 use super::docker::DockerState;
 use super::net::ip::{self, IpCtx};
 use super::net::Net;
-use super::{host, Reply};
+use super::{host, http, Reply};
 use crate::world::World;
 
 /// A fake: the name the multi-call binary answers to, and how.
@@ -87,7 +87,7 @@ pub static FAKES: &[Fake] = &[
         present: always,
         in_netns: false,
     },
-    Fake { name: "curl", model: Model::Containers(host::curl), net: NetUse::Reads, present: always, in_netns: false },
+    Fake { name: "curl", model: Model::Containers(http::curl), net: NetUse::Reads, present: always, in_netns: false },
     Fake { name: "hostname", model: Model::World(host::hostname), net: NetUse::None, present: always, in_netns: false },
 ];
 

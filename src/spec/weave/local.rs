@@ -874,6 +874,32 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             }
             Ok(Local::Done)
         }
+        b"connect" | b"forget" => {
+            let (line_no, path) = if command.as_slice() == b"connect" { (714, "/connect") } else { (718, "/forget") };
+            argc_or_usage(sh, line_no, b"-eq", b"1")?;
+            let peer = [b"peer=".as_slice(), &sh.arg(1)].concat();
+            let args = line(&[
+                &split_var(sh, "CONTAINER_NAME"),
+                &split_var(sh, "HTTP_PORT"),
+                &words(&["POST", path, "-d"]),
+                &[peer],
+            ]);
+            http_call(sh, args)?;
+            Ok(Local::Done)
+        }
+        b"status" => {
+            let router =
+                line(&[&split_var(sh, "CONTAINER_NAME"), &split_var(sh, "HTTP_PORT"), &words(&["GET", "/status"])]);
+            sh.if_then(|sh| Ok(http_call(sh, router)? != 0), |sh| sh.true_())?;
+            sh.echo(&[])?;
+            let dns = line(&[
+                &split_var(sh, "DNS_CONTAINER_NAME"),
+                &split_var(sh, "DNS_HTTP_PORT"),
+                &words(&["GET", "/status"]),
+            ]);
+            quiet_http_call(sh, dns)?;
+            Ok(Local::Done)
+        }
         b"ps" => {
             let listed = sh.cond(|sh| {
                 let argc = sh.argc().to_string();

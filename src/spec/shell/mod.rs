@@ -65,15 +65,6 @@ pub enum Stage {
 /// The shell code of a `{ ...; }` pipeline element.
 pub type Group = Box<dyn FnOnce(&mut Shell) -> Sh<()>>;
 
-/// Where a command's stdout goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Redirect {
-    /// Where the shell's goes (or into the enclosing substitution).
-    Inherit,
-    /// `>/dev/null`.
-    Null,
-}
-
 #[derive(Clone, Debug)]
 struct Var {
     value: Word,
@@ -458,16 +449,20 @@ impl<'a> Shell<'a> {
 
     /// A simple external command found on PATH, its stdout going where the shell's goes.
     pub fn external(&mut self, line: u32, argv: Vec<Word>) -> Sh<i32> {
-        self.external_redirected(line, argv, Redirect::Inherit, false)
+        self.external_redirected(line, argv, Target::Inherit, false)
     }
 
     /// An external command with its stdout redirected (`>/dev/null`) and, with `quiet`, its stderr
     /// thrown away (`2>/dev/null`), a missing command's complaint with it, as dash redirects first.
-    pub fn external_redirected(&mut self, line: u32, argv: Vec<Word>, stdout: Redirect, quiet: bool) -> Sh<i32> {
+    pub fn external_redirected(&mut self, line: u32, argv: Vec<Word>, stdout: Target, quiet: bool) -> Sh<i32> {
+        if !fast(&stdout) {
+            return self
+                .redirected(stdout, Target::Inherit, |sh| sh.external_redirected(line, argv, Target::Inherit, quiet));
+        }
         let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
         self.xtrace(&refs);
-        let (status, out) = self.run_external_with(line, &argv, None, stdout == Redirect::Null, quiet);
-        if stdout == Redirect::Inherit {
+        let (status, out) = self.run_external_with(line, &argv, None, stdout == Target::Null, quiet);
+        if stdout == Target::Inherit {
             self.write_stdout(&out);
         }
         self.finish(status)
@@ -475,7 +470,10 @@ impl<'a> Shell<'a> {
 
     /// A simple command by name: the modeled file utilities (`rm`, `mkdir`, `ln`, `readlink`,
     /// `sh -c`) work on the host's [`Fs`]; everything else runs as an external command.
-    pub fn simple(&mut self, line: u32, argv: Vec<Word>, stdout: Redirect, quiet: bool) -> Sh<i32> {
+    pub fn simple(&mut self, line: u32, argv: Vec<Word>, stdout: Target, quiet: bool) -> Sh<i32> {
+        if !fast(&stdout) {
+            return self.redirected(stdout, Target::Inherit, |sh| sh.simple(line, argv, Target::Inherit, quiet));
+        }
         let Some(run) = argv.first().and_then(|name| crate::spec::files::by_name(name)) else {
             return self.external_redirected(line, argv, stdout, quiet);
         };
@@ -487,7 +485,7 @@ impl<'a> Shell<'a> {
                 self.file_marks.remove(path);
             }
         }
-        if stdout == Redirect::Inherit {
+        if stdout == Target::Inherit {
             self.write_stdout(&r.stdout);
         }
         if !quiet {
@@ -544,11 +542,14 @@ impl<'a> Shell<'a> {
     }
 
     /// `command -v NAME`: where NAME is found on PATH, written to stdout; status 127 when nowhere.
-    pub fn command_v(&mut self, name: &[u8], stdout: Redirect) -> Sh<i32> {
+    pub fn command_v(&mut self, name: &[u8], stdout: Target) -> Sh<i32> {
+        if !fast(&stdout) {
+            return self.redirected(stdout, Target::Inherit, |sh| sh.command_v(name, Target::Inherit));
+        }
         self.xtrace(&[b"command", b"-v", name]);
         let env = self.exported();
         let found = self.host.find(name, &env);
-        if let (Some(path), Redirect::Inherit) = (&found, stdout) {
+        if let (Some(path), Target::Inherit) = (&found, &stdout) {
             let mut line = path.clone();
             line.push(b'\n');
             self.write_stdout(&line);
@@ -558,7 +559,10 @@ impl<'a> Shell<'a> {
 
     /// A pipeline: each element is traced left to right (the canonical order of the concurrent
     /// writers), its stdout feeds the next one's stdin, and the status is the last element's.
-    pub fn pipeline(&mut self, stages: Vec<Stage>, stdout: Redirect) -> Sh<i32> {
+    pub fn pipeline(&mut self, stages: Vec<Stage>, stdout: Target) -> Sh<i32> {
+        if !fast(&stdout) {
+            return self.redirected(stdout, Target::Inherit, |sh| sh.pipeline(stages, Target::Inherit));
+        }
         let id = self.next_pipeline;
         self.next_pipeline += 1;
         // A pipeline inside an element belongs to that element's writer.
@@ -599,7 +603,7 @@ impl<'a> Shell<'a> {
             status = st;
         }
         self.writer = outer;
-        if let (Some(out), Redirect::Inherit) = (input, stdout) {
+        if let (Some(out), Target::Inherit) = (input, &stdout) {
             self.write_stdout(&out);
         }
         self.finish(status)
@@ -765,6 +769,12 @@ impl<'a> Shell<'a> {
         }
         (out.status, out.stdout)
     }
+}
+
+/// Whether a command's stdout target is one the simple paths handle themselves (where the shell's
+/// goes, or nowhere); a file goes through [`Shell::redirected`].
+fn fast(stdout: &Target) -> bool {
+    matches!(stdout, Target::Inherit | Target::Null)
 }
 
 #[cfg(test)]

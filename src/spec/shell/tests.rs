@@ -168,7 +168,7 @@ fn empty_words_and_pipelines_trace_as_dash_does() {
                 Stage::Echo { args: vec![w("x")] },
                 Stage::Utility { argv: vec![w("grep"), w("-q"), w("x")], run: crate::spec::utils::grep },
             ],
-            Redirect::Inherit,
+            Target::Inherit,
         )
         .map(drop)
     });
@@ -241,7 +241,7 @@ fn a_group_reads_the_pipeline_like_dash() {
                     refs.iter().flat_map(|n| [b"[".to_vec(), sh.var(n), b"]".to_vec()].concat()).collect();
                 sh.echo(&[shown, if read { w("ok") } else { w("eof") }])
             }));
-            sh.pipeline(vec![printf, group], Redirect::Inherit)?;
+            sh.pipeline(vec![printf, group], Target::Inherit)?;
             // The group was a subshell: what it read is gone after the pipeline, as in dash.
             let after = sh.var("x");
             sh.echo(&[[b"after:".as_slice(), &after].concat()])
@@ -309,4 +309,15 @@ fn stderr_to_stdout_inside_a_substitution_takes_the_trace_but_not_into_a_later_o
     });
     assert_eq!(err, "+ f\n+ X=+ cmd in\n+ Y=in\n+ echo out\nout\n");
     assert_eq!((out.as_str(), code), ("", 0));
+}
+
+#[test]
+fn a_command_with_stdout_to_a_file_traces_first_then_writes_the_file() {
+    // cmd a >/f; cat /f   (dash -x: `+ cmd a`, then the file holds its output)
+    let (err, out, code) = run(0, &[], |sh| {
+        sh.external_redirected(1, vec![w("cmd"), w("a")], redirect::Target::File(w("/f")), false)?;
+        sh.cat(&[w("/f")], false).map(drop)
+    });
+    assert_eq!(err, "+ cmd a\n+ cat /f\n");
+    assert_eq!((out.as_str(), code), ("a\n", 0));
 }

@@ -6,7 +6,7 @@
 //! specified yet.
 
 use super::{check_docker_version, collect_cidr_args, usage, w, words};
-use crate::spec::shell::{Redirect, Sh, Shell, Stage, Target, Word};
+use crate::spec::shell::{Sh, Shell, Stage, Target, Word};
 use crate::spec::utils;
 
 /// What the local side ends in: a status, or a command the spec does not cover yet.
@@ -19,7 +19,7 @@ pub enum Local {
 pub fn command_exists(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("command_exists", args, |sh| {
         let name = sh.split(&sh.arg(1));
-        sh.command_v(name.first().map_or(&b""[..], Vec::as_slice), Redirect::Null).map(drop)
+        sh.command_v(name.first().map_or(&b""[..], Vec::as_slice), Target::Null).map(drop)
     })
 }
 
@@ -40,7 +40,7 @@ pub fn run_iptables(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             |sh| sh.test(149, &[b"-z", &sh.var("CHECKED_IPTABLES_W")]),
             |sh| {
                 sh.if_then(
-                    |sh| Ok(sh.external_redirected(150, words(&["iptables", "-S", "-w"]), Redirect::Null, true)? == 0),
+                    |sh| Ok(sh.external_redirected(150, words(&["iptables", "-S", "-w"]), Target::Null, true)? == 0),
                     |sh| sh.assign("IPTABLES_W", w("-w")),
                 )?;
                 sh.assign("CHECKED_IPTABLES_W", w("1"))
@@ -111,7 +111,7 @@ pub fn configure_arp_cache(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         ]
         .concat();
         let argv = line(&[&sh.split(&sh.arg(2)), &words(&["sh", "-c"]), &[script]]);
-        sh.simple(185, argv, Redirect::Inherit, false).map(drop)
+        sh.simple(185, argv, Target::Inherit, false).map(drop)
     })
 }
 
@@ -145,7 +145,7 @@ pub fn random_mac(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             Stage::External { line: 208, argv: words(&["od", "-txC", "-An", "-N6", "/dev/urandom"]) },
             Stage::Utility { argv: words(&["sed", RANDOM_MAC_SED]), run: utils::sed },
         ];
-        sh.pipeline(stages, Redirect::Inherit).map(drop)
+        sh.pipeline(stages, Target::Inherit).map(drop)
     })
 }
 
@@ -201,7 +201,7 @@ pub fn create_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             |sh| sh.test(236, &[b"!", &sh.arg(1), b"=", b"--without-ethtool"]),
             |sh| {
                 let argv = line(&[&words(&["ethtool", "-K"]), &bridge, &words(&["tx", "off"])]);
-                sh.external_redirected(237, argv, Redirect::Null, false).map(drop)
+                sh.external_redirected(237, argv, Target::Null, false).map(drop)
             },
         )?;
         sh.external(240, line(&[&words(&["ip", "link", "set", "dev"]), &bridge, &words(&["up"])]))?;
@@ -219,7 +219,7 @@ pub fn docker_bridge_ip(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                 Stage::External { line: 258, argv: ip },
                 Stage::Utility { argv: words(&["grep", "-m1", "-o", "inet [.0-9]*"]), run: utils::grep },
             ];
-            sh.pipeline(stages, Redirect::Inherit).map(drop)
+            sh.pipeline(stages, Target::Inherit).map(drop)
         })?;
         let v = sh.without_prefix(&sh.var("DOCKER_BRIDGE_IP"), b"inet ");
         sh.assign("DOCKER_BRIDGE_IP", v)
@@ -251,20 +251,20 @@ pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.assign("NETNS", sh.var("CONTAINER_PID"))?;
         sh.and_then(
             |sh| sh.test(283, &[b"!", b"-d", b"/var/run/netns"]),
-            |sh| sh.simple(283, words(&["mkdir", "-p", "/var/run/netns"]), Redirect::Inherit, false).map(drop),
+            |sh| sh.simple(283, words(&["mkdir", "-p", "/var/run/netns"]), Target::Inherit, false).map(drop),
         )?;
         // Each command expands its words when it runs: the `rm` can change what a pattern matches.
         let netns_link = |sh: &Shell| sh.split(&[b"/var/run/netns/".as_slice(), &sh.var("NETNS")].concat());
-        sh.simple(284, line(&[&words(&["rm", "-f"]), &netns_link(sh)]), Redirect::Inherit, false)?;
+        sh.simple(284, line(&[&words(&["rm", "-f"]), &netns_link(sh)]), Target::Inherit, false)?;
         let target = sh.split(&[sh.var("PROCFS").as_slice(), b"/", &sh.var("CONTAINER_PID"), b"/ns/net"].concat());
-        sh.simple(285, line(&[&words(&["ln", "-s"]), &target, &netns_link(sh)]), Redirect::Inherit, false)?;
+        sh.simple(285, line(&[&words(&["ln", "-s"]), &target, &netns_link(sh)]), Target::Inherit, false)?;
         let (ifname, pid) = (sh.var("CONTAINER_IFNAME"), sh.var("CONTAINER_PID"));
         sh.assign("LOCAL_IFNAME", [b"v".as_slice(), &ifname, b"pl", &pid].concat())?;
         sh.assign("GUEST_IFNAME", [b"v".as_slice(), &ifname, b"pg", &pid].concat())?;
         sh.assign("IP_TMPOUT", [b"/tmp/weave_ip_out_".as_slice(), &sh.pid()].concat())?;
         sh.assign("IP_TMPERR", [b"/tmp/weave_ip_err_".as_slice(), &sh.pid()].concat())?;
         let (tmpout, tmperr) = (split_var(sh, "IP_TMPOUT"), split_var(sh, "IP_TMPERR"));
-        sh.simple(291, line(&[&words(&["rm", "-f"]), &tmpout, &tmperr]), Redirect::Inherit, false)?;
+        sh.simple(291, line(&[&words(&["rm", "-f"]), &tmpout, &tmperr]), Target::Inherit, false)?;
         sh.assign("STATUS", w("0"))?;
         sh.shift(295, b"1")?;
         sh.if_else(
@@ -309,7 +309,7 @@ pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         )?;
         let (tmpout, tmperr) = (split_var(sh, "IP_TMPOUT"), split_var(sh, "IP_TMPERR"));
         let netns_link = sh.split(&[b"/var/run/netns/".as_slice(), &sh.var("NETNS")].concat());
-        sh.simple(308, line(&[&words(&["rm", "-f"]), &tmpout, &tmperr, &netns_link]), Redirect::Inherit, false)?;
+        sh.simple(308, line(&[&words(&["rm", "-f"]), &tmpout, &tmperr, &netns_link]), Target::Inherit, false)?;
         let status = sh.var("STATUS");
         sh.return_(&status)
     })
@@ -327,7 +327,7 @@ fn run_words(sh: &mut Shell, line_no: u32, mut words: Vec<Word>) -> Sh<i32> {
         b"detach" => detach(sh, words.split_off(1)),
         b"container_weave_addrs" => container_weave_addrs(sh, words.split_off(1)),
         b"with_container_netns" => with_container_netns(sh, words.split_off(1)),
-        _ => sh.simple(line_no, words, Redirect::Inherit, false),
+        _ => sh.simple(line_no, words, Target::Inherit, false),
     }
 }
 
@@ -347,7 +347,7 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                 let ours = [procfs.as_slice(), b"/", &sh.pid(), b"/ns/net"].concat();
                 let readlink = |sh: &mut Shell, path: &[u8]| {
                     let argv = line(&[&words(&["readlink"]), &sh.split(path)]);
-                    sh.subst(|sh| sh.simple(313, argv, Redirect::Inherit, false).map(drop)).0
+                    sh.subst(|sh| sh.simple(313, argv, Target::Inherit, false).map(drop)).0
                 };
                 let (a, b) = (readlink(sh, &theirs), readlink(sh, &ours));
                 sh.test(313, &[b"-h", &theirs, b"-a", b"-h", &ours, b"-a", &a, b"=", &b])
@@ -378,18 +378,18 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         )?;
         sh.if_then(
             |sh| {
-                let steps: [(u32, Vec<Word>, Redirect); 4] = [
-                    (322, line(&[&words(&["ethtool", "-K"]), &guest, &words(&["tx", "off"])]), Redirect::Null),
+                let steps: [(u32, Vec<Word>, Target); 4] = [
+                    (322, line(&[&words(&["ethtool", "-K"]), &guest, &words(&["tx", "off"])]), Target::Null),
                     (
                         323,
                         line(&[&words(&["ip", "link", "set"]), &local, &words(&["master"]), &bridge]),
-                        Redirect::Inherit,
+                        Target::Inherit,
                     ),
-                    (324, line(&[&words(&["ip", "link", "set"]), &local, &words(&["up"])]), Redirect::Inherit),
+                    (324, line(&[&words(&["ip", "link", "set"]), &local, &words(&["up"])]), Target::Inherit),
                     (
                         325,
                         line(&[&words(&["ip", "link", "set"]), &guest, &words(&["netns"]), &split_var(sh, "NETNS")]),
-                        Redirect::Inherit,
+                        Target::Inherit,
                     ),
                 ];
                 for (line_no, argv, stdout) in steps {
@@ -434,7 +434,7 @@ fn has_address(sh: &mut Shell, line_no: u32) -> Sh<bool> {
     let show = in_netns(sh, &line(&[&words(&["ip", "addr", "show", "dev"]), &split_var(sh, "CONTAINER_IFNAME")]));
     let grep = line(&[&words(&["grep", "-F"]), &split_var(sh, "ADDR")]);
     let stages = vec![Stage::External { line: line_no, argv: show }, Stage::Utility { argv: grep, run: utils::grep }];
-    Ok(sh.pipeline(stages, Redirect::Null)? == 0)
+    Ok(sh.pipeline(stages, Target::Null)? == 0)
 }
 
 /// `attach CIDR...` (in the container's namespace): adds the addresses to an interface already
@@ -451,7 +451,7 @@ pub fn attach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         };
         let exists = sh.cond(|sh| {
             let argv = in_netns(sh, &line(&[&words(&["ip", "link", "show"]), &ifname]));
-            Ok(sh.external_redirected(366, argv, Redirect::Null, true)? == 0)
+            Ok(sh.external_redirected(366, argv, Target::Null, true)? == 0)
         })?;
         if exists {
             sh.for_in("ADDR", sh.args(), |sh| {
@@ -478,7 +478,7 @@ pub fn attach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                     Stage::External { line: 398, argv: show },
                     Stage::Utility { argv: words(&["grep", r"^224\.0\.0\.0/4"]), run: utils::grep },
                 ];
-                Ok(sh.pipeline(stages, Redirect::Null)? != 0)
+                Ok(sh.pipeline(stages, Target::Null)? != 0)
             },
             |sh| {
                 let argv = in_netns(sh, &line(&[&words(&["ip", "route", "add", "224.0.0.0/4", "dev"]), &ifname]));
@@ -561,9 +561,8 @@ pub fn http_call(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                     &words(&["docker", "inspect", "--format={{.State.Running}} {{.NetworkSettings.IPAddress}}"]),
                     &sh.split(&sh.arg(1)),
                 ]);
-                let status = sh.assign_subst("status", |sh| {
-                    sh.external_redirected(473, argv, Redirect::Inherit, true).map(drop)
-                })?;
+                let status =
+                    sh.assign_subst("status", |sh| sh.external_redirected(473, argv, Target::Inherit, true).map(drop))?;
                 Ok(status != 0)
             },
             |sh| {
@@ -649,9 +648,8 @@ pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                     &words(&["docker", "inspect", "--format={{.State.Running}}"]),
                     &split_var(sh, "DNS_CONTAINER_NAME"),
                 ]);
-                let st = sh.assign_subst("status", |sh| {
-                    sh.external_redirected(546, argv, Redirect::Inherit, true).map(drop)
-                })?;
+                let st =
+                    sh.assign_subst("status", |sh| sh.external_redirected(546, argv, Target::Inherit, true).map(drop))?;
                 if st != 0 {
                     return Ok(true);
                 }
@@ -661,7 +659,7 @@ pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         )?;
         sh.assign_subst("CONTAINER", |sh| {
             let argv = line(&[&words(&["docker", "inspect", "--format={{.Id}}"]), &split_var(sh, "CONTAINER_ID")]);
-            sh.external_redirected(551, argv, Redirect::Inherit, true).map(drop)
+            sh.external_redirected(551, argv, Target::Inherit, true).map(drop)
         })?;
         sh.and_then(
             |sh| {
@@ -674,7 +672,7 @@ pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                     &split_var(sh, "CONTAINER"),
                 ]);
                 let st = sh.assign_subst("MORE_ARGS", |sh| {
-                    sh.external_redirected(552, argv, Redirect::Inherit, true).map(drop)
+                    sh.external_redirected(552, argv, Target::Inherit, true).map(drop)
                 })?;
                 Ok(st == 0)
             },
@@ -781,7 +779,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
         Stage::Utility { argv: words(&["sed", "-n", "-e", UNAME_SED]), run: utils::sed },
         Stage::Group(group),
     ];
-    sh.pipeline(stages, Redirect::Inherit)?;
+    sh.pipeline(stages, Target::Inherit)?;
 
     sh.if_then(
         |sh| Ok(command_exists(sh, words(&["ip"]))? != 0),
@@ -791,7 +789,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
         },
     )?;
     sh.if_then(
-        |sh| Ok(sh.external_redirected(602, words(&["ip", "netns", "list"]), Redirect::Null, true)? != 0),
+        |sh| Ok(sh.external_redirected(602, words(&["ip", "netns", "list"]), Target::Null, true)? != 0),
         |sh| {
             let (version, _) = sh.subst(|sh| sh.external(603, words(&["ip", "-V"])).map(drop));
             let msg = [b"ERROR: ".as_slice(), &version, b" does not support network namespaces."].concat();
@@ -808,7 +806,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                 Stage::Echo { args: vec![version] },
                 Stage::Utility { argv: words(&["cut", "-d.", "-f", field]), run: utils::cut },
             ];
-            sh.pipeline(stages, Redirect::Inherit).map(drop)
+            sh.pipeline(stages, Target::Inherit).map(drop)
         })?;
     }
     argc_or_usage(sh, 613, b"-gt", b"0")?;
@@ -940,7 +938,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                                     Stage::Utility { argv: words(&["grep", "-o", pattern]), run: utils::grep },
                                     Stage::Utility { argv: words(&["cut", "-d", " ", "-f", "2"]), run: utils::cut },
                                 ];
-                                sh.pipeline(stages, Redirect::Inherit).map(drop)
+                                sh.pipeline(stages, Target::Inherit).map(drop)
                             })?;
                         }
                         let shown = line(&[
@@ -1028,7 +1026,7 @@ fn bridge_has(sh: &mut Shell, line_no: u32) -> Sh<bool> {
     let show = line(&[&words(&["ip", "addr", "show", "dev"]), &split_var(sh, "BRIDGE")]);
     let grep = line(&[&words(&["grep", "-qF"]), &split_var(sh, "CIDR")]);
     let stages = vec![Stage::External { line: line_no, argv: show }, Stage::Utility { argv: grep, run: utils::grep }];
-    Ok(sh.pipeline(stages, Redirect::Inherit)? == 0)
+    Ok(sh.pipeline(stages, Target::Inherit)? == 0)
 }
 
 /// `nat WEAVE -o $BRIDGE ! -s $CIDR -j MASQUERADE`: what leaves for the weave network from an

@@ -10,7 +10,7 @@ mod local;
 
 pub use local::{command_exists, dns_args, docker_bridge_ip};
 
-use crate::spec::shell::{Redirect, Sh, Shell, Stage, Unwind, Word};
+use crate::spec::shell::{Sh, Shell, Stage, Target, Unwind, Word};
 use crate::spec::utils;
 
 /// The version the release process writes into the script.
@@ -197,7 +197,7 @@ pub fn check_docker_version(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                         Stage::External { line: 60, argv: words(&["docker", "-v"]) },
                         Stage::Utility { argv: words(&["sed", "-n", "-e", DOCKER_VERSION_SED]), run: utils::sed },
                     ];
-                    sh.pipeline(stages, Redirect::Inherit).map(drop)
+                    sh.pipeline(stages, Target::Inherit).map(drop)
                 })?;
                 Ok(status != 0 || sh.test(60, &[b"-z", &sh.var("DOCKER_VERSION")])?)
             },
@@ -228,7 +228,7 @@ pub fn is_cidr(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             Stage::Echo { args: vec![sh.arg(1)] },
             Stage::Utility { argv: words(&["grep", "-E", CIDR_PATTERN]), run: utils::grep },
         ];
-        sh.pipeline(stages, Redirect::Null).map(drop)
+        sh.pipeline(stages, Target::Null).map(drop)
     })
 }
 

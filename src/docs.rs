@@ -78,3 +78,52 @@ pub fn pages(cases: &[Case], fake_bin: &Path) -> Result<Vec<(String, Vec<u8>)>, 
     files.push(("README.md".into(), index.into_bytes()));
     Ok(files)
 }
+
+/// The pages in `dir` that an earlier `docs` wrote for cases that are gone: `STEM.md` not among
+/// `written` whose last line links its diagram `STEM.svg` as a page does, and that diagram. Only
+/// such pages are ever removed: a file someone wrote there by hand is left alone.
+pub fn leftovers(dir: &Path, written: &[(String, Vec<u8>)]) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+    names.sort();
+    let mut gone = Vec::new();
+    for name in &names {
+        let Some(stem) = name.strip_suffix(".md") else { continue };
+        if written.iter().any(|(w, _)| w == name) {
+            continue;
+        }
+        let text = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+        let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+        if last.starts_with("![The calls of `") && last.ends_with(&format!("]({stem}.svg)")) {
+            gone.push(name.clone());
+            let svg = format!("{stem}.svg");
+            if names.contains(&svg) && !written.iter().any(|(w, _)| *w == svg) {
+                gone.push(svg);
+            }
+        }
+    }
+    gone
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_pages_of_cases_that_are_gone_are_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = |stem: &str| format!("# `sh -x weave x`\n\nabout\n\n![The calls of `sh -x weave x`]({stem}.svg)\n");
+        for (name, text) in [
+            ("kept.md", page("kept")),
+            ("kept.svg", "<svg/>".into()),
+            ("gone.md", page("gone")),
+            ("gone.svg", "<svg/>".into()),
+            ("notes.md", "# my notes\n\n![a picture](gone.svg)\n".into()),
+            ("orphan.svg", "<svg/>".into()),
+        ] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let written = vec![("kept.md".to_string(), Vec::new()), ("kept.svg".to_string(), Vec::new())];
+        assert_eq!(leftovers(dir.path(), &written), ["gone.md", "gone.svg"]);
+    }
+}

@@ -179,7 +179,7 @@ fn missing_paths_empty_directories_and_bad_worlds_are_bad_input() {
         .code(2)
         .stderr(predicate::str::contains(":1: no *.case files found"));
     let world = dir.path().join("w.toml");
-    std::fs::write(&world, "[weaveexec]\ndns_args = 3\n").unwrap();
+    std::fs::write(&world, "[weaveexec]\ndocker_version_output = 3\n").unwrap();
     weavetrace()
         .args(["record", "--world"])
         .arg(&world)

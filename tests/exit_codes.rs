@@ -88,7 +88,7 @@ fn pinned() -> PathBuf {
 
 /// A world file whose line 2 is wrong.
 fn bad_world(dir: &Path) -> PathBuf {
-    write(dir, "bad.toml", "[weaveexec]\ndns_args = 3\n")
+    write(dir, "bad.toml", "[weaveexec]\ndocker_version_output = 3\n")
 }
 
 /// A trace that `weave launch` does not write.

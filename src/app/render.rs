@@ -52,11 +52,13 @@ pub(super) fn docs(args: DocsArgs) -> Result<u8, Error> {
     let paths = case::discover(std::slice::from_ref(&args.traces))?;
     let cases: Vec<Case> = paths.iter().map(|p| case::load(p)).collect::<Result<_, _>>()?;
     let files = crate::docs::pages(&cases, &fake_bin()?)?;
+    let leftovers = crate::docs::leftovers(&args.out, &files);
     if args.check {
         let stale: Vec<&str> = files
             .iter()
             .filter(|(name, bytes)| std::fs::read(args.out.join(name)).ok().as_ref() != Some(bytes))
             .map(|(name, _)| name.as_str())
+            .chain(leftovers.iter().map(String::as_str))
             .collect();
         if stale.is_empty() {
             println!("{} is up to date ({} files)", args.out.display(), files.len());
@@ -70,7 +72,20 @@ pub(super) fn docs(args: DocsArgs) -> Result<u8, Error> {
         let path = args.out.join(name);
         std::fs::write(&path, bytes).map_err(|e| OutputError::new(&path, "write the page", e))?;
     }
-    println!("wrote {} files to {}", files.len(), args.out.display());
+    for name in &leftovers {
+        let path = args.out.join(name);
+        std::fs::remove_file(&path)
+            .map_err(|e| OutputError::new(&path, "remove the page of a case that is gone", e))?;
+    }
+    match leftovers.len() {
+        0 => println!("wrote {} files to {}", files.len(), args.out.display()),
+        n => println!(
+            "wrote {} files to {}, and removed {n} of cases that are gone: {}",
+            files.len(),
+            args.out.display(),
+            leftovers.join(", ")
+        ),
+    }
     Ok(exit::HOLD)
 }
 

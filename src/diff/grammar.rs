@@ -47,7 +47,25 @@ const DOCKER_FLAGS: [&[&str]; 14] = [
 const IMAGES: [&str; 4] = ["ubuntu", "busybox:latest", "weaveworks/weave:0.10.0", "redis"];
 
 /// The local side's commands the spec covers, as weaveexec is asked them.
-const LOCAL_COMMANDS: [&str; 5] = ["attach", "detach", "start", "run", "dns-args"];
+const LOCAL_COMMANDS: [&str; 11] =
+    ["attach", "detach", "start", "run", "dns-args", "connect", "forget", "status", "ps", "expose", "hide"];
+
+/// Peers as `connect` and `forget` take them: addresses with and without ports, and what Go's
+/// address parsing refuses (a name would need a lookup, which is not modeled).
+const PEERS: [&str; 12] = [
+    "10.0.0.4",
+    "10.0.0.4:6783",
+    "192.168.48.13",
+    "010.0.0.4",
+    "10.0.0.4:70000",
+    "10.0.0.4:abc",
+    "10.0.0.4:",
+    "1.2.3.4:5:6",
+    "[::1]:6783",
+    "[::1",
+    "::1",
+    "a]:1",
+];
 
 /// Containers a world may have (`web` in the local side's worlds), and names it does not.
 const CONTAINERS: [&str; 4] = ["web", "weavedns", "db", "ubuntu"];
@@ -132,6 +150,19 @@ pub fn invocation(rng: &mut impl Rng) -> Invocation {
         }
         match *command {
             "run" | "dns-args" => docker_args(rng, args),
+            "connect" | "forget" => {
+                args.truncate(2);
+                for _ in 0..rng.gen_range(0..3) {
+                    args.push(
+                        if rng.gen_bool(0.9) { PEERS.choose(rng) } else { HAZARDS.choose(rng) }.unwrap().to_string(),
+                    );
+                }
+            }
+            "expose" | "hide" if rng.gen_bool(0.4) => {
+                args.push("-h".into());
+                args.push(["web.weave.local", "host1.weave.local.", "x.example.", ""].choose(rng).unwrap().to_string());
+            }
+            "status" | "expose" | "hide" => {}
             _ => {
                 for _ in 0..rng.gen_range(0..3) {
                     let hazard = rng.gen_bool(0.2);

@@ -3,7 +3,7 @@
 use super::net::{Net, HOST_NETNS_INODE};
 use super::{Reply, State};
 use crate::world::addr::{hash64, Cidr};
-use crate::world::{Network, World};
+use crate::world::{services, Network, World};
 use std::net::Ipv4Addr;
 
 /// What the fake docker keeps between calls.
@@ -99,8 +99,13 @@ impl DockerState {
                 let n = self.containers.len() - 1;
                 self.start(world, net, n, c.pid);
                 let addresses: Vec<Cidr> = c.weave.iter().filter_map(|a| Cidr::parse(a)).collect();
+                let (netns, pid) = (self.containers[n].netns, self.containers[n].pid);
                 if !addresses.is_empty() {
-                    net.attach_weave(self.containers[n].netns, self.containers[n].pid, &addresses);
+                    net.attach_weave(netns, pid, &addresses, true);
+                } else if services::runs(&c.image, services::ROUTER_IMAGE) {
+                    // A running router is one `weave launch` started: its ethwe is on the weave
+                    // bridge, up, with no address and no multicast route.
+                    net.attach_weave(netns, pid, &[], false);
                 }
             }
         }
@@ -654,9 +659,9 @@ const WEAVEEXEC_SCRIPT: &[u8] = b"/home/weave/weave";
 const HOST_PROC_NOT_MOUNTED: &[u8] = b"/.host-proc-not-mounted";
 
 /// weaveexec's `--local CMD ...`: the spec's local side runs in the container — its docker
-/// client the image's own, its host the world's, its calls changing the same state — unless the
-/// world fixes the answer (`dns-args`); a command the spec does not cover yet prints nothing and
-/// succeeds.
+/// client the image's own, its host the world's, its calls changing the same state. (A world
+/// that wants the answer fixed gives a `[[docker.answer]]` for the run, which comes first.) A
+/// command whose local side the spec does not cover is `not modeled`.
 fn weaveexec_local(
     world: &World,
     state: &mut State,
@@ -664,9 +669,6 @@ fn weaveexec_local(
     env: Vec<(Vec<u8>, Vec<u8>)>,
     host_proc: &[u8],
 ) -> Reply {
-    if let (Some(b"dns-args"), Some(fixed)) = (args.first().map(Vec::as_slice), &world.weaveexec.dns_args) {
-        return Reply { stdout: fixed.clone().into_bytes(), ..Reply::default() };
-    }
     let mut inside = world.clone();
     inside.docker.version_output = world.weaveexec.docker_version_output.clone();
     inside.docker.version_status = 0;
@@ -810,6 +812,8 @@ mod tests {
             domainname: String::new(),
             network: Network::Bridge,
             weave: Vec::new(),
+            router: None,
+            dns: None,
         });
         world
             .docker

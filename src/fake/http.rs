@@ -1,15 +1,21 @@
 //! `curl` and the HTTP services it reaches: the weave router (port 6784) and weaveDNS (port 6785),
-//! each answering from the container that runs it, as weave 0.10.0's own handlers do. What they
-//! answer that the models do not cover (the router's and weaveDNS's status reports, a peer that
-//! needs a name lookup) is `not modeled`.
+//! each answering from the container that runs it, as weave 0.10.0's own handlers (built with Go
+//! 1.4.2) do, with its state kept in [`Services`] and changed by the calls. What the models do not
+//! cover (a peer that needs a name lookup) is `not modeled`.
 
 use super::docker::{Container, DockerState};
+use super::net::Net;
 use super::Reply;
+use crate::world::addr::hash64;
+use crate::world::services::{self as world, image_version, runs, DNS_IMAGE, ROUTER_IMAGE};
+use crate::world::World;
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The router's HTTP port, and the image that serves it.
-const ROUTER: (&[u8], &str) = (b"6784", "weaveworks/weave");
+const ROUTER: (&[u8], &str) = (b"6784", ROUTER_IMAGE);
 /// weaveDNS's HTTP port, and the image that serves it.
-const DNS: (&[u8], &str) = (b"6785", "weaveworks/weavedns");
+const DNS: (&[u8], &str) = (b"6785", DNS_IMAGE);
 
 /// A request as curl sends it.
 struct Request<'a> {
@@ -28,13 +34,13 @@ type Answer = (u16, Vec<u8>);
 
 /// `curl [--connect-timeout N] [-s] [-X METHOD] [-d DATA | --data-urlencode DATA]... URL`, the
 /// forms weave 0.10 uses. Without `-f`, a 4xx body is printed and curl exits 0.
-pub fn curl(docker: &DockerState, argv: &[Vec<u8>]) -> Reply {
+pub fn curl(world: &World, docker: &DockerState, net: &Net, services: &mut Services, argv: &[Vec<u8>]) -> Reply {
     let Some(request) = parse(argv) else { return Reply::not_modeled_call(argv) };
     let listening = docker
         .containers
         .iter()
         .find(|c| c.running && c.ip.is_some_and(|ip| ip.to_string().as_bytes() == request.host))
-        .filter(|c| [ROUTER, DNS].iter().any(|&(port, image)| port == request.port && serves(c, image)));
+        .filter(|c| [ROUTER, DNS].iter().any(|&(port, image)| port == request.port && runs(&c.image, image)));
     let Some(container) = listening else {
         // Nothing listens there: connection refused, exit 7, said only without -s.
         let stderr = match request.silent {
@@ -48,19 +54,15 @@ pub fn curl(docker: &DockerState, argv: &[Vec<u8>]) -> Reply {
         };
         return Reply { stderr, status: 7, ..Reply::default() };
     };
-    let answer = match serves(container, ROUTER.1) && request.port == ROUTER.0 {
-        true => router(&request),
-        false => weavedns(&request),
+    let iface = Iface::of(net, container);
+    let answer = match request.port == ROUTER.0 {
+        true => services.router(world, net, container).handle(&request, &iface),
+        false => services.dns(world, container).handle(&request, &iface),
     };
     match answer {
         Some((_, body)) => Reply { stdout: body, ..Reply::default() },
         None => Reply::not_modeled_call(argv),
     }
-}
-
-/// Whether `container` runs `image` (any tag).
-fn serves(container: &Container, image: &str) -> bool {
-    container.image.split(':').next() == Some(image)
 }
 
 fn parse(argv: &[Vec<u8>]) -> Option<Request<'_>> {
@@ -146,90 +148,618 @@ fn error(code: u16, message: &str) -> Option<Answer> {
     Some((code, format!("{message}\n").into_bytes()))
 }
 
-/// The router's handlers: `POST /connect` (`peer=`), `POST /forget`; its `GET /status` report is
-/// not modeled yet.
-fn router(request: &Request) -> Option<Answer> {
-    match (request.method, request.path) {
-        (b"POST", b"/connect") => {
-            // The peer is HOST[:PORT] and must resolve as an IPv4 TCP address; a name would need a
-            // DNS lookup, and a bad port Go's own wording: neither is modeled.
-            let peer = request.form_value(b"peer");
-            let (host, port) = split_host_port(peer).unwrap_or((peer, b"0"));
-            let port_ok = std::str::from_utf8(port).ok().and_then(|p| p.parse::<u16>().ok()).is_some();
-            let host_ok =
-                host.is_empty() || std::str::from_utf8(host).is_ok_and(|h| h.parse::<std::net::Ipv4Addr>().is_ok());
-            (port_ok && host_ok).then(|| (200, Vec::new()))
+/// The services' state: a router or weaveDNS per container that has been asked something, built
+/// from the world at the first call, and fresh again when its container has restarted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Services {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routers: Vec<Router>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<Dns>,
+}
+
+/// Which run of a container a service belongs to: its id and pid.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub container: String,
+    pub pid: u32,
+}
+
+impl Owner {
+    fn of(c: &Container) -> Owner {
+        Owner { container: c.id.clone(), pid: c.pid }
+    }
+}
+
+/// The world's table for a container's first run, if it has one.
+fn world_container<'w>(world: &'w World, c: &Container) -> Option<&'w crate::world::Container> {
+    world.docker.containers.iter().find(|w| w.id == c.id && w.pid.is_none_or(|p| p == c.pid))
+}
+
+impl Services {
+    pub fn is_empty(&self) -> bool {
+        self.routers.is_empty() && self.dns.is_empty()
+    }
+
+    /// The router `container` runs; made from the world, or fresh, when first asked.
+    fn router(&mut self, world: &World, net: &Net, c: &Container) -> &mut Router {
+        let owner = Owner::of(c);
+        match self.routers.iter().position(|r| r.owner.container == owner.container) {
+            Some(i) if self.routers[i].owner == owner => &mut self.routers[i],
+            found => {
+                let table = world_container(world, c).filter(|_| found.is_none()).and_then(|w| w.router.clone());
+                let router = Router::new(world, net, c, table.unwrap_or_default());
+                match found {
+                    Some(i) => self.routers[i] = router,
+                    None => self.routers.push(router),
+                }
+                let i = found.unwrap_or(self.routers.len() - 1);
+                &mut self.routers[i]
+            }
         }
-        (b"POST", b"/forget") => Some((200, Vec::new())),
-        (b"GET", b"/status" | b"/status-json") => None,
-        _ => not_found(),
+    }
+
+    /// The weaveDNS `container` runs; made from the world, or fresh, when first asked.
+    fn dns(&mut self, world: &World, c: &Container) -> &mut Dns {
+        let owner = Owner::of(c);
+        match self.dns.iter().position(|d| d.owner.container == owner.container) {
+            Some(i) if self.dns[i].owner == owner => &mut self.dns[i],
+            found => {
+                let table = world_container(world, c).filter(|_| found.is_none()).and_then(|w| w.dns.clone());
+                let dns = Dns::new(c, table.unwrap_or_default());
+                match found {
+                    Some(i) => self.dns[i] = dns,
+                    None => self.dns.push(dns),
+                }
+                let i = found.unwrap_or(self.dns.len() - 1);
+                &mut self.dns[i]
+            }
+        }
+    }
+
+    /// What the calls changed, as text for a golden's `~~~ state`: each service whose state is
+    /// no longer as it started, by container name, with the part of its report that changed.
+    pub fn render(&self, name: &dyn Fn(&str) -> String) -> String {
+        let mut out = String::new();
+        for r in self.routers.iter().filter(|r| r.changed) {
+            out.push_str(&format!("  {} router: peers asked for, then targets\n", name(&r.owner.container)));
+            out.extend(r.asked.iter().map(|(peer, address)| format!("    asked {peer:?} ({address})\n")));
+            out.extend(r.reconnects().lines().map(|l| format!("    {l}\n")));
+        }
+        for d in self.dns.iter().filter(|d| d.changed) {
+            out.push_str(&format!("  {} weaveDNS zone\n", name(&d.owner.container)));
+            out.extend(d.zone().lines().map(|l| format!("    {l}\n")));
+        }
+        out
     }
 }
 
-/// Go's `net.SplitHostPort` for the forms a peer takes: `HOST:PORT`, `[V6]:PORT`; `None` where
-/// it fails (no port), and then the whole is the host.
-fn split_host_port(s: &[u8]) -> Option<(&[u8], &[u8])> {
-    let colon = s.iter().rposition(|&b| b == b':')?;
-    let (host, port) = (&s[..colon], &s[colon + 1..]);
-    match host.first() {
-        Some(b'[') => host.strip_prefix(b"[")?.strip_suffix(b"]").map(|h| (h, port)),
-        _ if host.contains(&b':') => None,
-        _ => Some((host, port)),
+/// A service's `-iface`, as Go's `%v` of a `*net.Interface` prints it: the container's `ethwe`,
+/// or `<nil>` where it has none.
+struct Iface(Option<String>);
+
+impl Iface {
+    fn of(net: &Net, c: &Container) -> Iface {
+        let link = net.ns(c.netns).filter(|_| c.running).and_then(|ns| ns.link("ethwe"));
+        Iface(link.map(|l| {
+            let flags = if l.up { "up|broadcast|multicast" } else { "broadcast|multicast" };
+            format!("&{{{} {} {} {} {flags}}}", l.ifindex, l.mtu, l.name, l.mac)
+        }))
+    }
+
+    fn mac(&self) -> Option<&str> {
+        self.0.as_deref().and_then(|s| s.split(' ').nth(3))
     }
 }
 
-/// weaveDNS's handlers: `PUT /name/ID/IP` (`fqdn=`), `DELETE /name/ID/IP`; its `GET /status`
-/// report is not modeled yet.
-fn weavedns(request: &Request) -> Option<Answer> {
-    let Some(rest) = request.path.strip_prefix(b"/name/") else {
-        return match (request.method, request.path) {
-            (b"GET", b"/status") => None,
+impl std::fmt::Display for Iface {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.0.as_deref().unwrap_or("<nil>"))
+    }
+}
+
+/// The router: what its status report shows, and its connection maker's peers and targets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Router {
+    pub owner: Owner,
+    version: String,
+    encryption: bool,
+    name: String,
+    nickname: String,
+    uid: u64,
+    peer_version: u64,
+    clock: String,
+    port: u16,
+    /// The MAC cache beyond our interface's MAC.
+    macs: Vec<(String, String, String)>,
+    connections: Vec<Conn>,
+    peers: Vec<PeerLine>,
+    unicast: Vec<(String, String)>,
+    broadcast: Vec<(String, Vec<String>)>,
+    /// The peers asked for (`connect`, launch's arguments), each with the address it stands for.
+    asked: Vec<(String, String)>,
+    targets: Vec<Target>,
+    /// Whether a call changed it since it was made.
+    changed: bool,
+}
+
+/// A connection as the report shows it: to whom (`NAME(NICKNAME)`), at which address, and
+/// whether it is established.
+type Conn = (String, String, bool);
+
+/// A peer other than ourselves as the report shows it: `NAME(NICKNAME)`, its topology version and
+/// UID, and its connections.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct PeerLine {
+    full: String,
+    version: u64,
+    uid: u64,
+    connections: Vec<Conn>,
+}
+
+/// A connection maker's target: an address with the state of the attempts there.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Target {
+    address: String,
+    attempting: bool,
+    error: Option<String>,
+    at: String,
+    /// Known from another peer's connections rather than asked for: kept while that lasts.
+    gossip: bool,
+}
+
+const UNKNOWN_PEER: &str = "00:00:00:00:00:00";
+
+impl Router {
+    fn new(world: &World, net: &Net, c: &Container, t: world::Router) -> Router {
+        let bridge = net.host().link("weave").map(|l| l.mac.clone());
+        let name = t.name.or(bridge).unwrap_or_else(|| crate::world::addr::derived_mac(&[b"weave"]));
+        let nickname = t.nickname.unwrap_or_else(|| world.host.hostname.clone());
+        let clock = t.clock.unwrap_or_else(|| world::CLOCK.to_string());
+        let conn = |c: &world::Connection| (c.to.clone(), c.address.clone(), c.established);
+        let mut asked = Vec::new();
+        let targets = t
+            .reconnects
+            .iter()
+            .map(|r| {
+                if let Some(peer) = &r.asked {
+                    asked.push((peer.clone(), r.address.clone()));
+                }
+                Target {
+                    address: r.address.clone(),
+                    attempting: r.attempting,
+                    error: r.error.clone(),
+                    at: r.at.clone(),
+                    gossip: r.asked.is_none(),
+                }
+            })
+            .collect();
+        Router {
+            owner: Owner::of(c),
+            version: t.version.unwrap_or_else(|| image_version(&c.image)),
+            encryption: t.encryption,
+            // Checked to parse when the world was read.
+            uid: t.uid.and_then(|u| u.parse().ok()).unwrap_or_else(|| hash64(&[b"uid", c.id.as_bytes()])),
+            peer_version: t.peer_version,
+            port: t.port.unwrap_or(6783),
+            macs: t.macs.into_iter().map(|m| (m.mac, m.peer, m.seen)).collect(),
+            connections: t.connections.iter().map(conn).collect(),
+            peers: t
+                .peers
+                .iter()
+                .map(|p| PeerLine {
+                    full: format!("{}({})", p.name, p.nickname),
+                    version: p.version,
+                    uid: p.uid.parse().unwrap_or_default(),
+                    connections: p.connections.iter().map(conn).collect(),
+                })
+                .collect(),
+            unicast: match t.unicast {
+                Some(u) => u.into_iter().map(|u| (u.peer, u.via)).collect(),
+                None => vec![(name.clone(), UNKNOWN_PEER.into())],
+            },
+            broadcast: match t.broadcast {
+                Some(b) => b.into_iter().map(|b| (b.peer, b.hops)).collect(),
+                None => vec![(name.clone(), Vec::new())],
+            },
+            asked,
+            targets,
+            name,
+            nickname,
+            clock,
+            changed: false,
+        }
+    }
+
+    fn full_name(&self) -> String {
+        format!("{}({})", self.name, self.nickname)
+    }
+
+    /// `GET /status`, `POST /connect` (`peer=`), `POST /forget`; 404 elsewhere.
+    fn handle(&mut self, request: &Request, iface: &Iface) -> Option<Answer> {
+        match (request.method, request.path) {
+            (b"GET", b"/status") => Some((200, self.status(iface).into_bytes())),
+            // The JSON report is no path weave 0.10's script takes.
+            (b"GET", b"/status-json") => None,
+            (b"POST", b"/connect") => {
+                let peer = String::from_utf8_lossy(request.form_value(b"peer")).into_owned();
+                match resolve_tcp4(&peer)? {
+                    Err(e) => error(400, &format!("invalid peer address: {e}")),
+                    Ok(address) => {
+                        self.connect(peer, address);
+                        Some((200, Vec::new()))
+                    }
+                }
+            }
+            (b"POST", b"/forget") => {
+                let peer = String::from_utf8_lossy(request.form_value(b"peer")).into_owned();
+                let before = self.asked.len();
+                self.asked.retain(|(p, _)| *p != peer);
+                self.changed |= self.asked.len() != before;
+                Some((200, Vec::new()))
+            }
             _ => not_found(),
-        };
-    };
-    // `/name/{id:.+}/{ip:.+}`: both parts non-empty, the id taking all but the last segment.
-    let split = rest.iter().rposition(|&b| b == b'/').filter(|&s| s > 0 && s + 1 < rest.len());
-    let Some(s) = split else { return not_found() };
-    let ip = std::str::from_utf8(&rest[s + 1..]).ok().and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
-    match request.method {
-        b"PUT" if request.form_value(b"fqdn").is_empty() => error(400, "Invalid FQDN"),
-        b"PUT" if ip.is_none() => error(400, "Invalid IP"),
-        b"DELETE" if ip.is_none() => error(400, "Invalid IP in request"),
-        // The record is added (a name outside weave.local. ignored) or deleted: the zone shows only
-        // in the status report, which is not modeled yet.
-        b"PUT" | b"DELETE" => Some((200, Vec::new())),
-        _ => not_found(),
+        }
     }
+
+    /// `InitiateConnection`: the peer is asked for, a target it already has is tried again now,
+    /// and the connection maker runs (a new target is tried at once).
+    fn connect(&mut self, peer: String, address: (Option<IpAddr>, u16)) {
+        let port = if address.1 == 0 { self.port } else { address.1 };
+        let address = tcp_addr_string(address.0, port);
+        self.asked.retain(|(p, _)| *p != peer);
+        self.asked.push((peer, address.clone()));
+        if let Some(t) = self.targets.iter_mut().find(|t| t.address == address && !t.attempting) {
+            (t.attempting, t.at) = (true, self.clock.clone());
+        }
+        self.run();
+        self.changed = true;
+    }
+
+    /// The connection maker's run: each asked address we have no connection to becomes a
+    /// target, attempted at once; those no longer wanted go, unless an attempt is under way.
+    fn run(&mut self) {
+        let wanted: Vec<String> = self
+            .asked
+            .iter()
+            .map(|(_, a)| a.clone())
+            .filter(|a| !self.connections.iter().any(|(_, c, _)| c == a))
+            .collect();
+        for a in &wanted {
+            if !self.targets.iter().any(|t| &t.address == a) {
+                let at = self.clock.clone();
+                self.targets.push(Target { address: a.clone(), attempting: true, error: None, at, gossip: false });
+            }
+        }
+        self.targets.retain(|t| t.attempting || t.gossip || wanted.contains(&t.address));
+    }
+
+    /// `Status()` under the version and encryption lines, and the newline `Fprintln` adds.
+    fn status(&mut self, iface: &Iface) -> String {
+        // Printing the reconnects refreshes the connection maker first.
+        self.run();
+        let full = self.full_name();
+        let ours = iface.mac().map(|mac| (mac.to_string(), full.clone(), self.clock.clone()));
+        let macs: Vec<_> = ours.into_iter().chain(self.macs.iter().cloned()).collect();
+        let mut out = format!("weave router {}\n", self.version);
+        out.push_str(&format!("Encryption {}\n", if self.encryption { "on" } else { "off" }));
+        out.push_str(&format!("Our name is {full}\nSniffing traffic on {iface}\nMACs:\n"));
+        for (mac, peer, seen) in &macs {
+            out.push_str(&format!("{mac} -> {peer} ({seen})\n"));
+        }
+        out.push_str("Peers:\n");
+        let ours = PeerLine {
+            full: full.clone(),
+            version: self.peer_version,
+            uid: self.uid,
+            connections: self.connections.clone(),
+        };
+        for peer in std::iter::once(&ours).chain(&self.peers) {
+            out.push_str(&format!("{} (v{}) (UID {})\n", peer.full, peer.version, peer.uid));
+            for (to, address, established) in &peer.connections {
+                let unestablished = if *established { "" } else { " (unestablished)" };
+                out.push_str(&format!("   -> {to} [{address}{unestablished}]\n"));
+            }
+        }
+        out.push_str("Routes:\nunicast:\n");
+        for (peer, via) in &self.unicast {
+            out.push_str(&format!("{peer} -> {via}\n"));
+        }
+        out.push_str("broadcast:\n");
+        for (peer, hops) in &self.broadcast {
+            out.push_str(&format!("{peer} -> [{}]\n", hops.join(" ")));
+        }
+        out.push_str("Reconnects:\n");
+        out.push_str(&self.reconnects());
+        out.push('\n');
+        out
+    }
+
+    /// The connection maker's targets, as its `String()` prints them.
+    fn reconnects(&self) -> String {
+        let mut out = String::new();
+        for t in &self.targets {
+            out.push_str(&format!("->[{}]", t.address));
+            if let Some(e) = &t.error {
+                out.push_str(&format!(" ({e})"));
+            }
+            let when = if t.attempting { "trying since" } else { "next try at" };
+            out.push_str(&format!(" {when} {}\n", t.at));
+        }
+        out
+    }
+}
+
+/// Go's `net.SplitHostPort` (1.4): `HOST:PORT` or `[HOST]:PORT`, else its error.
+fn split_host_port(s: &str) -> Result<(&str, &str), String> {
+    let err = |why: &str| Err(format!("{why} {s}"));
+    let Some(i) = s.rfind(':') else { return err("missing port in address") };
+    let (host, j, k) = if s.starts_with('[') {
+        let Some(end) = s.find(']') else { return err("missing ']' in address") };
+        match end + 1 {
+            e if e == s.len() => return err("missing port in address"),
+            e if e == i => {}
+            e if s.as_bytes()[e] == b':' => return err("too many colons in address"),
+            _ => return err("missing port in address"),
+        }
+        (&s[1..end], 1, end + 1)
+    } else {
+        let host = &s[..i];
+        if host.contains(':') {
+            return err("too many colons in address");
+        }
+        if host.contains('%') {
+            return err("missing brackets in address");
+        }
+        (host, 0, 0)
+    };
+    if s[j..].contains('[') {
+        return err("unexpected '[' in address");
+    }
+    if s[k..].contains(']') {
+        return err("unexpected ']' in address");
+    }
+    Ok((host, &s[i + 1..]))
+}
+
+/// Go's `dtoi`: the decimal number at the start of `s`, and where it ends; `None` for no digit or
+/// a number of 0xFFFFFF or more.
+fn dtoi(s: &str) -> Option<(u32, usize)> {
+    let mut n = 0u32;
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    for b in s.bytes().take(digits) {
+        n = n * 10 + u32::from(b - b'0');
+        if n >= 0xFF_FFFF {
+            return None;
+        }
+    }
+    (digits > 0).then_some((n, digits))
+}
+
+/// Go 1.4's `parseIPv4`: four decimal parts up to 255, leading zeros allowed.
+fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = s.split('.').collect();
+    let octets: Vec<u8> = parts
+        .iter()
+        .filter_map(|p| dtoi(p).filter(|&(n, end)| end == p.len() && n <= 255).map(|(n, _)| n as u8))
+        .collect();
+    (parts.len() == 4 && octets.len() == 4).then(|| Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]))
+}
+
+/// Go 1.4's `ParseIP` for the forms weave meets: IPv4 as [`parse_ipv4`], else IPv6.
+fn parse_ip(s: &str) -> Option<IpAddr> {
+    parse_ipv4(s).map(IpAddr::V4).or_else(|| s.parse::<Ipv6Addr>().ok().map(IpAddr::V6))
+}
+
+/// `net.ResolveTCPAddr("tcp4", ...)` as the router's `InitiateConnection` uses it on a peer
+/// (`HOST`, or `HOST:PORT`, port 0 meaning none given): the address, or Go's error. `None` where
+/// Go would look the host up by name, which is not modeled.
+fn resolve_tcp4(peer: &str) -> Option<Result<(Option<IpAddr>, u16), String>> {
+    let (host, port) = split_host_port(peer).unwrap_or((peer, "0"));
+    let joined = format!("{host}:{port}");
+    let (host, port) = match split_host_port(&joined) {
+        Ok(hp) => hp,
+        Err(e) => return Some(Err(e)),
+    };
+    let port = match dtoi(port) {
+        Some((p, end)) if end == port.len() => p,
+        // A service name: a scratch image has no /etc/services, and Go's own table knows http.
+        _ if port == "http" => 80,
+        _ => return Some(Err(format!("unknown port tcp/{port}"))),
+    };
+    if port > 0xFFFF {
+        return Some(Err(format!("invalid port {port}")));
+    }
+    if host.is_empty() {
+        return Some(Ok((None, port as u16)));
+    }
+    let ip = parse_ip(host)
+        .or_else(|| host.split_once('%').and_then(|(h, _)| h.parse::<Ipv6Addr>().ok().map(IpAddr::V6)))?;
+    Some(Ok((Some(ip), port as u16)))
+}
+
+/// Go's `TCPAddr.String()`: `IP:PORT`, brackets round IPv6, nothing for no IP.
+fn tcp_addr_string(ip: Option<IpAddr>, port: u16) -> String {
+    match ip.map(go_ip) {
+        None => format!(":{port}"),
+        Some(ip) if ip.contains(':') => format!("[{ip}]:{port}"),
+        Some(ip) => format!("{ip}:{port}"),
+    }
+}
+
+/// Go's `IP.String()`: an IPv4-mapped IPv6 address prints as IPv4.
+fn go_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        v4 => v4.to_string(),
+    }
+}
+
+/// weaveDNS: what its status report shows, and the zone its calls change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dns {
+    pub owner: Owner,
+    version: String,
+    domain: String,
+    listen: String,
+    fallback: String,
+    records: Vec<(String, String, String)>,
+    changed: bool,
+}
+
+impl Dns {
+    fn new(c: &Container, t: world::Dns) -> Dns {
+        let f = &t.fallback;
+        // Go's `%v` of a `*dns.ClientConfig`.
+        let fallback = format!(
+            "&{{[{}] [{}] {} {} {} {}}}",
+            f.servers.join(" "),
+            f.search.join(" "),
+            f.port,
+            f.ndots,
+            f.timeout,
+            f.attempts
+        );
+        Dns {
+            owner: Owner::of(c),
+            version: t.version.unwrap_or_else(|| image_version(&c.image)),
+            domain: t.domain,
+            listen: t.listen,
+            fallback,
+            // The world's addresses are checked to parse; Go prints them in its own form.
+            records: t.records.into_iter().map(|r| (r.ident, parse_ip(&r.ip).map_or(r.ip, go_ip), r.name)).collect(),
+            changed: false,
+        }
+    }
+
+    /// `GET /status`, `PUT /name/ID/IP` (`fqdn=`), `DELETE /name/ID/IP`; 404 elsewhere.
+    fn handle(&mut self, request: &Request, iface: &Iface) -> Option<Answer> {
+        let Some(rest) = request.path.strip_prefix(b"/name/") else {
+            return match (request.method, request.path) {
+                (b"GET", b"/status") => Some((200, self.status(iface).into_bytes())),
+                _ => not_found(),
+            };
+        };
+        // `/name/{id:.+}/{ip:.+}`: both parts non-empty, the id taking all but the last segment.
+        let split = rest.iter().rposition(|&b| b == b'/').filter(|&s| s > 0 && s + 1 < rest.len());
+        let Some(s) = split else { return not_found() };
+        let ident = String::from_utf8_lossy(&rest[..s]).into_owned();
+        let ip = std::str::from_utf8(&rest[s + 1..]).ok().and_then(parse_ip).map(go_ip);
+        match (request.method, ip) {
+            (b"PUT", _) if request.form_value(b"fqdn").is_empty() => error(400, "Invalid FQDN"),
+            (b"PUT", None) => error(400, "Invalid IP"),
+            (b"DELETE", None) => error(400, "Invalid IP in request"),
+            (b"PUT", Some(ip)) => {
+                let name = String::from_utf8_lossy(request.form_value(b"fqdn")).into_owned();
+                // A name outside the domain is ignored; a record held already is no error.
+                let fqdn = fqdn(&name);
+                let record = (ident, ip, fqdn);
+                if is_sub_domain(&self.domain, &name) && !self.records.contains(&record) {
+                    self.records.push(record);
+                    self.changed = true;
+                }
+                Some((200, Vec::new()))
+            }
+            (b"DELETE", Some(ip)) => {
+                // The first record of that container and address; none is no error.
+                if let Some(i) = self.records.iter().position(|r| r.0 == ident && r.1 == ip) {
+                    self.records.remove(i);
+                    self.changed = true;
+                }
+                Some((200, Vec::new()))
+            }
+            _ => not_found(),
+        }
+    }
+
+    /// The version line, `Status()`, and the newline `Fprintln` adds.
+    fn status(&self, iface: &Iface) -> String {
+        format!(
+            "weave DNS {}\nLocal domain {}\nListen address {}\nmDNS interface {iface}\nFallback DNS config {}\nZone database:\n{}\n",
+            self.version,
+            self.domain,
+            self.listen,
+            self.fallback,
+            self.zone()
+        )
+    }
+
+    /// The zone as `ZoneDb.String()` prints it: the id cut to 12 characters, the address, the name.
+    fn zone(&self) -> String {
+        self.records.iter().map(|(id, ip, name)| format!("{:.12} {ip} {name}\n", id)).collect()
+    }
+}
+
+/// miekg/dns's `Fqdn`: the name with a final dot.
+fn fqdn(name: &str) -> String {
+    match name.ends_with('.') {
+        true => name.to_string(),
+        false => format!("{name}."),
+    }
+}
+
+/// miekg/dns's `IsSubDomain`: `child`'s labels end with all of `parent`'s, compared as written
+/// (not case-folded).
+fn is_sub_domain(parent: &str, child: &str) -> bool {
+    let labels = |s: &str| -> Vec<String> {
+        let f = fqdn(s);
+        let f = f.strip_suffix('.').unwrap_or(&f).to_string();
+        if f.is_empty() {
+            return Vec::new();
+        }
+        f.split('.').map(str::to_string).collect()
+    };
+    let (p, c) = (labels(parent), labels(child));
+    p.len() <= c.len() && p.iter().rev().zip(c.iter().rev()).all(|(a, b)| a == b)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::State;
 
     fn argv(line: &str) -> Vec<Vec<u8>> {
         shell_words::split(line).unwrap().into_iter().map(String::into_bytes).collect()
     }
 
-    fn with(image: &str, ip: &str) -> DockerState {
-        let mut docker = DockerState::default();
-        docker.containers.push(Container {
-            running: true,
-            image: image.into(),
-            ip: Some(ip.parse().unwrap()),
-            ..Default::default()
-        });
-        docker
+    /// A world with one running container of `image` (and the router's, or weaveDNS's, table).
+    fn world(image: &str, table: &str) -> World {
+        let text = format!(
+            "[[docker.container]]\nid = \"{}\"\nname = \"svc\"\nimage = \"{image}\"\nip_address = \"172.17.0.2\"\n{table}",
+            "ab".repeat(32)
+        );
+        World::parse(&text, "w.toml", 1).unwrap()
+    }
+
+    /// Runs curl command lines in turn against one state; each line's stdout and status.
+    fn session(world: &World, lines: &[&str]) -> (Vec<(String, i32, bool)>, State) {
+        let mut state = State::new(world);
+        let out = lines
+            .iter()
+            .map(|line| {
+                let (docker, net, services) = state.all_parts(world);
+                let r = curl(world, docker, net, services, &argv(line));
+                (String::from_utf8(r.stdout).unwrap(), r.status, r.unmodeled)
+            })
+            .collect();
+        (out, state)
+    }
+
+    fn stdout(world: &World, line: &str) -> String {
+        session(world, &[line]).0.remove(0).0
     }
 
     #[test]
     fn nothing_listening_is_connection_refused_said_only_without_s() {
-        let none = DockerState::default();
-        let r =
-            curl(&none, &argv("curl --connect-timeout 3 -s -X POST -d peer=10.0.0.4 http://172.17.0.2:6784/connect"));
-        assert_eq!((r.status, r.stderr.len()), (7, 0));
+        let none = World::default();
+        let (out, _) =
+            session(&none, &["curl --connect-timeout 3 -s -X POST -d peer=10.0.0.4 http://172.17.0.2:6784/connect"]);
+        assert_eq!((out[0].1, out[0].0.as_str()), (7, ""));
         // A running container that is not the router does not listen on the router's port.
-        let other = with("ubuntu", "172.17.0.2");
-        let r = curl(&other, &argv("curl -X GET http://172.17.0.2:6784/status"));
+        let other = world("ubuntu", "");
+        let mut state = State::new(&other);
+        let (docker, net, services) = state.all_parts(&other);
+        let r = curl(&other, docker, net, services, &argv("curl -X GET http://172.17.0.2:6784/status"));
         assert_eq!(
             String::from_utf8_lossy(&r.stderr),
             "curl: (7) Failed to connect to 172.17.0.2 port 6784: Connection refused\n"
@@ -237,40 +767,160 @@ mod tests {
     }
 
     #[test]
-    fn the_router_connects_ipv4_peers_forgets_any_and_says_404_elsewhere() {
-        let weave = with("weaveworks/weave:0.10.0", "172.17.0.2");
-        let call = |line: &str| curl(&weave, &argv(line));
-        for peer in ["10.0.0.4", "10.0.0.4:6783", ""] {
-            let r = call(&format!("curl --connect-timeout 3 -s -X POST -d peer={peer} http://172.17.0.2:6784/connect"));
-            assert_eq!((r.status, r.unmodeled, r.stdout.len()), (0, false, 0), "{peer}");
-        }
-        for peer in ["host.example", "10.0.0.4:http", "[::1]:6783"] {
-            assert!(
-                call(&format!("curl -s -X POST -d peer={peer} http://172.17.0.2:6784/connect")).unmodeled,
-                "{peer}"
-            );
-        }
-        assert_eq!(call("curl -s -X POST -d peer=x http://172.17.0.2:6784/forget").stdout, b"");
-        assert_eq!(call("curl -s -X GET http://172.17.0.2:6784/nope").stdout, b"404 page not found\n");
-        assert!(call("curl -s -X GET http://172.17.0.2:6784/status").unmodeled);
+    fn a_fresh_routers_report_shows_its_interface_name_and_own_routes() {
+        let w = world("weaveworks/weave:0.10.0", "");
+        let report = stdout(&w, "curl -s -X GET http://172.17.0.2:6784/status");
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines[..2], ["weave router 0.10.0", "Encryption off"]);
+        // The name is the weave bridge's MAC (made with the router's ethwe), the nickname the host's.
+        let name = lines[2].strip_prefix("Our name is ").unwrap();
+        assert!(name.ends_with("(weave-host)"), "{name}");
+        let iface =
+            regex::Regex::new(r"^Sniffing traffic on &\{\d+ 65535 ethwe ([0-9a-f:]{17}) up\|broadcast\|multicast\}$");
+        let mac = &iface.unwrap().captures(lines[3]).expect(lines[3])[1].to_string();
+        assert_eq!(lines[4], "MACs:");
+        assert!(lines[5].starts_with(&format!("{mac} -> {name} (2015-")), "{}", lines[5]);
+        let bare = name.split('(').next().unwrap();
+        assert_eq!(
+            lines[6..],
+            [
+                "Peers:",
+                &format!("{name} (v0) (UID {})", hash64(&[b"uid", "ab".repeat(32).as_bytes()])),
+                "Routes:",
+                "unicast:",
+                &format!("{bare} -> 00:00:00:00:00:00"),
+                "broadcast:",
+                &format!("{bare} -> []"),
+                "Reconnects:",
+                "",
+            ]
+        );
+        // Fprintln's newline after Status()'s own.
+        assert!(report.ends_with("Reconnects:\n\n"));
     }
 
     #[test]
-    fn weavedns_checks_the_name_and_the_address_as_its_handlers_do() {
-        let dns = with("weaveworks/weavedns:0.10.0", "172.17.0.3");
-        let call = |line: &str| String::from_utf8(curl(&dns, &argv(line)).stdout).unwrap();
+    fn connect_adds_a_target_tried_at_once_and_forget_lets_it_go_when_not_under_way() {
+        let table = "[docker.container.router]\nclock = \"T0\"\n\
+            [[docker.container.router.reconnect]]\naddress = \"10.0.0.9:6783\"\nasked = \"10.0.0.9\"\n\
+            error = \"refused\"\nat = \"T1\"\n";
+        let w = world("weaveworks/weave:0.10.0", table);
+        let post = "curl -s -X POST http://172.17.0.2:6784";
+        let status = "curl -s -X GET http://172.17.0.2:6784/status";
+        let (out, state) = session(
+            &w,
+            &[
+                &format!("{post}/connect -d peer=10.0.0.4"),
+                &format!("{post}/connect -d peer=10.0.0.5:7000"),
+                &format!("{post}/forget -d peer=10.0.0.9"),
+                status,
+            ],
+        );
+        assert!(out.iter().all(|(_, status, unmodeled)| (*status, *unmodeled) == (0, false)));
+        let reconnects = out[3].0.split("Reconnects:\n").nth(1).unwrap();
+        // The forgotten target was waiting, so the connection maker's next run drops it.
+        assert_eq!(reconnects, "->[10.0.0.4:6783] trying since T0\n->[10.0.0.5:7000] trying since T0\n\n");
+        assert!(state
+            .render()
+            .contains("  svc router: peers asked for, then targets\n    asked \"10.0.0.4\" (10.0.0.4:6783)\n"));
+        // Asked again, a waiting target is tried at once, its last error still shown.
+        let (out, _) = session(&w, &[&format!("{post}/connect -d peer=10.0.0.9"), status]);
+        assert!(out[1].0.contains("->[10.0.0.9:6783] (refused) trying since T0\n"), "{}", out[1].0);
+    }
+
+    #[test]
+    fn a_peer_go_cannot_resolve_gets_go_1_4s_message_and_a_name_is_not_modeled() {
+        let w = world("weaveworks/weave:0.10.0", "");
+        let connect = |peer: &str| {
+            session(&w, &[&format!("curl -s -X POST -d peer={peer} http://172.17.0.2:6784/connect")]).0.remove(0)
+        };
+        for (peer, body) in [
+            ("1.2.3.4:5:6", "invalid peer address: too many colons in address 1.2.3.4:5:6:0\n"),
+            ("10.0.0.4:70000", "invalid peer address: invalid port 70000\n"),
+            ("10.0.0.4:abc", "invalid peer address: unknown port tcp/abc\n"),
+            ("10.0.0.4:", "invalid peer address: unknown port tcp/\n"),
+            ("[::1", "invalid peer address: missing ']' in address [::1:0\n"),
+            ("10.0.0.4", ""),
+            ("010.0.0.4:http", ""),
+            // The host and port split, then joined again without brackets: Go refuses its own join.
+            ("[::1]:6783", "invalid peer address: too many colons in address ::1:6783\n"),
+            ("", ""),
+        ] {
+            assert_eq!(connect(peer), (body.to_string(), 0, false), "{peer}");
+        }
+        assert!(connect("host.example").2);
+        assert_eq!(tcp_addr_string(resolve_tcp4("010.0.0.4").unwrap().ok().unwrap().0, 6783), "10.0.0.4:6783");
+        assert_eq!(tcp_addr_string(None, 6783), ":6783");
+        assert_eq!(tcp_addr_string(Some("::ffff:1.2.3.4".parse().unwrap()), 1), "1.2.3.4:1");
+        assert_eq!(tcp_addr_string(Some("::1".parse().unwrap()), 1), "[::1]:1");
+    }
+
+    #[test]
+    fn the_router_says_404_elsewhere_and_leaves_its_json_report_unmodeled() {
+        let w = world("weaveworks/weave:0.10.0", "");
+        assert_eq!(stdout(&w, "curl -s -X GET http://172.17.0.2:6784/nope"), "404 page not found\n");
+        assert!(session(&w, &["curl -s http://172.17.0.2:6784/status-json"]).0[0].2);
+    }
+
+    #[test]
+    fn weavedns_checks_the_name_and_the_address_and_keeps_its_zone() {
+        let w = world("weaveworks/weavedns:0.10.0", "");
         let put = "curl --connect-timeout 3 -s -X PUT";
-        assert_eq!(
-            call(&format!("{put} --data-urlencode fqdn=web.weave.local. http://172.17.0.3:6785/name/abc/10.2.0.1")),
-            ""
+        let url = "http://172.17.0.2:6785";
+        let (out, state) = session(
+            &w,
+            &[
+                &format!("{put} --data-urlencode fqdn=web.weave.local. {url}/name/0123456789abcdef/10.2.0.1"),
+                &format!("{put} {url}/name/abc/10.2.0.1"),
+                &format!("{put} --data-urlencode fqdn=x. {url}/name/weave:expose/nope"),
+                &format!("curl -s -X DELETE {url}/name/abc/nope"),
+                &format!("curl -s -X POST {url}/name/abc/10.2.0.1"),
+                // Outside the domain (compared as written), and a duplicate: both ignored.
+                &format!("{put} --data-urlencode fqdn=db.WEAVE.local {url}/name/abc/10.2.0.2"),
+                &format!("{put} --data-urlencode fqdn=web.weave.local {url}/name/0123456789abcdef/10.2.0.1"),
+                &format!("{put} --data-urlencode fqdn=db.weave.local {url}/name/abc/010.2.0.3"),
+                &format!("curl -s -X DELETE {url}/name/abc/10.2.0.9"),
+                &format!("curl -s -X GET {url}/status"),
+            ],
         );
-        assert_eq!(call(&format!("{put} http://172.17.0.3:6785/name/abc/10.2.0.1")), "Invalid FQDN\n");
+        let bodies: Vec<&str> = out.iter().map(|(o, _, _)| o.as_str()).collect();
         assert_eq!(
-            call(&format!("{put} --data-urlencode fqdn=x. http://172.17.0.3:6785/name/weave:expose/nope")),
-            "Invalid IP\n"
+            bodies[..9],
+            ["", "Invalid FQDN\n", "Invalid IP\n", "Invalid IP in request\n", "404 page not found\n", "", "", "", ""]
         );
-        assert_eq!(call("curl -s -X DELETE http://172.17.0.3:6785/name/abc/nope"), "Invalid IP in request\n");
-        assert_eq!(call("curl -s -X DELETE http://172.17.0.3:6785/name/abc/10.2.0.1"), "");
-        assert_eq!(call("curl -s -X POST http://172.17.0.3:6785/name/abc/10.2.0.1"), "404 page not found\n");
+        let report = bodies[9];
+        assert!(report.starts_with("weave DNS 0.10.0\nLocal domain weave.local.\nListen address :53\n"), "{report}");
+        // No ethwe in this world: Go prints a nil *net.Interface.
+        assert!(report.contains("\nmDNS interface <nil>\nFallback DNS config &{[10.0.2.3] [] 53 1 5 2}\n"));
+        assert!(report
+            .ends_with("Zone database:\n0123456789ab 10.2.0.1 web.weave.local.\nabc 10.2.0.3 db.weave.local.\n\n"));
+        assert!(state.render().contains("  svc weaveDNS zone\n    0123456789ab 10.2.0.1 web.weave.local.\n"));
+    }
+
+    #[test]
+    fn a_restarted_service_starts_fresh() {
+        let w = world("weaveworks/weavedns:0.10.0", "");
+        let put = "curl -s -X PUT --data-urlencode fqdn=a.weave.local. http://172.17.0.2:6785/name/abc/10.2.0.1";
+        let (_, mut state) = session(&w, &[put]);
+        state.services.dns[0].owner.pid += 1;
+        let (docker, net, services) = state.all_parts(&w);
+        let r = curl(&w, docker, net, services, &argv("curl -s http://172.17.0.2:6785/status"));
+        assert!(String::from_utf8(r.stdout).unwrap().ends_with("Zone database:\n\n"));
+    }
+
+    #[test]
+    fn go_splits_host_and_port_as_1_4_did() {
+        assert_eq!(split_host_port("a:1"), Ok(("a", "1")));
+        assert_eq!(split_host_port("[::1]:2"), Ok(("::1", "2")));
+        assert_eq!(split_host_port("a"), Err("missing port in address a".into()));
+        assert_eq!(split_host_port("[::1]"), Err("missing port in address [::1]".into()));
+        assert_eq!(split_host_port("[::1]:a:80"), Err("too many colons in address [::1]:a:80".into()));
+        assert_eq!(split_host_port("fe80::1%eth0:1"), Err("too many colons in address fe80::1%eth0:1".into()));
+        assert_eq!(split_host_port("a%b:1"), Err("missing brackets in address a%b:1".into()));
+        assert_eq!(split_host_port("a]:1"), Err("unexpected ']' in address a]:1".into()));
+        assert_eq!(parse_ipv4("1.2.3.256"), None);
+        assert_eq!(dtoi("16777215"), None);
+        assert!(is_sub_domain("weave.local.", "a.weave.local") && !is_sub_domain("weave.local.", "weave.localx."));
+        assert!(!is_sub_domain("weave.local.", "local."));
     }
 }

@@ -79,6 +79,9 @@ pub struct State {
     /// The network, built from the world by the first call that needs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub net: Option<net::Net>,
+    /// The router's and weaveDNS's state, made for each when first asked.
+    #[serde(default, skip_serializing_if = "http::Services::is_empty")]
+    pub services: http::Services,
 }
 
 impl State {
@@ -91,12 +94,18 @@ impl State {
 
     /// The docker daemon's and the network's parts, built from the world if no call has yet.
     pub fn parts(&mut self, world: &World) -> (&mut docker::DockerState, &mut net::Net) {
+        let (docker, net, _) = self.all_parts(world);
+        (docker, net)
+    }
+
+    /// [`State::parts`], and the services the containers run.
+    pub fn all_parts(&mut self, world: &World) -> (&mut docker::DockerState, &mut net::Net, &mut http::Services) {
         let fresh = self.net.is_none();
         let net = self.net.get_or_insert_with(|| net::Net::from_world(world));
         if fresh {
             self.docker.add_world_containers(world, net);
         }
-        (&mut self.docker, net)
+        (&mut self.docker, net, &mut self.services)
     }
 
     /// The world after a run, as text: containers (name, short id, running, pid), then each
@@ -132,6 +141,13 @@ impl State {
             }
         };
         out.push_str(&net.render(&names));
+        let services = self.services.render(&|id| {
+            self.docker.containers.iter().find(|c| c.id == id).map_or_else(|| id.to_string(), |c| c.name.clone())
+        });
+        if !services.is_empty() {
+            out.push_str("services\n");
+            out.push_str(&services);
+        }
         out
     }
 }
@@ -346,13 +362,13 @@ fn host_model(world: &World, state: &mut State, fs: &mut dyn fs::Fs, fake: &Fake
         || argv.iter().any(|w| matches!(w.as_slice(), b"show" | b"list" | b"-V" | b"-S" | b"-C"));
     let before = if reads { None } else { state.net.clone() };
     let built = state.net.is_some();
-    let (docker, net) = state.parts(world);
+    let (docker, net, services) = state.all_parts(world);
     let mut reply = match fake.model {
         Model::Net(answer) => {
             let cx = net::ip::IpCtx { world, fs, pids: docker.pids(), exec: registry::exec_in_netns };
             answer(&cx, net, net::HOST_NETNS_INODE, argv)
         }
-        Model::Containers(answer) => answer(docker, argv),
+        Model::Services(answer) => answer(world, docker, net, services, argv),
         Model::Docker | Model::World(_) => unreachable!("answered above"),
     };
     reply.changed = match (&before, &state.net) {

@@ -29,8 +29,8 @@ pub enum Model {
     Docker,
     /// Answers from the world alone.
     World(fn(&World, &[Vec<u8>]) -> Reply),
-    /// Answers from the daemon's containers.
-    Containers(fn(&DockerState, &[Vec<u8>]) -> Reply),
+    /// Answers from the services the daemon's containers run, whose state the calls change.
+    Services(fn(&World, &DockerState, &Net, &mut http::Services, &[Vec<u8>]) -> Reply),
     /// Answers in a network namespace: the host's, or the one `ip netns exec` names.
     Net(fn(&IpCtx, &mut Net, u64, &[Vec<u8>]) -> Reply),
 }
@@ -87,7 +87,7 @@ pub static FAKES: &[Fake] = &[
         present: always,
         in_netns: false,
     },
-    Fake { name: "curl", model: Model::Containers(http::curl), net: NetUse::Reads, present: always, in_netns: false },
+    Fake { name: "curl", model: Model::Services(http::curl), net: NetUse::Reads, present: always, in_netns: false },
     Fake { name: "hostname", model: Model::World(host::hostname), net: NetUse::None, present: always, in_netns: false },
 ];
 
@@ -120,7 +120,7 @@ mod tests {
         for f in FAKES {
             let consistent = match f.model {
                 Model::World(_) => f.net == NetUse::None && !f.in_netns,
-                Model::Docker | Model::Containers(_) => f.net != NetUse::None && !f.in_netns,
+                Model::Docker | Model::Services(_) => f.net != NetUse::None && !f.in_netns,
                 Model::Net(_) => f.net != NetUse::None,
             };
             assert!(consistent, "{}", f.name);

@@ -7,6 +7,7 @@
 
 pub mod addr;
 pub mod iptables;
+pub mod services;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -120,6 +121,12 @@ pub struct Container {
     /// `vethweplPID` on the weave bridge (made when the host lacks it), the multicast route.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub weave: Vec<String>,
+    /// The router's state, for a container of `weaveworks/weave`; unset, a fresh router's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub router: Option<services::Router>,
+    /// weaveDNS's state, for a container of `weaveworks/weavedns`; unset, a fresh one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<services::Dns>,
 }
 
 fn default_image() -> String {
@@ -173,10 +180,6 @@ pub struct Answer {
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Weaveexec {
-    /// What `--local dns-args ...` prints, as is (no newline is added). Unset, weaveexec runs the
-    /// spec's local side on this world (its docker bridge's address, the arguments' search).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns_args: Option<String>,
     /// The line the docker client inside the image prints for `docker -v` (1.3.1 in weave 0.10).
     pub docker_version_output: String,
 }
@@ -309,7 +312,7 @@ impl Default for Docker {
 
 impl Default for Weaveexec {
     fn default() -> Self {
-        Weaveexec { dns_args: None, docker_version_output: "Docker version 1.3.1, build 4e9bbfa".into() }
+        Weaveexec { docker_version_output: "Docker version 1.3.1, build 4e9bbfa".into() }
     }
 }
 
@@ -504,6 +507,9 @@ impl World {
                     format!("bad world: container {:?}: weave address {bad:?} is not ADDRESS/LENGTH", c.name),
                 ));
             }
+            if let Some((needle, message)) = services::problem(&c.image, c.router.as_ref(), c.dns.as_ref()) {
+                return Err(Problem::at(&needle, format!("bad world: container {:?}: {message}", c.name)));
+            }
         }
         for i in &self.docker.images {
             if !hex64(&i.id) {
@@ -542,7 +548,38 @@ mod tests {
         let w = World::parse("", "w.toml", 1).unwrap();
         assert_eq!(w, World::default());
         assert_eq!(w.docker.version_output, "Docker version 1.6.0, build 4749651");
-        assert_eq!(w.weaveexec.dns_args, None);
+        assert!(w.docker.answer.is_empty());
+    }
+
+    #[test]
+    fn service_tables_are_checked_where_they_stand() {
+        let container = |image: &str, table: &str| {
+            format!("[[docker.container]]\nid = \"{}\"\nname = \"svc\"\nimage = \"{image}\"\n{table}", "ab".repeat(32))
+        };
+        let router = "weaveworks/weave:0.10.0";
+        for (text, line, says) in [
+            (container("ubuntu", "[docker.container.router]\nencryption = true\n"), 5, "a router table, but the image"),
+            (container(router, "[docker.container.router]\nname = \"7a:zz\"\n"), 6, "\"7a:zz\" is not a MAC"),
+            (container(router, "[docker.container.router]\nuid = \"-1\"\n"), 6, "uid \"-1\" is not a uint64"),
+            (
+                container(
+                    "weaveworks/weavedns",
+                    "[[docker.container.dns.record]]\nident = \"x\"\nip = \"10.2.0\"\nname = \"a.\"\n",
+                ),
+                7,
+                "record ip \"10.2.0\" is not an IP address",
+            ),
+        ] {
+            let e = World::parse(&text, "w.toml", 1).unwrap_err();
+            assert_eq!(e.line, line, "{text}");
+            assert!(e.message.contains(says), "{}", e.message);
+        }
+        assert!(World::parse(
+            &container(router, "[docker.container.router]\nuid = \"18446744073709551615\"\n"),
+            "w",
+            1
+        )
+        .is_ok());
     }
 
     #[test]

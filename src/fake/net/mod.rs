@@ -258,9 +258,10 @@ impl Net {
         inode
     }
 
-    /// What an earlier attach left (see the world's `weave` key): the container in namespace
-    /// `inode` (pid `pid`) has `ethwe` with `addresses`, its peer on the weave bridge.
-    pub fn attach_weave(&mut self, inode: u64, pid: u32, addresses: &[Cidr]) {
+    /// What an earlier attach (or launch) left (see the world's `weave` key): the container in
+    /// namespace `inode` (pid `pid`) has `ethwe` with `addresses`, its peer on the weave bridge,
+    /// and with `multicast` the route attach adds for it.
+    pub fn attach_weave(&mut self, inode: u64, pid: u32, addresses: &[Cidr], multicast: bool) {
         if inode == HOST_NETNS_INODE || self.ns(inode).is_none() {
             return;
         }
@@ -287,7 +288,9 @@ impl Net {
         ethwe.addresses = addresses.to_vec();
         let ns = self.ns_mut(inode).expect("checked above");
         ns.links.push(ethwe);
-        ns.routes.push(Route { dest: Cidr { ip: Ipv4Addr::new(224, 0, 0, 0), len: 4 }, via: None, dev: guest });
+        if multicast {
+            ns.routes.push(Route { dest: Cidr { ip: Ipv4Addr::new(224, 0, 0, 0), len: 4 }, via: None, dev: guest });
+        }
     }
 
     /// Drops a container's namespace (its process ended): its links go, and the veth peers of

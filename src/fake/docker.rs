@@ -3,7 +3,7 @@
 use super::net::{Net, HOST_NETNS_INODE};
 use super::{Reply, State};
 use crate::world::addr::{hash64, Cidr};
-use crate::world::{services, Network, World};
+use crate::world::{image, services, Network, World};
 use std::net::Ipv4Addr;
 
 /// What the fake docker keeps between calls.
@@ -52,21 +52,13 @@ pub struct Container {
 /// The first pid handed out after the world's `docker.pids`.
 const FIRST_PID: u32 = 40001;
 
-/// `repo` as `repo:latest`; a name with a tag (after the last `/`) as is.
-fn full_tag(image: &str) -> String {
-    let last = image.rsplit('/').next().unwrap_or(image);
-    if last.contains(':') {
-        image.to_string()
-    } else {
-        format!("{image}:latest")
-    }
-}
-
 /// The id of the image a container runs: the world's image of that tag, else one derived from
 /// the name.
 fn image_id(world: &World, image: &str) -> String {
-    let tag = full_tag(image);
-    if let Some(i) = world.docker.images.iter().find(|i| i.tags.iter().any(|t| full_tag(t) == tag) || i.id == image) {
+    let tag = image::with_tag(image);
+    if let Some(i) =
+        world.docker.images.iter().find(|i| i.tags.iter().any(|t| image::with_tag(t) == tag) || i.id == image)
+    {
         return i.id.clone();
     }
     (0..4u8).map(|k| format!("{:016x}", hash64(&[b"image", tag.as_bytes(), &[k]]))).collect()
@@ -100,12 +92,10 @@ impl DockerState {
                 self.start(world, net, n, c.pid);
                 let addresses: Vec<Cidr> = c.weave.iter().filter_map(|a| Cidr::parse(a)).collect();
                 let (netns, pid) = (self.containers[n].netns, self.containers[n].pid);
-                if !addresses.is_empty() {
-                    net.attach_weave(netns, pid, &addresses, true);
-                } else if services::runs(&c.image, services::ROUTER_IMAGE) {
-                    // A running router is one `weave launch` started: its ethwe is on the weave
-                    // bridge, up, with no address and no multicast route.
-                    net.attach_weave(netns, pid, &[], false);
+                // A running router is one `weave launch` started: its ethwe is on the weave bridge,
+                // up, with no address.
+                if !addresses.is_empty() || services::runs(&c.image, services::ROUTER_IMAGE) {
+                    net.attach_weave(netns, pid, &addresses);
                 }
             }
         }
@@ -197,7 +187,7 @@ impl DockerState {
 }
 
 /// The image whose `--local` commands the model answers.
-const WEAVEEXEC: &[u8] = b"weaveworks/weaveexec";
+const WEAVEEXEC: &str = "weaveworks/weaveexec";
 
 /// `docker run` flags of docker 1.x that take no value; every other flag takes one.
 const RUN_BOOL_FLAGS: [&[u8]; 14] = [
@@ -344,8 +334,8 @@ impl<'a> RunArgs<'a> {
 
     /// For a run of the weaveexec image, the `--local` command and its arguments.
     pub fn weaveexec_local(&self) -> Option<&'a [Vec<u8>]> {
-        let base = self.image?.split(|&b| b == b':').next().unwrap_or_default();
-        (base == WEAVEEXEC && self.rest.first().map(Vec::as_slice) == Some(b"--local")).then(|| &self.rest[1..])
+        let weaveexec = std::str::from_utf8(self.image?).is_ok_and(|i| image::repository(i) == WEAVEEXEC);
+        (weaveexec && self.rest.first().map(Vec::as_slice) == Some(b"--local")).then(|| &self.rest[1..])
     }
 }
 
@@ -582,8 +572,8 @@ fn inspect(world: &World, state: &mut State, args: &[Vec<u8>]) -> Reply {
 /// An image of the world by id, unique id prefix or tag.
 fn find_image<'w>(world: &'w World, name: &str) -> Option<&'w str> {
     let images = &world.docker.images;
-    let tag = full_tag(name);
-    if let Some(i) = images.iter().find(|i| i.id == name || i.tags.iter().any(|t| full_tag(t) == tag)) {
+    let tag = image::with_tag(name);
+    if let Some(i) = images.iter().find(|i| i.id == name || i.tags.iter().any(|t| image::with_tag(t) == tag)) {
         return Some(&i.id);
     }
     let mut prefixed = images.iter().filter(|i| !name.is_empty() && i.id.starts_with(name));

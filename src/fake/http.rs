@@ -4,7 +4,7 @@
 //! cover (a peer that needs a name lookup) is `not modeled`.
 
 use super::docker::{Container, DockerState};
-use super::net::Net;
+use super::net::{Net, NetLink};
 use super::Reply;
 use crate::world::addr::hash64;
 use crate::world::services::{self as world, image_version, runs, DNS_IMAGE, ROUTER_IMAGE};
@@ -12,10 +12,30 @@ use crate::world::World;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// The router's HTTP port, and the image that serves it.
-const ROUTER: (&[u8], &str) = (b"6784", ROUTER_IMAGE);
-/// weaveDNS's HTTP port, and the image that serves it.
-const DNS: (&[u8], &str) = (b"6785", DNS_IMAGE);
+/// The services a container may run, each from its image on its HTTP port.
+#[derive(Clone, Copy)]
+enum Service {
+    Router,
+    Dns,
+}
+
+impl Service {
+    const ALL: [Service; 2] = [Service::Router, Service::Dns];
+
+    fn port(self) -> &'static [u8] {
+        match self {
+            Service::Router => b"6784",
+            Service::Dns => b"6785",
+        }
+    }
+
+    fn image(self) -> &'static str {
+        match self {
+            Service::Router => ROUTER_IMAGE,
+            Service::Dns => DNS_IMAGE,
+        }
+    }
+}
 
 /// A request as curl sends it.
 struct Request<'a> {
@@ -40,8 +60,11 @@ pub fn curl(world: &World, docker: &DockerState, net: &Net, services: &mut Servi
         .containers
         .iter()
         .find(|c| c.running && c.ip.is_some_and(|ip| ip.to_string().as_bytes() == request.host))
-        .filter(|c| [ROUTER, DNS].iter().any(|&(port, image)| port == request.port && runs(&c.image, image)));
-    let Some(container) = listening else {
+        .and_then(|c| {
+            let service = Service::ALL.into_iter().find(|s| s.port() == request.port && runs(&c.image, s.image()));
+            service.map(|s| (c, s))
+        });
+    let Some((container, service)) = listening else {
         // Nothing listens there: connection refused, exit 7, said only without -s.
         let stderr = match request.silent {
             true => Vec::new(),
@@ -55,9 +78,9 @@ pub fn curl(world: &World, docker: &DockerState, net: &Net, services: &mut Servi
         return Reply { stderr, status: 7, ..Reply::default() };
     };
     let iface = Iface::of(net, container);
-    let answer = match request.port == ROUTER.0 {
-        true => services.router(world, net, container).handle(&request, &iface),
-        false => services.dns(world, container).handle(&request, &iface),
+    let answer = match service {
+        Service::Router => services.router(world, net, container).handle(&request, &iface),
+        Service::Dns => services.dns(world, container).handle(&request, &iface),
     };
     match answer {
         Some((_, body)) => Reply { stdout: body, ..Reply::default() },
@@ -171,9 +194,29 @@ impl Owner {
     }
 }
 
-/// The world's table for a container's first run, if it has one.
-fn world_container<'w>(world: &'w World, c: &Container) -> Option<&'w crate::world::Container> {
-    world.docker.containers.iter().find(|w| w.id == c.id && w.pid.is_none_or(|p| p == c.pid))
+/// The service of `c`'s current run in `list`: kept while that run lasts, made by `make` when
+/// first asked (given the world's container, whose table is for its first run) and made afresh
+/// after a restart.
+fn served<'a, S>(
+    list: &'a mut Vec<S>,
+    world: &World,
+    c: &Container,
+    owner: fn(&S) -> &Owner,
+    make: impl FnOnce(Option<&crate::world::Container>) -> S,
+) -> &'a mut S {
+    let current = Owner::of(c);
+    let found = list.iter().position(|s| owner(s).container == current.container);
+    if let Some(i) = found.filter(|&i| *owner(&list[i]) == current) {
+        return &mut list[i];
+    }
+    let first_run = world.docker.containers.iter().find(|w| w.id == c.id && w.pid.is_none_or(|p| p == c.pid));
+    let service = make(first_run.filter(|_| found.is_none()));
+    let i = found.unwrap_or(list.len());
+    match found {
+        Some(_) => list[i] = service,
+        None => list.push(service),
+    }
+    &mut list[i]
 }
 
 impl Services {
@@ -181,40 +224,26 @@ impl Services {
         self.routers.is_empty() && self.dns.is_empty()
     }
 
-    /// The router `container` runs; made from the world, or fresh, when first asked.
+    /// The router `container` runs.
     fn router(&mut self, world: &World, net: &Net, c: &Container) -> &mut Router {
-        let owner = Owner::of(c);
-        match self.routers.iter().position(|r| r.owner.container == owner.container) {
-            Some(i) if self.routers[i].owner == owner => &mut self.routers[i],
-            found => {
-                let table = world_container(world, c).filter(|_| found.is_none()).and_then(|w| w.router.clone());
-                let router = Router::new(world, net, c, table.unwrap_or_default());
-                match found {
-                    Some(i) => self.routers[i] = router,
-                    None => self.routers.push(router),
-                }
-                let i = found.unwrap_or(self.routers.len() - 1);
-                &mut self.routers[i]
-            }
-        }
+        served(
+            &mut self.routers,
+            world,
+            c,
+            |r| &r.owner,
+            |table| Router::new(world, net, c, table.and_then(|w| w.router.clone()).unwrap_or_default()),
+        )
     }
 
-    /// The weaveDNS `container` runs; made from the world, or fresh, when first asked.
+    /// The weaveDNS `container` runs.
     fn dns(&mut self, world: &World, c: &Container) -> &mut Dns {
-        let owner = Owner::of(c);
-        match self.dns.iter().position(|d| d.owner.container == owner.container) {
-            Some(i) if self.dns[i].owner == owner => &mut self.dns[i],
-            found => {
-                let table = world_container(world, c).filter(|_| found.is_none()).and_then(|w| w.dns.clone());
-                let dns = Dns::new(c, table.unwrap_or_default());
-                match found {
-                    Some(i) => self.dns[i] = dns,
-                    None => self.dns.push(dns),
-                }
-                let i = found.unwrap_or(self.dns.len() - 1);
-                &mut self.dns[i]
-            }
-        }
+        served(
+            &mut self.dns,
+            world,
+            c,
+            |d| &d.owner,
+            |table| Dns::new(c, table.and_then(|w| w.dns.clone()).unwrap_or_default()),
+        )
     }
 
     /// What the calls changed, as text for a golden's `~~~ state`: each service whose state is
@@ -234,27 +263,29 @@ impl Services {
     }
 }
 
-/// A service's `-iface`, as Go's `%v` of a `*net.Interface` prints it: the container's `ethwe`,
-/// or `<nil>` where it has none.
-struct Iface(Option<String>);
+/// A service's `-iface`: the container's `ethwe`, if it has one.
+struct Iface<'n>(Option<&'n NetLink>);
 
-impl Iface {
-    fn of(net: &Net, c: &Container) -> Iface {
-        let link = net.ns(c.netns).filter(|_| c.running).and_then(|ns| ns.link("ethwe"));
-        Iface(link.map(|l| {
-            let flags = if l.up { "up|broadcast|multicast" } else { "broadcast|multicast" };
-            format!("&{{{} {} {} {} {flags}}}", l.ifindex, l.mtu, l.name, l.mac)
-        }))
+impl<'n> Iface<'n> {
+    fn of(net: &'n Net, c: &Container) -> Iface<'n> {
+        Iface(net.ns(c.netns).filter(|_| c.running).and_then(|ns| ns.link("ethwe")))
     }
 
     fn mac(&self) -> Option<&str> {
-        self.0.as_deref().and_then(|s| s.split(' ').nth(3))
+        self.0.map(|l| l.mac.as_str())
     }
 }
 
-impl std::fmt::Display for Iface {
+/// Go's `%v` of a `*net.Interface`: `&{INDEX MTU NAME MAC FLAGS}`, or `<nil>`.
+impl std::fmt::Display for Iface<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(self.0.as_deref().unwrap_or("<nil>"))
+        match self.0 {
+            None => f.write_str("<nil>"),
+            Some(l) => {
+                let flags = if l.up { "up|broadcast|multicast" } else { "broadcast|multicast" };
+                write!(f, "&{{{} {} {} {} {flags}}}", l.ifindex, l.mtu, l.name, l.mac)
+            }
+        }
     }
 }
 
@@ -271,30 +302,16 @@ pub struct Router {
     clock: String,
     port: u16,
     /// The MAC cache beyond our interface's MAC.
-    macs: Vec<(String, String, String)>,
-    connections: Vec<Conn>,
-    peers: Vec<PeerLine>,
-    unicast: Vec<(String, String)>,
-    broadcast: Vec<(String, Vec<String>)>,
+    macs: Vec<world::MacEntry>,
+    connections: Vec<world::Connection>,
+    peers: Vec<world::Peer>,
+    unicast: Vec<world::Unicast>,
+    broadcast: Vec<world::Broadcast>,
     /// The peers asked for (`connect`, launch's arguments), each with the address it stands for.
     asked: Vec<(String, String)>,
     targets: Vec<Target>,
     /// Whether a call changed it since it was made.
     changed: bool,
-}
-
-/// A connection as the report shows it: to whom (`NAME(NICKNAME)`), at which address, and
-/// whether it is established.
-type Conn = (String, String, bool);
-
-/// A peer other than ourselves as the report shows it: `NAME(NICKNAME)`, its topology version and
-/// UID, and its connections.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct PeerLine {
-    full: String,
-    version: u64,
-    uid: u64,
-    connections: Vec<Conn>,
 }
 
 /// A connection maker's target: an address with the state of the attempts there.
@@ -312,11 +329,9 @@ const UNKNOWN_PEER: &str = "00:00:00:00:00:00";
 
 impl Router {
     fn new(world: &World, net: &Net, c: &Container, t: world::Router) -> Router {
-        let bridge = net.host().link("weave").map(|l| l.mac.clone());
-        let name = t.name.or(bridge).unwrap_or_else(|| crate::world::addr::derived_mac(&[b"weave"]));
+        let name = t.name.unwrap_or_else(|| net.weave_bridge_mac());
         let nickname = t.nickname.unwrap_or_else(|| world.host.hostname.clone());
         let clock = t.clock.unwrap_or_else(|| world::CLOCK.to_string());
-        let conn = |c: &world::Connection| (c.to.clone(), c.address.clone(), c.established);
         let mut asked = Vec::new();
         let targets = t
             .reconnects
@@ -342,26 +357,11 @@ impl Router {
             uid: t.uid.and_then(|u| u.parse().ok()).unwrap_or_else(|| hash64(&[b"uid", c.id.as_bytes()])),
             peer_version: t.peer_version,
             port: t.port.unwrap_or(6783),
-            macs: t.macs.into_iter().map(|m| (m.mac, m.peer, m.seen)).collect(),
-            connections: t.connections.iter().map(conn).collect(),
-            peers: t
-                .peers
-                .iter()
-                .map(|p| PeerLine {
-                    full: format!("{}({})", p.name, p.nickname),
-                    version: p.version,
-                    uid: p.uid.parse().unwrap_or_default(),
-                    connections: p.connections.iter().map(conn).collect(),
-                })
-                .collect(),
-            unicast: match t.unicast {
-                Some(u) => u.into_iter().map(|u| (u.peer, u.via)).collect(),
-                None => vec![(name.clone(), UNKNOWN_PEER.into())],
-            },
-            broadcast: match t.broadcast {
-                Some(b) => b.into_iter().map(|b| (b.peer, b.hops)).collect(),
-                None => vec![(name.clone(), Vec::new())],
-            },
+            macs: t.macs,
+            connections: t.connections,
+            peers: t.peers,
+            unicast: t.unicast.unwrap_or_else(|| vec![world::Unicast { peer: name.clone(), via: UNKNOWN_PEER.into() }]),
+            broadcast: t.broadcast.unwrap_or_else(|| vec![world::Broadcast { peer: name.clone(), hops: Vec::new() }]),
             asked,
             targets,
             name,
@@ -423,7 +423,7 @@ impl Router {
             .asked
             .iter()
             .map(|(_, a)| a.clone())
-            .filter(|a| !self.connections.iter().any(|(_, c, _)| c == a))
+            .filter(|a| !self.connections.iter().any(|c| &c.address == a))
             .collect();
         for a in &wanted {
             if !self.targets.iter().any(|t| &t.address == a) {
@@ -439,35 +439,37 @@ impl Router {
         // Printing the reconnects refreshes the connection maker first.
         self.run();
         let full = self.full_name();
-        let ours = iface.mac().map(|mac| (mac.to_string(), full.clone(), self.clock.clone()));
-        let macs: Vec<_> = ours.into_iter().chain(self.macs.iter().cloned()).collect();
         let mut out = format!("weave router {}\n", self.version);
         out.push_str(&format!("Encryption {}\n", if self.encryption { "on" } else { "off" }));
         out.push_str(&format!("Our name is {full}\nSniffing traffic on {iface}\nMACs:\n"));
-        for (mac, peer, seen) in &macs {
-            out.push_str(&format!("{mac} -> {peer} ({seen})\n"));
+        if let Some(mac) = iface.mac() {
+            out.push_str(&format!("{mac} -> {full} ({})\n", self.clock));
+        }
+        for m in &self.macs {
+            out.push_str(&format!("{} -> {} ({})\n", m.mac, m.peer, m.seen));
         }
         out.push_str("Peers:\n");
-        let ours = PeerLine {
-            full: full.clone(),
-            version: self.peer_version,
-            uid: self.uid,
-            connections: self.connections.clone(),
-        };
-        for peer in std::iter::once(&ours).chain(&self.peers) {
-            out.push_str(&format!("{} (v{}) (UID {})\n", peer.full, peer.version, peer.uid));
-            for (to, address, established) in &peer.connections {
-                let unestablished = if *established { "" } else { " (unestablished)" };
-                out.push_str(&format!("   -> {to} [{address}{unestablished}]\n"));
+        // Ourselves first, then the others (their UIDs were checked to parse with the world).
+        let others = self.peers.iter().map(|p| {
+            let full = format!("{}({})", p.name, p.nickname);
+            (full, p.version, p.uid.parse().unwrap_or_default(), &p.connections)
+        });
+        for (peer, version, uid, connections) in
+            std::iter::once((full, self.peer_version, self.uid, &self.connections)).chain(others)
+        {
+            out.push_str(&format!("{peer} (v{version}) (UID {uid})\n"));
+            for c in connections {
+                let unestablished = if c.established { "" } else { " (unestablished)" };
+                out.push_str(&format!("   -> {} [{}{unestablished}]\n", c.to, c.address));
             }
         }
         out.push_str("Routes:\nunicast:\n");
-        for (peer, via) in &self.unicast {
-            out.push_str(&format!("{peer} -> {via}\n"));
+        for u in &self.unicast {
+            out.push_str(&format!("{} -> {}\n", u.peer, u.via));
         }
         out.push_str("broadcast:\n");
-        for (peer, hops) in &self.broadcast {
-            out.push_str(&format!("{peer} -> [{}]\n", hops.join(" ")));
+        for b in &self.broadcast {
+            out.push_str(&format!("{} -> [{}]\n", b.peer, b.hops.join(" ")));
         }
         out.push_str("Reconnects:\n");
         out.push_str(&self.reconnects());
@@ -603,7 +605,7 @@ pub struct Dns {
     domain: String,
     listen: String,
     fallback: String,
-    records: Vec<(String, String, String)>,
+    records: Vec<world::Record>,
     changed: bool,
 }
 
@@ -626,8 +628,12 @@ impl Dns {
             domain: t.domain,
             listen: t.listen,
             fallback,
-            // The world's addresses are checked to parse; Go prints them in its own form.
-            records: t.records.into_iter().map(|r| (r.ident, parse_ip(&r.ip).map_or(r.ip, go_ip), r.name)).collect(),
+            // The world's addresses are checked to parse as this; Go prints them in its own form.
+            records: t
+                .records
+                .into_iter()
+                .map(|r| world::Record { ip: r.ip.parse().map_or(r.ip, go_ip), ..r })
+                .collect(),
             changed: false,
         }
     }
@@ -652,8 +658,7 @@ impl Dns {
             (b"PUT", Some(ip)) => {
                 let name = String::from_utf8_lossy(request.form_value(b"fqdn")).into_owned();
                 // A name outside the domain is ignored; a record held already is no error.
-                let fqdn = fqdn(&name);
-                let record = (ident, ip, fqdn);
+                let record = world::Record { ident, ip, name: fqdn(&name) };
                 if is_sub_domain(&self.domain, &name) && !self.records.contains(&record) {
                     self.records.push(record);
                     self.changed = true;
@@ -662,7 +667,7 @@ impl Dns {
             }
             (b"DELETE", Some(ip)) => {
                 // The first record of that container and address; none is no error.
-                if let Some(i) = self.records.iter().position(|r| r.0 == ident && r.1 == ip) {
+                if let Some(i) = self.records.iter().position(|r| r.ident == ident && r.ip == ip) {
                     self.records.remove(i);
                     self.changed = true;
                 }
@@ -686,7 +691,7 @@ impl Dns {
 
     /// The zone as `ZoneDb.String()` prints it: the id cut to 12 characters, the address, the name.
     fn zone(&self) -> String {
-        self.records.iter().map(|(id, ip, name)| format!("{:.12} {ip} {name}\n", id)).collect()
+        self.records.iter().map(|r| format!("{:.12} {} {}\n", r.ident, r.ip, r.name)).collect()
     }
 }
 

@@ -104,8 +104,8 @@ impl Host for FakeHost<'_> {
 
     /// A sandbox's PATH holds the fakes and the allowed utilities, in its `bin/`.
     fn find(&mut self, name: &[u8], _env: &[(Word, Word)]) -> Option<Word> {
-        let known = registry::find(name).is_some_and(|f| (f.present)(self.world))
-            || UTILITIES.iter().any(|n| n.as_bytes() == name);
+        let known =
+            registry::find_installed(self.world, name).is_some() || UTILITIES.iter().any(|n| n.as_bytes() == name);
         known.then(|| [b"/weavetrace/bin/".as_slice(), name].concat())
     }
 

@@ -101,10 +101,15 @@ pub fn installed(world: &World) -> Vec<&'static str> {
     FAKES.iter().filter(|f| (f.present)(world)).map(|f| f.name).collect()
 }
 
+/// The fake of that name, where a sandbox of `world` has it on PATH.
+pub fn find_installed(world: &World, name: &[u8]) -> Option<&'static Fake> {
+    find(name).filter(|f| (f.present)(world))
+}
+
 /// `ip netns exec NAME ARGV...`'s run of a fake in the namespace `inode`; `None` when no fake of
 /// `argv[0]` runs there. Given to `ip` through [`IpCtx::exec`], so that `ip` needs not know the list.
 pub fn exec_in_netns(cx: &IpCtx, net: &mut Net, inode: u64, argv: &[Vec<u8>]) -> Option<Reply> {
-    let fake = find(argv.first()?).filter(|f| f.in_netns && (f.present)(cx.world))?;
+    let fake = find_installed(cx.world, argv.first()?).filter(|f| f.in_netns)?;
     match fake.model {
         Model::Net(answer) => Some(answer(cx, net, inode, argv)),
         _ => None,

@@ -45,8 +45,21 @@ pub fn empty_tables() -> Vec<Table> {
         .collect()
 }
 
+/// The tables a world's `iptables` lines make from the empty ones, and the first line that does
+/// not apply, with why (it is left out, the rest applied).
+pub fn world_tables(lines: &[String]) -> (Vec<Table>, Option<(&str, String)>) {
+    let mut tables = empty_tables();
+    let mut first_failure = None;
+    for line in lines {
+        if let Err(e) = apply_world_rule(&mut tables, line) {
+            first_failure.get_or_insert((line.as_str(), e));
+        }
+    }
+    (tables, first_failure)
+}
+
 /// Applies one of the world's `iptables` lines (`-t nat -N WEAVE`); on failure, why.
-pub fn apply_world_rule(tables: &mut [Table], line: &str) -> Result<(), String> {
+fn apply_world_rule(tables: &mut [Table], line: &str) -> Result<(), String> {
     let words = shell_words::split(line).map_err(|e| e.to_string())?;
     let mut argv = vec![b"iptables".to_vec()];
     argv.extend(words.into_iter().map(String::into_bytes));

@@ -6,6 +6,7 @@
 //! traces (`fixtures/documented`), so an empty file, or none, is that world.
 
 pub mod addr;
+pub mod image;
 pub mod iptables;
 pub mod services;
 
@@ -403,11 +404,8 @@ impl World {
             }
         }
         self.check_links()?;
-        let mut tables = iptables::empty_tables();
-        for line in &self.host.iptables {
-            if let Err(e) = iptables::apply_world_rule(&mut tables, line) {
-                return Err(Problem::at(line, format!("bad world: host.iptables {line:?}: {e}")));
-            }
+        if let (_, Some((line, e))) = iptables::world_tables(&self.host.iptables) {
+            return Err(Problem::at(line, format!("bad world: host.iptables {line:?}: {e}")));
         }
         self.check_docker()
     }

@@ -60,7 +60,7 @@ pub struct Router {
 }
 
 /// A MAC the router has seen, and the peer it was seen behind (`NAME(NICKNAME)`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MacEntry {
     pub mac: String,
@@ -70,7 +70,7 @@ pub struct MacEntry {
 }
 
 /// A peer other than ourselves.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Peer {
     pub name: String,
@@ -84,7 +84,7 @@ pub struct Peer {
 }
 
 /// A connection of a peer to another (`NAME(NICKNAME)`), at the other's TCP address.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Connection {
     pub to: String,
@@ -93,14 +93,14 @@ pub struct Connection {
     pub established: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Unicast {
     pub peer: String,
     pub via: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Broadcast {
     pub peer: String,
@@ -196,10 +196,7 @@ fn yes() -> bool {
 
 /// The version a service's image tag stands for.
 pub fn image_version(image: &str) -> String {
-    match image.rsplit_once(':').map(|(_, tag)| tag) {
-        Some(tag) if tag != "latest" && !tag.contains('/') => tag.to_string(),
-        _ => "0.10.0".to_string(),
-    }
+    super::image::tag(image).filter(|&tag| tag != "latest").unwrap_or("0.10.0").to_string()
 }
 
 /// The default router clock: a moment of weave 0.10.0's release month.
@@ -211,7 +208,7 @@ pub const DNS_IMAGE: &str = "weaveworks/weavedns";
 
 /// Whether `image` (any tag) is `repository`.
 pub fn runs(image: &str, repository: &str) -> bool {
-    image.split(':').next() == Some(repository)
+    super::image::repository(image) == repository
 }
 
 /// What is wrong with the service tables of a container of `image`, if anything: a piece of the

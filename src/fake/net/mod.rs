@@ -12,7 +12,7 @@ pub mod sh;
 
 use super::Reply;
 use crate::world::addr::{derived_mac, normal_mac, Cidr};
-use crate::world::iptables::{apply_world_rule, empty_tables, Table};
+use crate::world::iptables::{world_tables, Table};
 use crate::world::{LinkKind, World};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
@@ -197,13 +197,9 @@ impl Net {
                 }
             }
         }
-        let tables = empty_tables();
-        let mut net = Net { namespaces: vec![host], next_inode: FIRST_NETNS_INODE, tables, random_draws: 0 };
-        for line in &world.host.iptables {
-            // A world is checked when loaded; a line that does not apply here is left out.
-            let _ = apply_world_rule(&mut net.tables, line);
-        }
-        net
+        // A world is checked when loaded; a line that does not apply here is left out.
+        let (tables, _) = world_tables(&world.host.iptables);
+        Net { namespaces: vec![host], next_inode: FIRST_NETNS_INODE, tables, random_draws: 0 }
     }
 
     pub fn host(&self) -> &Netns {
@@ -258,16 +254,21 @@ impl Net {
         inode
     }
 
-    /// What an earlier attach (or launch) left (see the world's `weave` key): the container in
-    /// namespace `inode` (pid `pid`) has `ethwe` with `addresses`, its peer on the weave bridge,
-    /// and with `multicast` the route attach adds for it.
-    pub fn attach_weave(&mut self, inode: u64, pid: u32, addresses: &[Cidr], multicast: bool) {
+    /// The weave bridge's MAC: the host's `weave` link's, or the one it gets when made here.
+    pub fn weave_bridge_mac(&self) -> String {
+        self.host().link("weave").map_or_else(|| derived_mac(&[b"weave"]), |l| l.mac.clone())
+    }
+
+    /// What an earlier attach left (see the world's `weave` key), or with no addresses what
+    /// launch left: the container in namespace `inode` (pid `pid`) has `ethwe` with `addresses`,
+    /// its peer on the weave bridge, and where it has addresses the multicast route attach adds.
+    pub fn attach_weave(&mut self, inode: u64, pid: u32, addresses: &[Cidr]) {
         if inode == HOST_NETNS_INODE || self.ns(inode).is_none() {
             return;
         }
         if self.host().link("weave").is_none() {
             let ifindex = self.namespaces[0].alloc_ifindex();
-            let mut bridge = NetLink::new(ifindex, "weave", LinkKind::Bridge, derived_mac(&[b"weave"]));
+            let mut bridge = NetLink::new(ifindex, "weave", LinkKind::Bridge, self.weave_bridge_mac());
             (bridge.mtu, bridge.up) = (65535, true);
             self.namespaces[0].links.push(bridge);
         }
@@ -288,7 +289,7 @@ impl Net {
         ethwe.addresses = addresses.to_vec();
         let ns = self.ns_mut(inode).expect("checked above");
         ns.links.push(ethwe);
-        if multicast {
+        if !addresses.is_empty() {
             ns.routes.push(Route { dest: Cidr { ip: Ipv4Addr::new(224, 0, 0, 0), len: 4 }, via: None, dev: guest });
         }
     }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{case_text, documented, root, weavetrace};
+use common::{case_text, documented, root, weavetrace, PINNED_WORLD};
 use predicates::prelude::*;
 
 #[test]
@@ -20,7 +20,7 @@ fn record_writes_the_documented_traces_byte_for_byte() {
             &["run", "--with-dns", "10.2.0.1/24", "--label=com.foo.deployment=stage", "-ti", "ubuntu"],
         ),
         // weaveexec's answer to launch is pinned: its local side is not specified yet.
-        ("launch", Some("fixtures/worlds/weaveexec-pinned.toml"), &["launch"]),
+        ("launch", Some(PINNED_WORLD), &["launch"]),
     ];
     for (name, world, args) in cases {
         for in_process in [false, true] {
@@ -187,10 +187,7 @@ fn missing_paths_empty_directories_and_bad_worlds_are_bad_input() {
         .assert()
         .code(2)
         .stderr(predicate::str::is_match(r"^.*w\.toml:2: bad world: .*\n$").unwrap());
-    weavetrace()
-        .args(["record", "--world", "fixtures/worlds/weaveexec-pinned.toml", "--", "VERSION=1", "launch"])
-        .assert()
-        .code(0);
+    weavetrace().args(["record", "--world", PINNED_WORLD, "--", "VERSION=1", "launch"]).assert().code(0);
     weavetrace()
         .args(["record", "--script", "no/such/weave", "--", "launch"])
         .assert()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{case_text, root, weavetrace};
+use common::{case_text, pinned_world, root, weavetrace, without_namespaces_note};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -77,13 +77,9 @@ fn malformed_case(dir: &Path) -> PathBuf {
 
 /// A well-formed case that does not hold: `weave launch` writes a trace, stdout and calls.
 fn mismatching_case(dir: &Path) -> PathBuf {
-    let header = format!("command = \"weave launch\"\nstatus = 0\nworld_file = {:?}", pinned().display().to_string());
+    let header =
+        format!("command = \"weave launch\"\nstatus = 0\nworld_file = {:?}", pinned_world().display().to_string());
     write(dir, "mismatch.case", &case_text(&header))
-}
-
-/// The world whose weaveexec answers `--local launch` (not specified yet) with nothing, exit 0.
-fn pinned() -> PathBuf {
-    root().join("fixtures/worlds/weaveexec-pinned.toml")
 }
 
 /// A world file whose line 2 is wrong.
@@ -98,8 +94,7 @@ fn mismatching_trace(dir: &Path) -> PathBuf {
 
 /// stderr without the note a machine with no namespaces adds to any run of a subject.
 fn stderr_of(out: &std::process::Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    stderr.split_inclusive('\n').filter(|l| !l.starts_with("weavetrace: note: ")).collect()
+    without_namespaces_note(&String::from_utf8_lossy(&out.stderr))
 }
 
 /// Asserts exit 2 and a stderr of exactly one line `PATH:LINE: ...`, `PATH` ending in `file`.
@@ -247,7 +242,7 @@ fn record() {
     bad_input(
         weavetrace()
             .args(["record", "--world"])
-            .arg(pinned())
+            .arg(pinned_world())
             .arg("-o")
             .arg(d.join("no/dir/new.case"))
             .args(["--", "launch"]),
@@ -256,7 +251,7 @@ fn record() {
     );
     // No mismatch: the subject's own status, passed through (weave's usage exits 1, launch 0).
     weavetrace().args(["record", "--", "run"]).assert().code(1).stderr(predicate::str::ends_with("+ exit 1\n"));
-    weavetrace().args(["record", "--world"]).arg(pinned()).args(["--", "launch"]).assert().code(0);
+    weavetrace().args(["record", "--world"]).arg(pinned_world()).args(["--", "launch"]).assert().code(0);
 }
 
 #[test]

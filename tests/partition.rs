@@ -12,8 +12,7 @@ fn main() {
 }
 
 fn listed(partition: &str) -> Vec<String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
+    let out = Command::new(common::cargo())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["nextest", "list", "--test", "goldens", "--message-format", "oneline", "--partition", partition])
         .output()

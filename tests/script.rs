@@ -182,10 +182,8 @@ fn other_shell_holds_dash_goldens(name: &'static str, scripts: &[&str]) -> Needs
 /// trace read in its own dialect (what it is, not what it is called); read as dash's, it fails.
 fn linked_as_sh_under_tmp(name: &'static str) -> Needs {
     let real = shell(name)?;
-    let dir = tempfile::Builder::new().prefix("weavetrace-test-").tempdir_in("/tmp").unwrap();
-    let sh = dir.path().join("sh");
-    std::os::unix::fs::symlink(&real, &sh).unwrap();
-    let sh = sh.to_str().unwrap();
+    let (_dir, sh) = common::linked_as_sh(&real);
+    let sh = sh.as_str();
     for script in ["substitutions", "failures"] {
         check_fixture(script)
             .args(["--shell", sh])

@@ -30,6 +30,31 @@ pub fn article() -> PathBuf {
     root().join("fixtures/articles/run-traces.txt")
 }
 
+/// The world whose weaveexec answers `--local launch` (not specified yet) with nothing, exit 0; as
+/// the crate root's relative path.
+pub const PINNED_WORLD: &str = "fixtures/worlds/weaveexec-pinned.toml";
+
+/// [`PINNED_WORLD`], absolute.
+pub fn pinned_world() -> PathBuf {
+    root().join(PINNED_WORLD)
+}
+
+/// The note `weavetrace` writes to stderr on any run of a subject where user, network and mount
+/// namespaces are unavailable (a container without privileges): a regex matching the whole line.
+/// It depends on the machine, not on weavetrace, so tests drop it.
+pub const NAMESPACES_NOTE: &str =
+    r"(?m)^weavetrace: note: .*; subjects run without user, network and mount namespaces\n";
+
+/// `text` without the [`NAMESPACES_NOTE`] line.
+pub fn without_namespaces_note(text: &str) -> String {
+    regex::Regex::new(NAMESPACES_NOTE).unwrap().replace_all(text, "").into_owned()
+}
+
+/// The cargo running the tests (`$CARGO`), or the one on PATH.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 /// A minimal valid case file around `header` lines.
 pub fn case_text(header: &str) -> String {
     format!("{header}\n~~~ trace\n~~~\n\n~~~ stdout\n~~~\n\n~~~ calls\n~~~\n")
@@ -163,6 +188,16 @@ pub fn shell(name: &'static str) -> Result<String, Missing> {
         .ok_or_else(|| Missing { need: name, reason: format!("needs {name} (apt-get install {name})") })
 }
 
+/// `shell` linked as `sh` in a fresh `weavetrace-test-` directory under /tmp, where the sandbox puts
+/// its own /tmp: the directory (the link lives as long as it) and the link's path.
+pub fn linked_as_sh(shell: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::Builder::new().prefix("weavetrace-test-").tempdir_in("/tmp").unwrap();
+    let sh = dir.path().join("sh");
+    std::os::unix::fs::symlink(shell, &sh).unwrap();
+    let sh = sh.to_str().unwrap().to_string();
+    (dir, sh)
+}
+
 /// The sandbox's namespaces, in which alone a script subject sees the world's /proc, /var/run and
 /// /sys/class/net, and is cut off from the host.
 pub fn namespaces() -> Result<(), Missing> {
@@ -202,8 +237,7 @@ pub fn junitparser() -> Result<(), Missing> {
 
 /// cargo-nextest, whose partitions the goldens are listed through.
 pub fn nextest() -> Result<(), Missing> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    match Command::new(cargo).args(["nextest", "--version"]).output() {
+    match Command::new(cargo()).args(["nextest", "--version"]).output() {
         Ok(out) if out.status.success() => Ok(()),
         _ => Err(Missing { need: "nextest", reason: "needs cargo-nextest (cargo install cargo-nextest)".into() }),
     }

@@ -225,18 +225,13 @@ impl<'a> Shell<'a> {
             }
             line.extend_from_slice(w);
         }
-        match self.err_sinks.last_mut() {
-            None => self.io.xtrace(line, self.writer),
-            Some(ErrSink::Discard) => {}
-            Some(&mut ErrSink::Stdout(depth)) => {
-                line.push(b'\n');
-                self.write_stdout_at(depth, &line);
-            }
-            Some(ErrSink::Buffer { bytes, marks }) => {
-                marks.push((bytes.len(), line.len() + 1, self.writer));
-                bytes.extend_from_slice(&line);
-                bytes.push(b'\n');
-            }
+        if self.err_sinks.is_empty() {
+            self.io.xtrace(line, self.writer);
+        } else {
+            // fd 2 is redirected: the line goes where other stderr bytes go, marked as a trace line.
+            line.push(b'\n');
+            let mark = (0, line.len(), self.writer);
+            self.write_stderr(&line, &[mark]);
         }
         if let Some((stdout, stderr)) = self.armed.take() {
             self.push_redirections(stdout, stderr);
@@ -263,7 +258,14 @@ impl<'a> Shell<'a> {
     /// `NAME=$(...)`: the substitution runs (and is traced) first, then the assignment is traced.
     /// Its status is the substitution's, so under `set -e` a failing substitution ends the script.
     pub fn assign_subst(&mut self, name: &str, body: impl FnOnce(&mut Self) -> Sh<()>) -> Sh<i32> {
-        let (value, status) = self.subst(body);
+        self.assign_subst_with(name, b"", body)
+    }
+
+    /// `NAME="PREFIX$(...)"`: as [`Shell::assign_subst`], the value being `prefix` followed by the
+    /// substitution's output; the status is still the substitution's.
+    pub fn assign_subst_with(&mut self, name: &str, prefix: &[u8], body: impl FnOnce(&mut Self) -> Sh<()>) -> Sh<i32> {
+        let (output, status) = self.subst(body);
+        let value = [prefix, &output].concat();
         let mut word = name.as_bytes().to_vec();
         word.push(b'=');
         word.extend_from_slice(&value);
@@ -538,6 +540,21 @@ impl<'a> Shell<'a> {
             right(self)
         } else {
             Ok(())
+        }
+    }
+
+    /// `LEFT || RIGHT` as a statement: RIGHT runs when LEFT fails, and its status is the list's;
+    /// a succeeding LEFT leaves status 0. LEFT is exempt from `set -e`.
+    pub fn or_else(
+        &mut self,
+        left: impl FnOnce(&mut Self) -> Sh<bool>,
+        right: impl FnOnce(&mut Self) -> Sh<()>,
+    ) -> Sh<()> {
+        if self.cond(left)? {
+            self.status = 0;
+            Ok(())
+        } else {
+            right(self)
         }
     }
 

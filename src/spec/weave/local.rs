@@ -1,9 +1,10 @@
 //! The local side of weave 0.10.0: what the script does after `--local`, as it runs inside the
 //! weaveexec container (or on a host, as root). Functions in the script's order and under its names.
 //!
-//! Covered: the settings, the root, kernel, `ip` and docker checks, and `dns-args`, `attach`, `run`,
-//! `start` and `detach` with every helper they use. The other commands end the spec as not
-//! specified yet.
+//! Covered: the settings, the root, kernel, `ip` and docker checks, and `connect`, `forget`,
+//! `status`, `ps`, `run`, `dns-args`, `start`, `attach`, `detach`, `expose` and `hide` with every
+//! helper they use. The other commands (`setup`, `launch`, `version`, `stop`, `reset` and the rest)
+//! end the spec as not specified yet.
 
 use super::{check_docker_version, collect_cidr_args, usage, w, words};
 use crate::spec::shell::{Sh, Shell, Stage, Target, Word};
@@ -190,8 +191,8 @@ pub fn create_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                         &words(&["-j", "ACCEPT"]),
                     ]),
                 )?;
-                sh.if_then(
-                    |sh| Ok(run_iptables_quiet(sh, words(&["-t", "nat", "-N", "WEAVE"]), Target::Null)? != 0),
+                sh.or_else(
+                    |sh| Ok(run_iptables_quiet(sh, words(&["-t", "nat", "-N", "WEAVE"]), Target::Null)? == 0),
                     |sh| sh.true_(),
                 )?;
                 add_iptables_rule(sh, words(&["nat", "POSTROUTING", "-j", "WEAVE"])).map(drop)
@@ -400,12 +401,12 @@ pub fn connect_container_to_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                 Ok(false)
             },
             |sh| {
-                sh.if_then(
+                sh.or_else(
                     |sh| {
                         Ok(sh.external(
                             328,
                             line(&[&words(&["ip", "link", "del"]), &local, &words(&["type", "veth"])]),
-                        )? != 0)
+                        )? == 0)
                     },
                     |sh| sh.true_(),
                 )?;
@@ -688,7 +689,7 @@ pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                 &sh.split(&url),
                 &split_var(sh, "MORE_ARGS"),
             ]);
-            sh.if_then(|sh| Ok(http_call(sh, args)? != 0), |sh| sh.true_())
+            sh.or_else(|sh| Ok(http_call(sh, args)? == 0), |sh| sh.true_())
         })
     })
 }
@@ -888,7 +889,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
         b"status" => {
             let router =
                 line(&[&split_var(sh, "CONTAINER_NAME"), &split_var(sh, "HTTP_PORT"), &words(&["GET", "/status"])]);
-            sh.if_then(|sh| Ok(http_call(sh, router)? != 0), |sh| sh.true_())?;
+            sh.or_else(|sh| Ok(http_call(sh, router)? == 0), |sh| sh.true_())?;
             sh.echo(&[])?;
             let dns = line(&[
                 &split_var(sh, "DNS_CONTAINER_NAME"),
@@ -899,19 +900,20 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             Ok(Local::Done)
         }
         b"ps" => {
-            let listed = sh.cond(|sh| {
-                let argc = sh.argc().to_string();
-                if !sh.test(727, &[argc.as_bytes(), b"-eq", b"0"])? {
-                    return Ok(false);
-                }
-                // The assignment's status is its substitution's: `|| CONTAINERS="$@"` runs when it fails.
-                let (ids, status) = sh.subst(|sh| sh.external(727, words(&["docker", "ps", "-q"])).map(drop));
-                sh.assign("CONTAINERS", [b"weave:expose ".as_slice(), &ids].concat())?;
-                Ok(status == 0)
-            })?;
-            if !listed {
-                sh.assign("CONTAINERS", sh.args().join(&b' '))?;
-            }
+            sh.or_else(
+                |sh| {
+                    let argc = sh.argc().to_string();
+                    if !sh.test(727, &[argc.as_bytes(), b"-eq", b"0"])? {
+                        return Ok(false);
+                    }
+                    // `|| CONTAINERS="$@"` runs when `docker ps -q` fails too.
+                    let status = sh.assign_subst_with("CONTAINERS", b"weave:expose ", |sh| {
+                        sh.external(727, words(&["docker", "ps", "-q"])).map(drop)
+                    })?;
+                    Ok(status == 0)
+                },
+                |sh| sh.assign("CONTAINERS", sh.args().join(&b' ')),
+            )?;
             sh.for_in("CONTAINER_ID", split_var(sh, "CONTAINERS"), |sh| {
                 sh.if_else(
                     |sh| sh.test(729, &[&sh.var("CONTAINER_ID"), b"=", b"weave:expose"]),
@@ -1051,19 +1053,18 @@ fn expose_name(sh: &Shell, method: &[u8]) -> Vec<Word> {
 
 /// `http_call ARGS 2>/dev/null || true`.
 fn quiet_http_call(sh: &mut Shell, args: Vec<Word>) -> Sh<()> {
-    sh.if_then(|sh| Ok(sh.redirected(Target::Inherit, Target::Null, |sh| http_call(sh, args))? != 0), |sh| sh.true_())
+    sh.or_else(|sh| Ok(sh.redirected(Target::Inherit, Target::Null, |sh| http_call(sh, args))? == 0), |sh| sh.true_())
 }
 
 /// `[ $# OP N ] || usage`.
 fn argc_or_usage(sh: &mut Shell, line: u32, op: &[u8], n: &[u8]) -> Sh<()> {
-    let holds = sh.cond(|sh| {
-        let argc = sh.argc().to_string();
-        sh.test(line, &[argc.as_bytes(), op, n])
-    })?;
-    if !holds {
-        usage(sh, vec![])?;
-    }
-    Ok(())
+    sh.or_else(
+        |sh| {
+            let argc = sh.argc().to_string();
+            sh.test(line, &[argc.as_bytes(), op, n])
+        },
+        |sh| usage(sh, vec![]).map(drop),
+    )
 }
 
 /// `with_container_netns $VAR FUNCTION $CIDR_ARGS >/dev/null`.

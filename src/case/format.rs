@@ -28,7 +28,7 @@ const NO_EOL: &str = "(no newline at end)";
 /// Parses the bytes of a case file read from `path`.
 pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
     let display = path.display().to_string();
-    let err = |line: usize, message: String| CaseError { path: display.clone(), line, message };
+    let err = |line: usize, message: String| CaseError::at(path, line, message);
     let lines: Vec<&[u8]> = split_lines(bytes);
     let header_end = lines.iter().position(|l| l.starts_with(b"~~~")).unwrap_or(lines.len());
     let header_bytes: Vec<u8> = lines[..header_end].iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();

@@ -138,6 +138,13 @@ pub struct CaseError {
     pub message: String,
 }
 
+impl CaseError {
+    /// The error at `line` of the file at `path`: `path:line: message`.
+    pub fn at(path: &Path, line: usize, message: impl Into<String>) -> Self {
+        CaseError { path: path.display().to_string(), line, message: message.into() }
+    }
+}
+
 impl From<WorldError> for CaseError {
     fn from(e: WorldError) -> Self {
         CaseError { path: e.path, line: e.line, message: e.message }
@@ -149,11 +156,7 @@ pub const EXTENSION: &str = "case";
 
 /// Reads a case file.
 pub fn load(path: &Path) -> Result<Case, CaseError> {
-    let bytes = std::fs::read(path).map_err(|e| CaseError {
-        path: path.display().to_string(),
-        line: 1,
-        message: format!("cannot read case file: {e}"),
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| CaseError::at(path, 1, format!("cannot read case file: {e}")))?;
     parse_case(path, &bytes)
 }
 
@@ -163,18 +166,13 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
     let mut found = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let here = files_under(path, |p| p.extension().is_some_and(|e| e == EXTENSION)).map_err(|(dir, e)| {
-                CaseError { path: dir.display().to_string(), line: 1, message: format!("cannot read directory: {e}") }
-            })?;
+            let here = files_under(path, |p| p.extension().is_some_and(|e| e == EXTENSION))
+                .map_err(|(dir, e)| CaseError::at(&dir, 1, format!("cannot read directory: {e}")))?;
             found.extend(here);
         } else if path.exists() {
             found.push(path.clone());
         } else {
-            return Err(CaseError {
-                path: path.display().to_string(),
-                line: 1,
-                message: "no such file or directory".into(),
-            });
+            return Err(CaseError::at(path, 1, "no such file or directory"));
         }
     }
     Ok(found)

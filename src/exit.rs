@@ -87,8 +87,11 @@ impl Error {
     pub fn code(&self) -> u8 {
         match self {
             Error::Case(_) | Error::World(_) | Error::Input(_) => BAD_INPUT,
-            Error::Sandbox(_) | Error::Subject(_) | Error::NoStatus(_) | Error::Unmodeled { .. } => HARNESS,
-            Error::Docs(DocsError::Subject(_)) => HARNESS,
+            Error::Sandbox(_)
+            | Error::Subject(_)
+            | Error::Docs(DocsError::Subject(_))
+            | Error::NoStatus(_)
+            | Error::Unmodeled { .. } => HARNESS,
             // docs/ cannot show a golden the spec no longer writes: that case does not hold.
             Error::Docs(DocsError::Stale { .. }) => MISMATCH,
             Error::Output(e) => e.code(),

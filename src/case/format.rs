@@ -47,7 +47,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
 
     let words = shell_words::split(&header.command)
         .map_err(|e| err(line_of_key("command"), format!("command is not a valid shell command line: {e}")))?;
-    let invocation = Invocation::from_words(&words, true).map_err(|m| err(line_of_key("command"), m))?;
+    let invocation = Invocation::from_words(&words).map_err(|m| err(line_of_key("command"), m))?;
 
     let (world, world_file) = match (header.world, header.world_file) {
         (Some(_), Some(_)) => {

@@ -94,7 +94,12 @@ pub fn differ(
 }
 
 /// How a note of [`differ`] names a call the fakes do not model.
-pub const NOT_MODELED: &str = "not modeled: ";
+const NOT_MODELED: &str = "not modeled: ";
+
+/// Whether a verdict of [`differ`] tells of calls the fakes do not model (as notes).
+pub fn has_gaps(verdict: &Verdict) -> bool {
+    verdict.notes.iter().any(|n| n.starts_with(NOT_MODELED))
+}
 
 /// How the spec says it does not cover a command (see `fake::inline::run_spec`).
 const UNSPECIFIED: &[u8] = b" is not specified yet\n";

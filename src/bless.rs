@@ -88,22 +88,15 @@ pub fn pending_path(case: &Path) -> PathBuf {
 /// that does not exist is an error, as in `check`.
 pub fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
     let is_pending = |p: &Path| p.to_string_lossy().ends_with(".case.new");
-    let error = |path: &Path, message: String| CaseError { path: path.display().to_string(), line: 1, message };
-    let mut found = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            found.extend(
-                crate::case::files_under(path, is_pending)
-                    .map_err(|(dir, e)| error(&dir, format!("cannot read directory: {e}")))?,
-            );
-        } else if !path.exists() {
-            return Err(error(path, "no such file or directory".into()));
-        } else if is_pending(path) {
-            found.push(path.clone());
-        } else if pending_path(path).exists() {
-            found.push(pending_path(path));
+    // A file named is the pending result itself, or a case whose pending result waits beside it.
+    let pending_of = |file: &Path| {
+        if is_pending(file) {
+            Some(file.to_path_buf())
+        } else {
+            Some(pending_path(file)).filter(|p| p.exists())
         }
-    }
+    };
+    let mut found = crate::case::find(paths, is_pending, pending_of)?;
     found.sort();
     Ok(found)
 }

@@ -63,9 +63,10 @@ pub fn pages(cases: &[Case], fake_bin: &Path) -> Result<Vec<(String, Vec<u8>)>, 
         let diagram = render::diagram(&calls);
         let about = description(&case.path);
         let page = format!(
-            "# `{command}`\n\n{about}\n\n{}\n```mermaid\n{}```\n\n![The calls of `{command}`]({stem}.svg)\n",
+            "# `{command}`\n\n{about}\n\n{}\n```mermaid\n{}```\n\n{}\n",
             render::markdown(&session),
-            render::mermaid(&diagram)
+            render::mermaid(&diagram),
+            diagram_link(&command, &stem)
         );
         files.push((format!("{stem}.md"), page.into_bytes()));
         files.push((format!("{stem}.svg"), render::svg(&diagram, &command).into_bytes()));
@@ -77,6 +78,24 @@ pub fn pages(cases: &[Case], fake_bin: &Path) -> Result<Vec<(String, Vec<u8>)>, 
     }
     files.push(("README.md".into(), index.into_bytes()));
     Ok(files)
+}
+
+/// How a page's diagram link starts (see [`diagram_link`]).
+const DIAGRAM_LINK_START: &str = "![The calls of `";
+
+/// How a page's diagram link ends, for the page `STEM.md`.
+fn diagram_link_end(stem: &str) -> String {
+    format!("]({stem}.svg)")
+}
+
+/// A page's last line, the link to its diagram: `![The calls of `COMMAND`](STEM.svg)`.
+fn diagram_link(command: &str, stem: &str) -> String {
+    format!("{DIAGRAM_LINK_START}{command}`{}", diagram_link_end(stem))
+}
+
+/// Whether `line` is the diagram link a page `STEM.md` ends in (see [`diagram_link`]).
+fn is_diagram_link(line: &str, stem: &str) -> bool {
+    line.starts_with(DIAGRAM_LINK_START) && line.ends_with(&diagram_link_end(stem))
 }
 
 /// The pages in `dir` that an earlier `docs` wrote for cases that are gone: `STEM.md` not among
@@ -94,7 +113,7 @@ pub fn leftovers(dir: &Path, written: &[(String, Vec<u8>)]) -> Vec<String> {
         }
         let text = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
         let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
-        if last.starts_with("![The calls of `") && last.ends_with(&format!("]({stem}.svg)")) {
+        if is_diagram_link(last, stem) {
             gone.push(name.clone());
             let svg = format!("{stem}.svg");
             if names.contains(&svg) && !written.iter().any(|(w, _)| *w == svg) {

@@ -16,7 +16,6 @@
 use crate::case::CaseError;
 use crate::docs::DocsError;
 use crate::recording::Status;
-use crate::replay::SourceError;
 use crate::sandbox::SandboxError;
 use crate::subject::SubjectError;
 use crate::world::WorldError;
@@ -63,8 +62,6 @@ pub enum Error {
     Case(#[from] CaseError),
     #[error(transparent)]
     World(#[from] WorldError),
-    #[error(transparent)]
-    Trace(#[from] SourceError),
     /// Something the command line names that cannot be used (a missing script or shell, an
     /// option's value, no command lines to run): `path:line: what is wrong` where there is a path.
     #[error("{0}")]
@@ -89,9 +86,12 @@ impl Error {
     /// The exit code: the one mapping of errors to the table above.
     pub fn code(&self) -> u8 {
         match self {
-            Error::Case(_) | Error::World(_) | Error::Trace(_) | Error::Input(_) => BAD_INPUT,
-            Error::Sandbox(_) | Error::Subject(_) | Error::NoStatus(_) | Error::Unmodeled { .. } => HARNESS,
-            Error::Docs(DocsError::Subject(_)) => HARNESS,
+            Error::Case(_) | Error::World(_) | Error::Input(_) => BAD_INPUT,
+            Error::Sandbox(_)
+            | Error::Subject(_)
+            | Error::Docs(DocsError::Subject(_))
+            | Error::NoStatus(_)
+            | Error::Unmodeled { .. } => HARNESS,
             // docs/ cannot show a golden the spec no longer writes: that case does not hold.
             Error::Docs(DocsError::Stale { .. }) => MISMATCH,
             Error::Output(e) => e.code(),

@@ -1,6 +1,7 @@
 //! `diff`.
 
 use super::*;
+use crate::compare::FailureKind;
 
 pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     let mut invocations = Vec::new();
@@ -40,7 +41,7 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
         |i, result| match result {
             Ok((_, verdict)) if verdict.holds() => {
                 held += 1;
-                if verdict.notes.iter().any(|n| n.starts_with(crate::diff::NOT_MODELED)) {
+                if crate::diff::has_gaps(&verdict) {
                     uncovered.push(i);
                 }
                 progress.show(i + 1, &invocations[i].to_command_line());
@@ -48,8 +49,8 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
             Ok((_, verdict)) => {
                 let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
                 let escaped = match verdict.failure_kind() {
-                    "mismatch" => String::new(),
-                    kind => format!(", {kind}"),
+                    FailureKind::Mismatch => String::new(),
+                    kind => format!(", {}", kind.name()),
                 };
                 progress.clear();
                 let _ =

@@ -28,7 +28,7 @@ const NO_EOL: &str = "(no newline at end)";
 /// Parses the bytes of a case file read from `path`.
 pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
     let display = path.display().to_string();
-    let err = |line: usize, message: String| CaseError { path: display.clone(), line, message };
+    let err = |line: usize, message: String| CaseError::at(path, line, message);
     let lines: Vec<&[u8]> = split_lines(bytes);
     let header_end = lines.iter().position(|l| l.starts_with(b"~~~")).unwrap_or(lines.len());
     let header_bytes: Vec<u8> = lines[..header_end].iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
@@ -47,7 +47,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
 
     let words = shell_words::split(&header.command)
         .map_err(|e| err(line_of_key("command"), format!("command is not a valid shell command line: {e}")))?;
-    let invocation = Invocation::from_words(&words, true).map_err(|m| err(line_of_key("command"), m))?;
+    let invocation = Invocation::from_words(&words).map_err(|m| err(line_of_key("command"), m))?;
 
     let (world, world_file) = match (header.world, header.world_file) {
         (Some(_), Some(_)) => {

@@ -39,16 +39,14 @@ pub struct Invocation {
 }
 
 impl Invocation {
-    /// Splits words as a case file or `record` gives them: leading `NAME=value` words are
-    /// environment, then (in a case) the word `weave`, then weave's arguments.
-    pub fn from_words(words: &[String], expect_weave: bool) -> Result<Invocation, String> {
+    /// Splits words as a case file gives them: leading `NAME=value` words are environment, then
+    /// the word `weave`, then weave's arguments.
+    pub fn from_words(words: &[String]) -> Result<Invocation, String> {
         let mut inv = Invocation::from_args(words);
-        if expect_weave {
-            match inv.args.first().map(String::as_str) {
-                Some("weave") => drop(inv.args.remove(0)),
-                Some(other) => return Err(format!("the command must run `weave`, not `{other}`")),
-                None => return Err("the command has no `weave` word".to_string()),
-            }
+        match inv.args.first().map(String::as_str) {
+            Some("weave") => drop(inv.args.remove(0)),
+            Some(other) => return Err(format!("the command must run `weave`, not `{other}`")),
+            None => return Err("the command has no `weave` word".to_string()),
         }
         Ok(inv)
     }
@@ -138,6 +136,13 @@ pub struct CaseError {
     pub message: String,
 }
 
+impl CaseError {
+    /// The error at `line` of the file at `path`: `path:line: message`.
+    pub fn at(path: &Path, line: usize, message: impl Into<String>) -> Self {
+        CaseError { path: path.display().to_string(), line, message: message.into() }
+    }
+}
+
 impl From<WorldError> for CaseError {
     fn from(e: WorldError) -> Self {
         CaseError { path: e.path, line: e.line, message: e.message }
@@ -149,32 +154,34 @@ pub const EXTENSION: &str = "case";
 
 /// Reads a case file.
 pub fn load(path: &Path) -> Result<Case, CaseError> {
-    let bytes = std::fs::read(path).map_err(|e| CaseError {
-        path: path.display().to_string(),
-        line: 1,
-        message: format!("cannot read case file: {e}"),
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| CaseError::at(path, 1, format!("cannot read case file: {e}")))?;
     parse_case(path, &bytes)
 }
 
 /// The case files a list of paths names: files as given, directories searched for `*.case`
 /// (sorted). A path that does not exist is an error.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
+    find(paths, |p| p.extension().is_some_and(|e| e == EXTENSION), |file| Some(file.to_path_buf()))
+}
+
+/// The files a list of paths names, in its order: each directory searched for the files `wanted`
+/// keeps (sorted), each other path the file `file` makes of it, if any. A path that does not
+/// exist, or a directory that cannot be read, is an error.
+pub fn find(
+    paths: &[PathBuf],
+    wanted: impl Fn(&Path) -> bool,
+    file: impl Fn(&Path) -> Option<PathBuf>,
+) -> Result<Vec<PathBuf>, CaseError> {
     let mut found = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let here = files_under(path, |p| p.extension().is_some_and(|e| e == EXTENSION)).map_err(|(dir, e)| {
-                CaseError { path: dir.display().to_string(), line: 1, message: format!("cannot read directory: {e}") }
-            })?;
+            let here = files_under(path, &wanted)
+                .map_err(|(dir, e)| CaseError::at(&dir, 1, format!("cannot read directory: {e}")))?;
             found.extend(here);
         } else if path.exists() {
-            found.push(path.clone());
+            found.extend(file(path));
         } else {
-            return Err(CaseError {
-                path: path.display().to_string(),
-                line: 1,
-                message: "no such file or directory".into(),
-            });
+            return Err(CaseError::at(path, 1, "no such file or directory"));
         }
     }
     Ok(found)

@@ -64,12 +64,34 @@ impl Verdict {
         self.mismatches.is_empty() && self.escapes.is_empty() && self.unmodeled.is_empty()
     }
 
-    /// What kind of failure this is, for a report's one word: the gravest first.
-    pub fn failure_kind(&self) -> &'static str {
+    /// What kind of failure this is, the gravest first.
+    pub fn failure_kind(&self) -> FailureKind {
         match (self.escapes.is_empty(), self.unmodeled.is_empty()) {
-            (false, _) => "escape",
-            (true, false) => "not modeled",
-            (true, true) => "mismatch",
+            (false, _) => FailureKind::Escape,
+            (true, false) => FailureKind::NotModeled,
+            (true, true) => FailureKind::Mismatch,
+        }
+    }
+}
+
+/// What kind of failure a verdict is (see [`Verdict::failure_kind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The subject reached outside the sandbox.
+    Escape,
+    /// The subject made calls the fakes do not model.
+    NotModeled,
+    /// Only differences in what the subject did.
+    Mismatch,
+}
+
+impl FailureKind {
+    /// The kind as a report's one word.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Escape => "escape",
+            FailureKind::NotModeled => "not modeled",
+            FailureKind::Mismatch => "mismatch",
         }
     }
 }

@@ -24,9 +24,9 @@ pub fn random_invocations(n: usize, seed: u64) -> Vec<Invocation> {
 
 /// Reads the cases file at `path` (see [`parse_cases`]).
 pub fn read_cases(path: &Path) -> Result<Vec<Invocation>, CaseError> {
-    let error = |line, message| CaseError { path: path.display().to_string(), line, message };
-    let text = std::fs::read_to_string(path).map_err(|e| error(1, format!("cannot read cases file: {e}")))?;
-    parse_cases(&text).map_err(|(line, message)| error(line, message))
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CaseError::at(path, 1, format!("cannot read cases file: {e}")))?;
+    parse_cases(&text).map_err(|(line, message)| CaseError::at(path, line, message))
 }
 
 /// Reads a cases file: one shell-quoted command line per line, leading `NAME=value` words its
@@ -94,7 +94,12 @@ pub fn differ(
 }
 
 /// How a note of [`differ`] names a call the fakes do not model.
-pub const NOT_MODELED: &str = "not modeled: ";
+const NOT_MODELED: &str = "not modeled: ";
+
+/// Whether a verdict of [`differ`] tells of calls the fakes do not model (as notes).
+pub fn has_gaps(verdict: &Verdict) -> bool {
+    verdict.notes.iter().any(|n| n.starts_with(NOT_MODELED))
+}
 
 /// How the spec says it does not cover a command (see `fake::inline::run_spec`).
 const UNSPECIFIED: &[u8] = b" is not specified yet\n";

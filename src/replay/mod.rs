@@ -9,21 +9,11 @@
 
 mod source;
 
-pub use source::Source;
+pub use source::{read_source, Source};
 
 use crate::fake::registry;
 use crate::trace::{parse_dash, Kind, DEFAULT_PS4};
 use crate::world::{Replay, ReplayCall};
-
-/// A trace that cannot be read for a replay: `path:line: what is wrong`.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SourceError(pub String);
-
-/// Reads the trace at `path` for the command line `args` (weave's arguments).
-pub fn read_source(path: &std::path::Path, args: &[String]) -> Result<Source, SourceError> {
-    source::read_source(path, args).map_err(SourceError)
-}
 
 /// The words of a trace line after PS4, if it is one.
 fn body<'a>(line: &'a [u8], ps4: &[u8]) -> Option<&'a [u8]> {

@@ -3,6 +3,7 @@
 //! mixed in, and the prompt line `$ sh -x weave ARGS` names the command line (or, with no prompt,
 //! the command line is given and the trace is the article's first).
 
+use crate::case::CaseError;
 use std::path::Path;
 
 /// A trace to replay, with what came with it.
@@ -18,15 +19,15 @@ pub struct Source {
     pub notices: Vec<String>,
 }
 
-/// Reads `path` for the command line `args` (weave's arguments). Errors are `path:line: message`.
-pub fn read_source(path: &Path, args: &[String]) -> Result<Source, String> {
-    let display = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("{display}:1: cannot read the trace: {e}"))?;
+/// Reads the trace at `path` for the command line `args` (weave's arguments). A trace that cannot
+/// be read for a replay is bad input, `path:line: what is wrong`, as a case file's is.
+pub fn read_source(path: &Path, args: &[String]) -> Result<Source, CaseError> {
+    let bytes = std::fs::read(path).map_err(|e| CaseError::at(path, 1, format!("cannot read the trace: {e}")))?;
     if bytes.windows(4).any(|w| w.eq_ignore_ascii_case(b"<br>")) {
-        return article(&String::from_utf8_lossy(&bytes), args).map_err(|(line, m)| format!("{display}:{line}: {m}"));
+        return article(&String::from_utf8_lossy(&bytes), args).map_err(|(line, m)| CaseError::at(path, line, m));
     }
     if !bytes.starts_with(b"+ ") && !bytes.windows(3).any(|w| w == b"\n+ ") {
-        return Err(format!("{display}:1: not a trace: no line starts with `+ `"));
+        return Err(CaseError::at(path, 1, "not a trace: no line starts with `+ `"));
     }
     let stdout = std::fs::read(path.with_extension("stdout")).ok();
     Ok(Source { trace: bytes, stdout, merged: false, notices: Vec::new() })

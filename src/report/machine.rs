@@ -1,7 +1,7 @@
 //! Reports for machines: JUnit XML as Jenkins and GitLab read it, TAP 13, JSON lines.
 
 use super::{failure_text, Reporter, Totals};
-use crate::compare::Verdict;
+use crate::compare::{FailureKind, Verdict};
 use crate::trace::visible;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::io::Write;
@@ -33,8 +33,8 @@ impl Reporter for Junit {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
             let what = match verdict.failure_kind() {
-                "mismatch" => aspects.join(", ") + " differ",
-                kind => kind.to_string(),
+                FailureKind::Mismatch => aspects.join(", ") + " differ",
+                kind => kind.name().to_string(),
             };
             status.set_message(what).set_type("mismatch").set_description(failure_text(verdict));
             status
@@ -76,20 +76,26 @@ impl Tap {
     pub fn new(total: usize) -> Self {
         Tap { total, n: 0 }
     }
-}
 
-impl Reporter for Tap {
-    fn case(&mut self, out: &mut dyn Write, _path: &str, verdict: &Verdict, _elapsed: Duration) -> std::io::Result<()> {
+    /// The next test point's number, the header written first if this is the first.
+    fn next(&mut self, out: &mut dyn Write) -> std::io::Result<usize> {
         if self.n == 0 {
             writeln!(out, "TAP version 13\n1..{}", self.total)?;
         }
         self.n += 1;
+        Ok(self.n)
+    }
+}
+
+impl Reporter for Tap {
+    fn case(&mut self, out: &mut dyn Write, _path: &str, verdict: &Verdict, _elapsed: Duration) -> std::io::Result<()> {
+        let n = self.next(out)?;
         if verdict.holds() {
-            return writeln!(out, "ok {} - {}", self.n, verdict.case);
+            return writeln!(out, "ok {n} - {}", verdict.case);
         }
-        writeln!(out, "not ok {} - {}", self.n, verdict.case)?;
+        writeln!(out, "not ok {n} - {}", verdict.case)?;
         writeln!(out, "  ---")?;
-        writeln!(out, "  message: \"{}\"", verdict.failure_kind())?;
+        writeln!(out, "  message: \"{}\"", verdict.failure_kind().name())?;
         writeln!(out, "  report: |")?;
         for line in failure_text(verdict).lines() {
             writeln!(out, "    {line}")?;
@@ -98,11 +104,8 @@ impl Reporter for Tap {
     }
 
     fn error(&mut self, out: &mut dyn Write, _path: &str, name: &str, message: &str) -> std::io::Result<()> {
-        if self.n == 0 {
-            writeln!(out, "TAP version 13\n1..{}", self.total)?;
-        }
-        self.n += 1;
-        writeln!(out, "not ok {} - {name}", self.n)?;
+        let n = self.next(out)?;
+        writeln!(out, "not ok {n} - {name}")?;
         writeln!(out, "  ---\n  message: \"error\"\n  report: |\n    {message}\n  ...")
     }
 

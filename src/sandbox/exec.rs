@@ -1,13 +1,16 @@
 //! Starting a process and bounding its wait: for subjects, and for the probes of the fake and of a
 //! shell, which run beside the sandbox.
 
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// Spawns `cmd`, trying again briefly while the program is busy being written (ETXTBSY): another
-/// thread's fork can hold a just-written binary open for a moment.
+/// Spawns `cmd` in a process group of its own, which [`wait_with_timeout`] kills whole, trying
+/// again briefly while the program is busy being written (ETXTBSY): another thread's fork can hold
+/// a just-written binary open for a moment.
 pub fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    cmd.process_group(0);
     let mut tries = 0;
     loop {
         match cmd.spawn() {
@@ -20,7 +23,7 @@ pub fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
     }
 }
 
-/// Waits for `child`; past `timeout` its whole process group is killed.
+/// Waits for `child`, started by [`spawn`]; past `timeout` its whole process group is killed.
 pub fn wait_with_timeout(
     child: std::process::Child,
     timeout: Duration,

@@ -307,7 +307,6 @@ fn probe(fake_bin: &Path) -> Result<(), String> {
     cmd.arg0("weavetrace-fake")
         .arg(fake::process::PROBE_ARG)
         .env_clear()
-        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());

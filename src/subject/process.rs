@@ -112,9 +112,10 @@ pub fn own_pid_as_in_process(bytes: &mut Vec<u8>, pid: u32) {
 }
 
 /// What every subject process gets: the sandbox's environment and working directory, no stdin,
-/// a process group of its own (so a timeout kills everything it started), and the namespaces.
+/// and the namespaces ([`spawn`] gives it a process group of its own, so a timeout kills
+/// everything it started).
 fn prepare(cmd: &mut Command, inv: &Invocation, sandbox: &Sandbox, keep: &[PathBuf]) {
-    cmd.env_clear().envs(sandbox.env(&inv.env)).current_dir(sandbox.work()).stdin(Stdio::null()).process_group(0);
+    cmd.env_clear().envs(sandbox.env(&inv.env)).current_dir(sandbox.work()).stdin(Stdio::null());
     let own = sandbox.own_netns();
     // SAFETY: `create` only makes system calls on data prepared before the fork.
     unsafe {

@@ -108,8 +108,7 @@ impl Script {
         let mut cmd = self.shell_command();
         cmd.args(["-c", PROBE]).env_clear().env("PATH", "/usr/bin:/bin").env("PS4", "+ ");
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        // A group of its own, so that a shell that hangs is ended with all it started.
-        cmd.process_group(0);
+        // `spawn` gives it a group of its own, so that a shell that hangs is ended with all it started.
         let child = crate::sandbox::spawn(&mut cmd).map_err(|e| format!("{shell}:1: cannot run the shell: {e}"))?;
         let (out, timed_out) = crate::sandbox::wait_with_timeout(child, PROBE_TIMEOUT)
             .map_err(|e| format!("{shell}:1: cannot run the shell: {e}"))?;

@@ -3,7 +3,7 @@
 use super::net::{Net, HOST_NETNS_INODE};
 use super::{Reply, State};
 use crate::world::addr::{hash64, Cidr};
-use crate::world::{image, services, Network, World};
+use crate::world::{image, services, Network, RegistryImage, World};
 use std::net::Ipv4Addr;
 
 /// What the fake docker keeps between calls.
@@ -23,6 +23,9 @@ pub struct DockerState {
     /// Every pid a container has had: the `PROCFS/PID` entries the fakes own.
     #[serde(default)]
     pub pids_seen: Vec<u32>,
+    /// The registry's images pulled in this run, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pulled: Vec<String>,
 }
 
 /// A container as the daemon knows it.
@@ -47,13 +50,36 @@ pub struct Container {
     /// The address the world fixed for it, kept across restarts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_ip: Option<Ipv4Addr>,
+    /// `run -d`'s `-p HOSTPORT:PORT/PROTO` flags, as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
+    /// Its environment from `-e`: `NAME=value`, the caller's value for `-e NAME`, or `NAME` alone
+    /// where the caller had none (as docker's client passes it on).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    /// `-v` flags, as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<String>,
+    /// The program's arguments after the image (a world's containers have none recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// Made by `run` in this run, not given by the world.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created: bool,
+}
+
+impl Container {
+    /// The value of `NAME` in its environment, if set.
+    pub fn env_value(&self, name: &str) -> Option<&str> {
+        self.env.iter().find_map(|e| e.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+    }
 }
 
 /// The first pid handed out after the world's `docker.pids`.
 const FIRST_PID: u32 = 40001;
 
-/// The id of the image a container runs: the world's image of that tag, else one derived from
-/// the name.
+/// The id of the image a container runs: the world's image of that tag (or the registry's),
+/// else one derived from the name.
 fn image_id(world: &World, image: &str) -> String {
     let tag = image::with_tag(image);
     if let Some(i) =
@@ -61,7 +87,59 @@ fn image_id(world: &World, image: &str) -> String {
     {
         return i.id.clone();
     }
-    (0..4u8).map(|k| format!("{:016x}", hash64(&[b"image", tag.as_bytes(), &[k]]))).collect()
+    match registry_entry(world, image) {
+        Some(r) => r.id.clone(),
+        None => image::derived_id(image),
+    }
+}
+
+/// The registry's image of that name (a tag) or id.
+fn registry_entry<'w>(world: &'w World, image: &str) -> Option<&'w RegistryImage> {
+    let tag = image::with_tag(image);
+    world.docker.registry.iter().find(|r| r.id == image || r.tags.iter().any(|t| image::with_tag(t) == tag))
+}
+
+/// An image the daemon has: its id, tags, and `docker images`' CREATED and VIRTUAL SIZE.
+struct HeldImage {
+    id: String,
+    tags: Vec<String>,
+    created: String,
+    size: String,
+}
+
+impl DockerState {
+    /// Whether the daemon has `image`: one the registry lists only once pulled (at the start, or
+    /// in this run); any other it is taken to have, as the world names no image it lacks.
+    fn has_image(&self, world: &World, image: &str) -> bool {
+        if world.docker.images.iter().any(|i| i.id == image || i.tags.iter().any(|t| image::with_tag(t) == image::with_tag(image))) {
+            return true;
+        }
+        registry_entry(world, image).is_none_or(|r| r.pulled || self.pulled.contains(&r.id))
+    }
+
+    /// The images the daemon has, as `docker images` lists them: the world's, the registry's
+    /// pulled ones, then those of containers named nowhere else.
+    fn images(&self, world: &World) -> Vec<HeldImage> {
+        let mut held: Vec<HeldImage> = world
+            .docker
+            .images
+            .iter()
+            .map(|i| HeldImage { id: i.id.clone(), tags: i.tags.clone(), created: i.created.clone(), size: i.size.clone() })
+            .collect();
+        for r in world.docker.registry.iter().filter(|r| r.pulled || self.pulled.contains(&r.id)) {
+            if !held.iter().any(|h| h.id == r.id) {
+                held.push(HeldImage { id: r.id.clone(), tags: r.tags.clone(), created: r.created.clone(), size: r.size.clone() });
+            }
+        }
+        for c in &self.containers {
+            if !held.iter().any(|h| h.id == c.image_id) {
+                let tags = if c.image == c.image_id { Vec::new() } else { vec![image::with_tag(&c.image)] };
+                let (created, size) = (crate::world::default_created(), crate::world::default_size());
+                held.push(HeldImage { id: c.image_id.clone(), tags, created, size });
+            }
+        }
+        held
+    }
 }
 
 impl DockerState {
@@ -238,6 +316,13 @@ pub fn docker(world: &World, state: &mut State, argv: &[Vec<u8>], env: &dyn Fn(&
         Some(b"run") => run(world, state, &args[1..], env),
         Some(b"inspect") => inspect(world, state, &args[1..]),
         Some(b"start") => start(world, state, &args[1..]),
+        Some(b"stop") => stop(world, state, argv),
+        Some(b"rm") => rm(world, state, argv),
+        Some(b"pull") => match &args[1..] {
+            [name] if !name.starts_with(b"-") => pull(world, state, &String::from_utf8_lossy(name)),
+            _ => Reply::not_modeled_call(argv),
+        },
+        Some(b"images") => images(world, state, argv),
         Some(b"ps") => ps(world, state, argv),
         _ => Reply::not_modeled_call(argv),
     }
@@ -251,6 +336,8 @@ pub struct RunArgs<'a> {
     pub env_flags: Vec<&'a [u8]>,
     /// `-v SOURCE:TARGET[:MODE]` flags, as written.
     pub volumes: Vec<&'a [u8]>,
+    /// `-p [IP:]HOSTPORT:PORT[/PROTO]` flags, as written.
+    pub ports: Vec<&'a [u8]>,
     /// The image, if the line names one.
     pub image: Option<&'a [u8]>,
     /// The command and its arguments after the image.
@@ -304,6 +391,11 @@ impl<'a> RunArgs<'a> {
                 _ => a.strip_prefix(b"--volume=").or_else(|| a.strip_prefix(b"-v=")),
             };
             parsed.volumes.extend(volume);
+            let port = match a {
+                b"-p" | b"--publish" => args.get(i + 1).map(Vec::as_slice),
+                _ => a.strip_prefix(b"--publish=").or_else(|| a.strip_prefix(b"-p=")),
+            };
+            parsed.ports.extend(port);
             let next = args.get(i + 1);
             if let Some(v) = flag_value(a, next, &[b"--name", b"-name"]) {
                 parsed.name = Some(v);
@@ -375,23 +467,42 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
             ..Reply::default()
         };
     };
+    // The container's environment: `-e NAME=value`, or `-e NAME` with the caller's value.
+    let resolved_env: Vec<(Vec<u8>, Option<Vec<u8>>)> = parsed
+        .env_flags
+        .iter()
+        .map(|e| match e.iter().position(|&b| b == b'=') {
+            Some(eq) => (e[..eq].to_vec(), Some(e[eq + 1..].to_vec())),
+            None => (e.to_vec(), std::str::from_utf8(e).ok().and_then(env)),
+        })
+        .collect();
     if let Some(local) = parsed.weaveexec_local() {
-        // The container's environment: `-e NAME=value`, or `-e NAME` with the caller's value.
-        let container_env = parsed
-            .env_flags
-            .iter()
-            .filter_map(|e| match e.iter().position(|&b| b == b'=') {
-                Some(eq) => Some((e[..eq].to_vec(), e[eq + 1..].to_vec())),
-                None => std::str::from_utf8(e).ok().and_then(env).map(|v| (e.to_vec(), v)),
-            })
-            .collect();
+        let container_env = resolved_env.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
         let host_proc = parsed.host_proc().unwrap_or(HOST_PROC_NOT_MOUNTED);
         return weaveexec_local(world, state, local, container_env, host_proc);
     }
+    let image = String::from_utf8_lossy(image).into_owned();
+    // The client pulls an image the daemon lacks, saying so on stderr, before it creates the container.
+    let mut pulled = Vec::new();
+    if !state.parts(world).0.has_image(world, &image) {
+        pulled = format!("Unable to find image '{image}' locally\n").into_bytes();
+        let pull = pull(world, state, &image);
+        pulled.extend_from_slice(&pull.stdout);
+        pulled.extend_from_slice(&pull.stderr);
+        if pull.status != 0 {
+            return Reply { stderr: pulled, status: pull.status, ..pull };
+        }
+    }
     if !parsed.detach {
-        // What a container prints in the foreground is its program's: none is modeled but weaveexec's.
-        let words: Vec<Vec<u8>> = [b"docker run".to_vec()].into_iter().chain(args.iter().cloned()).collect();
-        return Reply::not_modeled_call(&words);
+        let mut reply = foreground(world, state, &image, parsed.rest);
+        if reply.unmodeled {
+            // What a container prints in the foreground is its program's: only the services'
+            // `--version` and weaveexec's are modeled.
+            let words: Vec<Vec<u8>> = [b"docker run".to_vec()].into_iter().chain(args.iter().cloned()).collect();
+            reply = Reply::not_modeled_call(&words);
+        }
+        pulled.extend_from_slice(&reply.stderr);
+        return Reply { stderr: pulled, ..reply };
     }
     let text = |w: Option<&[u8]>| w.map(|w| String::from_utf8_lossy(w).into_owned());
     let network = match parsed.net {
@@ -408,10 +519,11 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
     let name = match text(parsed.name) {
         Some(name) => {
             if let Some(other) = docker.containers.iter().find(|c| c.name == name) {
-                let message = format!(
-                    "Conflict. The name \"{name}\" is already in use by container {}. You have to delete (or rename) that container to be able to reuse that name.",
-                    &other.id[..12.min(other.id.len())]
-                );
+                let short = &other.id[..12.min(other.id.len())];
+                let message = match client_version(world) {
+                    (1, 0..=4) => format!("Conflict, The name {name} is already assigned to {short}. You have to delete (or rename) that container to be able to assign {name} to a container again."),
+                    _ => format!("Conflict. The name \"{name}\" is already in use by container {short}. You have to delete (or rename) that container to be able to reuse that name."),
+                };
                 return Reply { stderr: daemon_error(world, &message).into_bytes(), status: 1, ..Reply::default() };
             }
             name
@@ -423,8 +535,20 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
         Network::Host => world.host.hostname.clone(),
         _ => id.chars().take(12).collect(),
     });
-    let image = String::from_utf8_lossy(image).into_owned();
+    let lossy = |w: &[u8]| String::from_utf8_lossy(w).into_owned();
+    let env = resolved_env
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{}={}", lossy(k), lossy(v)),
+            None => lossy(k),
+        })
+        .collect();
     docker.containers.push(Container {
+        ports: parsed.ports.iter().map(|p| lossy(p)).collect(),
+        volumes: parsed.volumes.iter().map(|v| lossy(v)).collect(),
+        args: parsed.rest.iter().map(|a| lossy(a)).collect(),
+        env,
+        created: true,
         id: id.clone(),
         name,
         image_id: image_id(world, &image),
@@ -436,7 +560,204 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
     });
     let last = docker.containers.len() - 1;
     docker.start(world, net, last, None);
-    Reply { stdout: format!("{id}\n").into_bytes(), changed: true, ..Reply::default() }
+    Reply { stdout: format!("{id}\n").into_bytes(), stderr: pulled, changed: true, ..Reply::default() }
+}
+
+/// What a container run in the foreground prints: the router's and weaveDNS's `--version` (the
+/// version the release stamped into the image); anything else is not modeled.
+fn foreground(world: &World, state: &mut State, image: &str, rest: &[Vec<u8>]) -> Reply {
+    let version_flag = matches!(rest, [flag] if flag == b"--version" || flag == b"-version");
+    let (docker, _) = state.parts(world);
+    let images = docker.images(world);
+    // An image given by id runs as the image of that id.
+    let name = match find_image(&images, image).and_then(|id| images.iter().find(|i| i.id == id)) {
+        Some(held) if held.id.starts_with(image) => held.tags.first().cloned().unwrap_or_default(),
+        _ => image.to_string(),
+    };
+    let program = if services::runs(&name, services::ROUTER_IMAGE) {
+        "weave router"
+    } else if services::runs(&name, services::DNS_IMAGE) {
+        "weave DNS"
+    } else {
+        ""
+    };
+    if !version_flag || program.is_empty() {
+        return Reply { unmodeled: true, ..Reply::default() };
+    }
+    let version = registry_entry(world, image)
+        .and_then(|r| r.version.clone())
+        .unwrap_or_else(|| services::image_version(&name));
+    Reply { stdout: format!("{program} {version}\n").into_bytes(), ..Reply::default() }
+}
+
+/// `docker pull NAME` (docker 1.3's v1 registry): the registry's image comes to the daemon with
+/// all its tags, the lines the world gives (or 1.3's for a one-layer image) on stdout; an image
+/// the registry lacks, or one the world makes fail, ends with the client's error.
+fn pull(world: &World, state: &mut State, name: &str) -> Reply {
+    let repository = image::repository(name);
+    let tagged = image::with_tag(name);
+    let mut stdout = format!("Pulling repository {repository}\n");
+    let Some(entry) = registry_entry(world, name) else {
+        let message = format!("Error: image {repository} not found");
+        return Reply { stdout: stdout.into_bytes(), stderr: fatal_line(world, &message).into_bytes(), status: 1, ..Reply::default() };
+    };
+    if let Some(error) = &entry.error {
+        return Reply { stdout: stdout.into_bytes(), stderr: fatal_line(world, error).into_bytes(), status: 1, ..Reply::default() };
+    }
+    let (docker, _) = state.parts(world);
+    let had = docker.has_image(world, name);
+    if let (false, Some(output)) = (had, &entry.output) {
+        stdout = output.clone();
+    } else {
+        let short = &entry.id[..12.min(entry.id.len())];
+        let tag = image::tag(&tagged).unwrap_or("latest");
+        stdout.push_str(&format!("{short}: Pulling image ({tag}) from {repository}\n"));
+        stdout.push_str(&format!(
+            "{short}: Pulling image ({tag}) from {repository}, endpoint: https://registry-1.docker.io/v1/\n"
+        ));
+        stdout.push_str(&format!("{short}: Pulling dependent layers\n{short}: Download complete\n"));
+        let status = if had { "Image is up to date for" } else { "Downloaded newer image for" };
+        stdout.push_str(&format!("Status: {status} {tagged}\n"));
+    }
+    if !had {
+        docker.pulled.push(entry.id.clone());
+    }
+    Reply { stdout: stdout.into_bytes(), ..Reply::default() }
+}
+
+/// `docker images --no-trunc`: docker 1.3-1.6's table (Go's tabwriter: columns at least 20 wide,
+/// padded by 3), a row per tag (`<none>` for an image without one).
+fn images(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
+    if argv[2..].iter().any(|a| a != b"--no-trunc") || argv.len() != 3 {
+        return Reply::not_modeled_call(argv);
+    }
+    let (docker, _) = state.parts(world);
+    let mut rows = vec![["REPOSITORY".to_string(), "TAG".into(), "IMAGE ID".into(), "CREATED".into(), "VIRTUAL SIZE".into()]];
+    for i in docker.images(world) {
+        let tags: Vec<(String, String)> = match i.tags.is_empty() {
+            true => vec![("<none>".into(), "<none>".into())],
+            false => i
+                .tags
+                .iter()
+                .map(|t| {
+                    let t = image::with_tag(t);
+                    (image::repository(&t).to_string(), image::tag(&t).unwrap_or_default().to_string())
+                })
+                .collect(),
+        };
+        for (repository, tag) in tags {
+            rows.push([repository, tag, i.id.clone(), i.created.clone(), i.size.clone()]);
+        }
+    }
+    let widths: Vec<usize> = (0..4).map(|c| rows.iter().map(|r| r[c].chars().count() + 3).max().unwrap_or(0).max(20)).collect();
+    let mut stdout = String::new();
+    for r in &rows {
+        for (c, w) in widths.iter().enumerate() {
+            stdout.push_str(&format!("{:<w$}", r[c]));
+        }
+        stdout.push_str(&r[4]);
+        stdout.push('\n');
+    }
+    Reply { stdout: stdout.into_bytes(), ..Reply::default() }
+}
+
+/// A missing container, as the daemon of the client's version names it (1.6 looks names up in
+/// its id index, whose error this is).
+fn no_such_container(world: &World, name: &str) -> String {
+    match client_version(world) {
+        (1, 6) => format!("Error response from daemon: no such id: {name}\n"),
+        _ => format!("Error response from daemon: No such container: {name}\n"),
+    }
+}
+
+/// The names a `stop` or `rm` call gives after its flags (`-f`, `-t N`), and whether `-f` was.
+fn names_and_force<'a>(argv: &'a [Vec<u8>]) -> Option<(Vec<&'a [u8]>, bool)> {
+    let (mut names, mut force) = (Vec::new(), false);
+    let mut words = argv[2..].iter();
+    while let Some(w) = words.next() {
+        match w.as_slice() {
+            b"-f" | b"--force" if argv[1] == b"rm" => force = true,
+            b"-t" | b"--time" if argv[1] == b"stop" => {
+                words.next()?;
+            }
+            w if w.starts_with(b"-") && names.is_empty() => return None,
+            w => names.push(w),
+        }
+    }
+    (!names.is_empty()).then_some((names, force))
+}
+
+impl DockerState {
+    /// Stops container `n`: its process ends, so its namespace goes, and with it the veth peers of
+    /// its links; the service it ran goes too, so a restart serves afresh.
+    fn stop(&mut self, net: &mut Net, services: &mut super::http::Services, n: usize) {
+        let c = &mut self.containers[n];
+        net.remove_ns(c.netns);
+        services.drop_container(&c.id);
+        (c.running, c.pid, c.ip, c.netns) = (false, 0, None, 0);
+    }
+}
+
+/// `docker stop [-t N] NAME...`: each running container stops and its name is printed; a stopped
+/// one is printed too (the daemon answers 304); a missing one fails the call at the end.
+fn stop(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
+    let Some((names, _)) = names_and_force(argv) else { return Reply::not_modeled_call(argv) };
+    let (docker, net, services) = state.all_parts(world);
+    let mut reply = Reply::default();
+    for name in names {
+        let text = String::from_utf8_lossy(name);
+        match docker.find(&text) {
+            Some(n) => {
+                if docker.containers[n].running {
+                    docker.stop(net, services, n);
+                    reply.changed = true;
+                }
+                reply.stdout.extend_from_slice(name);
+                reply.stdout.push(b'\n');
+            }
+            None => {
+                reply.stderr.extend_from_slice(no_such_container(world, &text).as_bytes());
+                reply.status = 1;
+            }
+        }
+    }
+    if reply.status != 0 {
+        reply.stderr.extend_from_slice(fatal_line(world, "Error: failed to stop one or more containers").as_bytes());
+    }
+    reply
+}
+
+/// `docker rm [-f] NAME...`: each container goes (a running one only with `-f`, which kills it
+/// first); what is refused fails the call at the end.
+fn rm(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
+    let Some((names, force)) = names_and_force(argv) else { return Reply::not_modeled_call(argv) };
+    let (docker, net, services) = state.all_parts(world);
+    let mut reply = Reply::default();
+    for name in names {
+        let text = String::from_utf8_lossy(name);
+        let Some(n) = docker.find(&text) else {
+            reply.stderr.extend_from_slice(no_such_container(world, &text).as_bytes());
+            reply.status = 1;
+            continue;
+        };
+        if docker.containers[n].running {
+            if !force {
+                let conflict = if client_version(world) >= (1, 5) { "Conflict, " } else { "" };
+                reply.stderr.extend_from_slice(format!("Error response from daemon: {conflict}You cannot remove a running container. Stop the container before attempting removal or use -f\n").as_bytes());
+                reply.status = 1;
+                continue;
+            }
+            docker.stop(net, services, n);
+        }
+        docker.containers.remove(n);
+        reply.changed = true;
+        reply.stdout.extend_from_slice(name);
+        reply.stdout.push(b'\n');
+    }
+    if reply.status != 0 {
+        reply.stderr.extend_from_slice(fatal_line(world, "Error: failed to remove one or more containers").as_bytes());
+    }
+    reply
 }
 
 /// A name for a container run without `--name`: docker's adjective_surname form, from its id.
@@ -542,12 +863,13 @@ fn inspect(world: &World, state: &mut State, args: &[Vec<u8>]) -> Reply {
     };
     let template = String::from_utf8_lossy(template).into_owned();
     let (docker, _) = state.parts(world);
+    let images = docker.images(world);
     let mut reply = Reply { stderr: deprecated.concat().into_bytes(), ..Reply::default() };
     for name in names {
         let name = String::from_utf8_lossy(name);
         let found = match docker.find(&name) {
             Some(n) => Some(Found::Container(&docker.containers[n])),
-            None => find_image(world, &name).map(|id| Found::Image { id }),
+            None => find_image(&images, &name).map(|id| Found::Image { id }),
         };
         let Some(found) = found else {
             reply.stderr.extend_from_slice(format!("Error: No such image or container: {name}\n").as_bytes());
@@ -569,9 +891,8 @@ fn inspect(world: &World, state: &mut State, args: &[Vec<u8>]) -> Reply {
     reply
 }
 
-/// An image of the world by id, unique id prefix or tag.
-fn find_image<'w>(world: &'w World, name: &str) -> Option<&'w str> {
-    let images = &world.docker.images;
+/// An image the daemon has, by id, unique id prefix or tag.
+fn find_image<'w>(images: &'w [HeldImage], name: &str) -> Option<&'w str> {
     let tag = image::with_tag(name);
     if let Some(i) = images.iter().find(|i| i.id == name || i.tags.iter().any(|t| image::with_tag(t) == tag)) {
         return Some(&i.id);

@@ -1,5 +1,5 @@
 //! The fakes for the host's own commands the local side asks: `id`, `uname`, `hostname`,
-//! `ethtool`, `arping` and `od` (`ip` and `iptables` are in [`super::net`], `curl` in [`super::http`]).
+//! `ethtool`, `arping`, `od`, `conntrack` and `sleep` (`ip` and `iptables` are in [`super::net`], `curl` in [`super::http`]).
 
 use super::net::Net;
 use super::Reply;
@@ -141,4 +141,69 @@ mod tests {
         assert_eq!(arping(&net, host, &argv("arping -U -q -I docker0 -c 1 172.17.42.1")), Reply::default());
         assert_eq!(arping(&net, host, &argv("arping -U -q -I weave -c 1 10.2.0.1")).status, 2);
     }
+}
+
+/// `conntrack -D -p PROTO --dport N` (conntrack-tools 1.4.2, what weaveexec's Alpine installs):
+/// deletes the world's flows that match and says how many on stderr; like the tool, it exits 1
+/// when it deleted none (conntrack.c ends a delete with EXIT_FAILURE on a count of 0).
+pub fn conntrack(world: &World, net: &mut Net, argv: &[Vec<u8>]) -> Reply {
+    let args = words(argv);
+    let (mut delete, mut protocol, mut dport) = (false, None, None);
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).map(|v| String::from_utf8_lossy(v).into_owned());
+        match args[i] {
+            b"-D" | b"--delete" => delete = true,
+            b"-p" | b"--proto" if value.is_some() => {
+                protocol = value;
+                i += 1;
+            }
+            b"--dport" | b"--orig-port-dst" if value.as_deref().is_some_and(|v| v.parse::<u16>().is_ok()) => {
+                dport = value.and_then(|v| v.parse::<u16>().ok());
+                i += 1;
+            }
+            _ => return Reply::not_modeled_call(argv),
+        }
+        i += 1;
+    }
+    let (true, Some(protocol), Some(dport)) = (delete, protocol, dport) else {
+        return Reply::not_modeled_call(argv);
+    };
+    let mut deleted = 0;
+    for (n, f) in world.host.flows.iter().enumerate() {
+        if f.protocol == protocol && f.dport == dport && !net.flows_deleted.contains(&n) {
+            net.flows_deleted.push(n);
+            deleted += 1;
+        }
+    }
+    Reply {
+        stderr: format!("conntrack v1.4.2 (conntrack-tools): {deleted} flow entries have been deleted.\n").into_bytes(),
+        status: i32::from(deleted == 0),
+        ..Reply::default()
+    }
+}
+
+/// `sleep N...` (GNU coreutils): returns at once, so that a script's waits cost no time; operands
+/// it cannot read get coreutils' message and status 1.
+pub fn sleep(_: &World, argv: &[Vec<u8>]) -> Reply {
+    let args = words(argv);
+    let fail = |what: String| Reply {
+        stderr: format!("sleep: {what}\nTry 'sleep --help' for more information.\n").into_bytes(),
+        status: 1,
+        ..Reply::default()
+    };
+    if args.is_empty() {
+        return fail("missing operand".into());
+    }
+    for a in args {
+        let text = String::from_utf8_lossy(a);
+        let number = text.strip_suffix(['s', 'm', 'h', 'd']).unwrap_or(&text);
+        let ok = !number.is_empty()
+            && !number.starts_with('-')
+            && number.parse::<f64>().is_ok_and(|n| n >= 0.0 && !number.contains(['e', 'E', 'x', 'X', 'n', 'N', 'i', 'I']));
+        if !ok {
+            return fail(format!("invalid time interval '{text}'"));
+        }
+    }
+    Reply::default()
 }

@@ -64,20 +64,15 @@ pub fn curl(world: &World, docker: &DockerState, net: &Net, services: &mut Servi
             let service = Service::ALL.into_iter().find(|s| s.port() == request.port && runs(&c.image, s.image()));
             service.map(|s| (c, s))
         });
-    let Some((container, service)) = listening else {
-        // Nothing listens there: connection refused, exit 7, said only without -s.
-        let stderr = match request.silent {
-            true => Vec::new(),
-            false => format!(
-                "curl: (7) Failed to connect to {} port {}: Connection refused\n",
-                String::from_utf8_lossy(request.host),
-                String::from_utf8_lossy(request.port)
-            )
-            .into_bytes(),
-        };
-        return Reply { stderr, status: 7, ..Reply::default() };
-    };
+    let Some((container, service)) = listening else { return refused(&request) };
     let iface = Iface::of(net, container);
+    match listens(world, container, service, &iface) {
+        Listens::Yes => {}
+        Listens::No => return refused(&request),
+        Listens::Exited(why) => {
+            return Reply::not_modeled(&format!("{} (the service exited: {why})", String::from_utf8_lossy(&argv.join(&b' '))))
+        }
+    }
     let answer = match service {
         Service::Router => services.router(world, net, container).handle(&request, &iface),
         Service::Dns => services.dns(world, container).handle(&request, &iface),
@@ -86,6 +81,170 @@ pub fn curl(world: &World, docker: &DockerState, net: &Net, services: &mut Servi
         Some((_, body)) => Reply { stdout: body, ..Reply::default() },
         None => Reply::not_modeled_call(argv),
     }
+}
+
+/// Nothing listens there: connection refused, exit 7, said only without -s.
+fn refused(request: &Request) -> Reply {
+    let stderr = match request.silent {
+        true => Vec::new(),
+        false => format!(
+            "curl: (7) Failed to connect to {} port {}: Connection refused\n",
+            String::from_utf8_lossy(request.host),
+            String::from_utf8_lossy(request.port)
+        )
+        .into_bytes(),
+    };
+    Reply { stderr, status: 7, ..Reply::default() }
+}
+
+/// Whether a service answers yet.
+enum Listens {
+    Yes,
+    No,
+    /// Its program would have exited before listening (why), which the models do not follow.
+    Exited(String),
+}
+
+/// The flags of the router's and weaveDNS's programs that take a value (Go's `flag`: every other
+/// flag they know is a bool). The image's entrypoint adds `-wait 20`.
+const ROUTER_VALUE_FLAGS: &[&str] =
+    &["port", "iface", "name", "nickname", "password", "wait", "profile", "connlimit", "bufsz", "httpaddr"];
+const DNS_VALUE_FLAGS: &[&str] = &["iface", "api", "domain", "wait", "dnsport", "httpport", "timeout", "udpbuf", "cache"];
+
+/// Go's `flag.Parse` over a program's arguments: `-name value`, `-name=value`, `--name` the same,
+/// bools alone; it stops at the first word that is not a flag (or after `--`). The flags, last
+/// value winning, and the rest.
+fn go_flags<'a>(args: &'a [String], value_flags: &[&str]) -> (Vec<(&'a str, &'a str)>, &'a [String]) {
+    let mut flags = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if a == "--" {
+            i += 1;
+            break;
+        }
+        let Some(name) = a.strip_prefix("--").or_else(|| a.strip_prefix('-')).filter(|n| !n.is_empty()) else { break };
+        match name.split_once('=') {
+            Some((n, v)) => flags.push((n, v)),
+            None if value_flags.contains(&name) => {
+                flags.push((name, args.get(i + 1).map_or("", String::as_str)));
+                i += 1;
+            }
+            None => flags.push((name, "true")),
+        }
+        i += 1;
+    }
+    (flags, &args[i.min(args.len())..])
+}
+
+fn flag<'a>(flags: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
+    flags.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+/// A container's service program's arguments, read with its flags.
+fn service_flags<'a>(c: &'a Container, service: Service) -> (Vec<(&'a str, &'a str)>, &'a [String]) {
+    match service {
+        Service::Router => go_flags(&c.args, ROUTER_VALUE_FLAGS),
+        Service::Dns => go_flags(&c.args, DNS_VALUE_FLAGS),
+    }
+}
+
+/// Whether `c`'s service answers: not where the world says it never does; for a container `run`
+/// made, only once its `-iface` is there and up (both programs wait for it before they listen:
+/// `EnsureInterface` in weaver/main.go and weavedns/main.go comes before `handleHTTP` and
+/// `ListenHTTP`); a router given a peer Go cannot resolve exits (`log.Fatal` in
+/// `initiateConnections`).
+fn listens(world: &World, c: &Container, service: Service, iface: &Iface) -> Listens {
+    let table = world.docker.containers.iter().find(|w| w.id == c.id);
+    let silent_table = match service {
+        Service::Router => table.and_then(|w| w.router.as_ref()).is_some_and(|r| r.silent),
+        Service::Dns => table.and_then(|w| w.dns.as_ref()).is_some_and(|d| d.silent),
+    };
+    let tag = crate::world::image::with_tag(&c.image);
+    let silent_image = world
+        .docker
+        .registry
+        .iter()
+        .any(|r| r.silent && (r.id == c.image_id || r.tags.iter().any(|t| crate::world::image::with_tag(t) == tag)));
+    if silent_table || silent_image {
+        return Listens::No;
+    }
+    if !c.created {
+        return Listens::Yes;
+    }
+    let (flags, peers) = service_flags(c, service);
+    if flag(&flags, "iface").is_some_and(|i| !i.is_empty()) && !iface.0.is_some_and(|l| l.up) {
+        return Listens::No;
+    }
+    if let Service::Router = service {
+        for p in peers {
+            match resolve_tcp4(p) {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Listens::Exited(e),
+                None => return Listens::Exited(format!("peer {p:?} needs a name lookup")),
+            }
+        }
+    }
+    Listens::Yes
+}
+
+/// The router a container `run` made starts as its arguments say: `-name`, `-nickname`, `-port`,
+/// the password (`-password`, else `WEAVE_PASSWORD`), and the peers after the flags, each asked
+/// for and a target tried at once (`InitiateConnection`, the default port added).
+fn router_table(world: &World, c: &Container) -> world::Router {
+    let (flags, peers) = service_flags(c, Service::Router);
+    let password = flag(&flags, "password").filter(|p| !p.is_empty()).or(c.env_value("WEAVE_PASSWORD"));
+    let port = flag(&flags, "port").and_then(|p| p.parse().ok()).unwrap_or(6783u16);
+    let clock = world::CLOCK.to_string();
+    let mut reconnects: Vec<world::Reconnect> = Vec::new();
+    for peer in peers {
+        let Some(Ok((ip, p))) = resolve_tcp4(peer) else { continue };
+        let address = tcp_addr_string(ip, if p == 0 { port } else { p });
+        reconnects.retain(|r| r.asked.as_deref() != Some(peer.as_str()));
+        if !reconnects.iter().any(|r| r.address == address) {
+            reconnects.push(world::Reconnect {
+                address,
+                asked: Some(peer.clone()),
+                attempting: true,
+                error: None,
+                at: clock.clone(),
+            });
+        }
+    }
+    world::Router {
+        version: Some(image_stamp(world, c)),
+        encryption: password.is_some_and(|p| !p.is_empty()),
+        name: flag(&flags, "name").filter(|n| !n.is_empty()).map(str::to_string),
+        nickname: flag(&flags, "nickname").filter(|n| !n.is_empty()).map(str::to_string),
+        port: Some(port),
+        reconnects,
+        ..world::Router::default()
+    }
+}
+
+/// weaveDNS as a container `run` made starts it: `-domain` and `-dnsport`.
+fn dns_table(world: &World, c: &Container) -> world::Dns {
+    let (flags, _) = service_flags(c, Service::Dns);
+    let mut t = world::Dns { version: Some(image_stamp(world, c)), ..world::Dns::default() };
+    if let Some(d) = flag(&flags, "domain") {
+        t.domain = d.to_string();
+    }
+    if let Some(p) = flag(&flags, "dnsport") {
+        t.listen = format!(":{p}");
+    }
+    t
+}
+
+/// The version the release stamped into a container's image: the registry's, else its tag's.
+fn image_stamp(world: &World, c: &Container) -> String {
+    let tag = crate::world::image::with_tag(&c.image);
+    world
+        .docker
+        .registry
+        .iter()
+        .find(|r| r.id == c.image_id || r.tags.iter().any(|t| crate::world::image::with_tag(t) == tag))
+        .and_then(|r| r.version.clone())
+        .unwrap_or_else(|| image_version(&c.image))
 }
 
 fn parse(argv: &[Vec<u8>]) -> Option<Request<'_>> {
@@ -224,6 +383,12 @@ impl Services {
         self.routers.is_empty() && self.dns.is_empty()
     }
 
+    /// Forgets what container `id` served: it stopped, or was removed.
+    pub fn drop_container(&mut self, id: &str) {
+        self.routers.retain(|r| r.owner.container != id);
+        self.dns.retain(|d| d.owner.container != id);
+    }
+
     /// The router `container` runs.
     fn router(&mut self, world: &World, net: &Net, c: &Container) -> &mut Router {
         served(
@@ -231,7 +396,14 @@ impl Services {
             world,
             c,
             |r| &r.owner,
-            |table| Router::new(world, net, c, table.and_then(|w| w.router.clone()).unwrap_or_default()),
+            |table| {
+                let table = match (table, c.created) {
+                    (Some(w), _) => w.router.clone().unwrap_or_default(),
+                    (None, true) => router_table(world, c),
+                    (None, false) => world::Router::default(),
+                };
+                Router::new(world, net, c, table)
+            },
         )
     }
 
@@ -242,7 +414,14 @@ impl Services {
             world,
             c,
             |d| &d.owner,
-            |table| Dns::new(c, table.and_then(|w| w.dns.clone()).unwrap_or_default()),
+            |table| {
+                let table = match (table, c.created) {
+                    (Some(w), _) => w.dns.clone().unwrap_or_default(),
+                    (None, true) => dns_table(world, c),
+                    (None, false) => world::Dns::default(),
+                };
+                Dns::new(c, table)
+            },
         )
     }
 
@@ -267,8 +446,16 @@ impl Services {
 struct Iface<'n>(Option<&'n NetLink>);
 
 impl<'n> Iface<'n> {
+    /// A world's container sniffs `ethwe`; one `run` made, its `-iface` (none without one).
     fn of(net: &'n Net, c: &Container) -> Iface<'n> {
-        Iface(net.ns(c.netns).filter(|_| c.running).and_then(|ns| ns.link("ethwe")))
+        let name = match c.created {
+            false => Some("ethwe"),
+            true => {
+                let service = if runs(&c.image, DNS_IMAGE) { Service::Dns } else { Service::Router };
+                flag(&service_flags(c, service).0, "iface").filter(|i| !i.is_empty())
+            }
+        };
+        Iface(name.and_then(|name| net.ns(c.netns).filter(|_| c.running).and_then(|ns| ns.link(name))))
     }
 
     fn mac(&self) -> Option<&str> {

@@ -89,6 +89,15 @@ pub static FAKES: &[Fake] = &[
     },
     Fake { name: "curl", model: Model::Services(http::curl), net: NetUse::Reads, present: always, in_netns: false },
     Fake { name: "hostname", model: Model::World(host::hostname), net: NetUse::None, present: always, in_netns: false },
+    // Deleting flows shows in no file.
+    Fake {
+        name: "conntrack",
+        model: Model::Net(|cx, net, _, argv| host::conntrack(cx.world, net, argv)),
+        net: NetUse::Reads,
+        present: always,
+        in_netns: false,
+    },
+    Fake { name: "sleep", model: Model::World(host::sleep), net: NetUse::None, present: always, in_netns: false },
 ];
 
 /// The fake of that name (a bare name: no path).

@@ -23,6 +23,12 @@ pub fn with_tag(image: &str) -> String {
     }
 }
 
+/// The id of an image the world gives no id for: 64 hex digits derived from its name with its tag.
+pub fn derived_id(image: &str) -> String {
+    let tag = with_tag(image);
+    (0..4u8).map(|k| format!("{:016x}", super::addr::hash64(&[b"image", tag.as_bytes(), &[k]]))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,51 @@ pub struct Docker {
     /// order; after them, pids counting up from 40001: above the default pid_max of 32768, so no
     /// process a sandboxed shell could `kill -0` has one.
     pub pids: Vec<u32>,
+    /// The images the registry (Docker Hub) offers, for `docker pull` and for a `docker run` of an
+    /// image the daemon lacks; unset, weave 0.10.0's three images, which the daemon has already.
+    /// A world that gives this list replaces the default one.
+    pub registry: Vec<RegistryImage>,
+}
+
+/// An image the registry has: its id and tags, whether the daemon has it at the start, and what
+/// its program and a pull of it print.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryImage {
+    /// 64 lowercase hex digits.
+    pub id: String,
+    /// `REPOSITORY:TAG` names; pulling any of them gives the daemon the image with all of them.
+    pub tags: Vec<String>,
+    /// Whether the daemon has it when the run starts (then `docker pull` finds it up to date).
+    #[serde(default = "yes")]
+    pub pulled: bool,
+    /// What its program (the router, weaveDNS) prints for `--version` after its name; unset, the
+    /// first tag's tag (`0.10.0` for `latest`), as the release stamps it (`-X main.version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// What `docker pull` of it prints on stdout when the daemon lacks it; unset, docker 1.3's
+    /// lines for a one-layer image of the v1 registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    /// A pull of it fails with this daemon error (after `Pulling repository REPO`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// `docker images`' CREATED and VIRTUAL SIZE, as printed.
+    #[serde(default = "default_created")]
+    pub created: String,
+    #[serde(default = "default_size")]
+    pub size: String,
+    /// A router or weaveDNS of this image runs but never answers HTTP (`wait_for_status` times out).
+    #[serde(default)]
+    pub silent: bool,
+}
+
+pub fn default_created() -> String {
+    "3 weeks ago".into()
+}
+
+pub fn default_size() -> String {
+    "11.64 MB".into()
 }
 
 /// A container of the world.
@@ -160,6 +205,11 @@ pub struct Image {
     /// `REPOSITORY:TAG` names (a name without a tag means `:latest`).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// `docker images`' CREATED and VIRTUAL SIZE, as printed.
+    #[serde(default = "default_created")]
+    pub created: String,
+    #[serde(default = "default_size")]
+    pub size: String,
 }
 
 /// An explicit answer to the docker calls whose words match `args`.
@@ -217,6 +267,17 @@ pub struct Host {
     /// Network links of the host's namespace: `lo`, `eth0` and `docker0` by default.
     #[serde(rename = "link")]
     pub links: Vec<Link>,
+    /// The connection tracking table's flows (none by default), as `conntrack -D` finds them.
+    #[serde(rename = "flow", skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<Flow>,
+}
+
+/// A flow of the connection tracking table: its protocol (`udp`, `tcp`) and destination port.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    pub protocol: String,
+    pub dport: u16,
 }
 
 /// A network link of the host.
@@ -285,6 +346,7 @@ impl Default for Host {
             iptables: Vec::new(),
             random_seed: 0x7765_6176,
             answer: Vec::new(),
+            flows: Vec::new(),
             links: vec![
                 Link::new("lo", LinkKind::Loopback, &["127.0.0.1/8"]),
                 Link::new("eth0", LinkKind::Ether, &["10.0.2.15/24"]),
@@ -307,6 +369,23 @@ impl Default for Docker {
             containers: Vec::new(),
             images: Vec::new(),
             pids: Vec::new(),
+            registry: ["weave", "weavedns", "weaveexec"]
+                .iter()
+                .map(|name| {
+                    let tag = format!("weaveworks/{name}:0.10.0");
+                    RegistryImage {
+                        id: image::derived_id(&tag),
+                        tags: vec![tag],
+                        pulled: true,
+                        version: None,
+                        output: None,
+                        error: None,
+                        created: default_created(),
+                        size: default_size(),
+                        silent: false,
+                    }
+                })
+                .collect(),
         }
     }
 }
@@ -509,12 +588,10 @@ impl World {
                 return Err(Problem::at(&needle, format!("bad world: container {:?}: {message}", c.name)));
             }
         }
-        for i in &self.docker.images {
-            if !hex64(&i.id) {
-                return Err(Problem::at(
-                    &i.id,
-                    format!("bad world: image id {:?} is not 64 lowercase hex digits", i.id),
-                ));
+        let registry = self.docker.registry.iter().map(|r| &r.id);
+        for id in self.docker.images.iter().map(|i| &i.id).chain(registry) {
+            if !hex64(id) {
+                return Err(Problem::at(id, format!("bad world: image id {id:?} is not 64 lowercase hex digits")));
             }
         }
         if let Some(p) = self.docker.pids.iter().find(|&&p| p == 0) {

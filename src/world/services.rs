@@ -57,6 +57,9 @@ pub struct Router {
     /// Addresses the router is trying to connect to, or will try again.
     #[serde(rename = "reconnect", skip_serializing_if = "Vec::is_empty")]
     pub reconnects: Vec<Reconnect>,
+    /// It runs but never answers HTTP: `wait_for_status` times out on it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub silent: bool,
 }
 
 /// A MAC the router has seen, and the peer it was seen behind (`NAME(NICKNAME)`).
@@ -141,6 +144,9 @@ pub struct Dns {
     /// The zone, in the order the records were added.
     #[serde(rename = "record", skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<Record>,
+    /// It runs but never answers HTTP.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub silent: bool,
 }
 
 impl Default for Dns {
@@ -151,6 +157,7 @@ impl Default for Dns {
             listen: ":53".into(),
             fallback: Fallback::default(),
             records: Vec::new(),
+            silent: false,
         }
     }
 }

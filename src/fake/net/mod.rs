@@ -98,6 +98,9 @@ pub struct Net {
     /// How many times `/dev/urandom` has been read.
     #[serde(default)]
     pub random_draws: u64,
+    /// The world's connection tracking flows that `conntrack -D` has deleted, by index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows_deleted: Vec<usize>,
 }
 
 fn default_mtu(kind: LinkKind) -> u32 {
@@ -199,7 +202,7 @@ impl Net {
         }
         // A world is checked when loaded; a line that does not apply here is left out.
         let (tables, _) = world_tables(&world.host.iptables);
-        Net { namespaces: vec![host], next_inode: FIRST_NETNS_INODE, tables, random_draws: 0 }
+        Net { namespaces: vec![host], next_inode: FIRST_NETNS_INODE, tables, random_draws: 0, flows_deleted: Vec::new() }
     }
 
     pub fn host(&self) -> &Netns {

@@ -111,7 +111,12 @@ impl DockerState {
     /// Whether the daemon has `image`: one the registry lists only once pulled (at the start, or
     /// in this run); any other it is taken to have, as the world names no image it lacks.
     fn has_image(&self, world: &World, image: &str) -> bool {
-        if world.docker.images.iter().any(|i| i.id == image || i.tags.iter().any(|t| image::with_tag(t) == image::with_tag(image))) {
+        if world
+            .docker
+            .images
+            .iter()
+            .any(|i| i.id == image || i.tags.iter().any(|t| image::with_tag(t) == image::with_tag(image)))
+        {
             return true;
         }
         registry_entry(world, image).is_none_or(|r| r.pulled || self.pulled.contains(&r.id))
@@ -124,11 +129,21 @@ impl DockerState {
             .docker
             .images
             .iter()
-            .map(|i| HeldImage { id: i.id.clone(), tags: i.tags.clone(), created: i.created.clone(), size: i.size.clone() })
+            .map(|i| HeldImage {
+                id: i.id.clone(),
+                tags: i.tags.clone(),
+                created: i.created.clone(),
+                size: i.size.clone(),
+            })
             .collect();
         for r in world.docker.registry.iter().filter(|r| r.pulled || self.pulled.contains(&r.id)) {
             if !held.iter().any(|h| h.id == r.id) {
-                held.push(HeldImage { id: r.id.clone(), tags: r.tags.clone(), created: r.created.clone(), size: r.size.clone() });
+                held.push(HeldImage {
+                    id: r.id.clone(),
+                    tags: r.tags.clone(),
+                    created: r.created.clone(),
+                    size: r.size.clone(),
+                });
             }
         }
         for c in &self.containers {
@@ -490,7 +505,7 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
         pulled.extend_from_slice(&pull.stdout);
         pulled.extend_from_slice(&pull.stderr);
         if pull.status != 0 {
-            return Reply { stderr: pulled, status: pull.status, ..pull };
+            return Reply { stderr: pulled, status: pull.status, ..Reply::default() };
         }
     }
     if !parsed.detach {
@@ -584,9 +599,8 @@ fn foreground(world: &World, state: &mut State, image: &str, rest: &[Vec<u8>]) -
     if !version_flag || program.is_empty() {
         return Reply { unmodeled: true, ..Reply::default() };
     }
-    let version = registry_entry(world, image)
-        .and_then(|r| r.version.clone())
-        .unwrap_or_else(|| services::image_version(&name));
+    let version =
+        registry_entry(world, image).and_then(|r| r.version.clone()).unwrap_or_else(|| services::image_version(&name));
     Reply { stdout: format!("{program} {version}\n").into_bytes(), ..Reply::default() }
 }
 
@@ -599,10 +613,20 @@ fn pull(world: &World, state: &mut State, name: &str) -> Reply {
     let mut stdout = format!("Pulling repository {repository}\n");
     let Some(entry) = registry_entry(world, name) else {
         let message = format!("Error: image {repository} not found");
-        return Reply { stdout: stdout.into_bytes(), stderr: fatal_line(world, &message).into_bytes(), status: 1, ..Reply::default() };
+        return Reply {
+            stdout: stdout.into_bytes(),
+            stderr: fatal_line(world, &message).into_bytes(),
+            status: 1,
+            ..Reply::default()
+        };
     };
     if let Some(error) = &entry.error {
-        return Reply { stdout: stdout.into_bytes(), stderr: fatal_line(world, error).into_bytes(), status: 1, ..Reply::default() };
+        return Reply {
+            stdout: stdout.into_bytes(),
+            stderr: fatal_line(world, error).into_bytes(),
+            status: 1,
+            ..Reply::default()
+        };
     }
     let (docker, _) = state.parts(world);
     let had = docker.has_image(world, name);
@@ -632,7 +656,8 @@ fn images(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
         return Reply::not_modeled_call(argv);
     }
     let (docker, _) = state.parts(world);
-    let mut rows = vec![["REPOSITORY".to_string(), "TAG".into(), "IMAGE ID".into(), "CREATED".into(), "VIRTUAL SIZE".into()]];
+    let mut rows =
+        vec![["REPOSITORY".to_string(), "TAG".into(), "IMAGE ID".into(), "CREATED".into(), "VIRTUAL SIZE".into()]];
     for i in docker.images(world) {
         let tags: Vec<(String, String)> = match i.tags.is_empty() {
             true => vec![("<none>".into(), "<none>".into())],
@@ -649,7 +674,8 @@ fn images(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
             rows.push([repository, tag, i.id.clone(), i.created.clone(), i.size.clone()]);
         }
     }
-    let widths: Vec<usize> = (0..4).map(|c| rows.iter().map(|r| r[c].chars().count() + 3).max().unwrap_or(0).max(20)).collect();
+    let widths: Vec<usize> =
+        (0..4).map(|c| rows.iter().map(|r| r[c].chars().count() + 3).max().unwrap_or(0).max(20)).collect();
     let mut stdout = String::new();
     for r in &rows {
         for (c, w) in widths.iter().enumerate() {
@@ -671,7 +697,7 @@ fn no_such_container(world: &World, name: &str) -> String {
 }
 
 /// The names a `stop` or `rm` call gives after its flags (`-f`, `-t N`), and whether `-f` was.
-fn names_and_force<'a>(argv: &'a [Vec<u8>]) -> Option<(Vec<&'a [u8]>, bool)> {
+fn names_and_force(argv: &[Vec<u8>]) -> Option<(Vec<&[u8]>, bool)> {
     let (mut names, mut force) = (Vec::new(), false);
     let mut words = argv[2..].iter();
     while let Some(w) = words.next() {
@@ -1050,9 +1076,10 @@ mod tests {
         for (line, said) in [
             ("docker logs x", "not modeled: docker logs x\n"),
             ("docker run --rm busybox true", "not modeled: docker run --rm busybox true\n"),
+            // A service's program in the foreground: only its --version is modeled.
             (
-                "docker run --rm weaveworks/weaveexec:0.10.0 --local no-such-thing",
-                "not modeled: weave --local no-such-thing (in weaveexec: its local side is not specified yet)\n",
+                "docker run --rm weaveworks/weave:0.10.0 --help",
+                "not modeled: docker run --rm weaveworks/weave:0.10.0 --help\n",
             ),
         ] {
             let reply = docker(&world, &mut State::default(), &argv(line), &no_env);
@@ -1126,10 +1153,12 @@ mod tests {
             router: None,
             dns: None,
         });
-        world
-            .docker
-            .images
-            .push(crate::world::Image { id: "c".repeat(64), tags: vec!["weaveworks/weaveexec:0.10.0".into()] });
+        world.docker.images.push(crate::world::Image {
+            id: "c".repeat(64),
+            tags: vec!["weaveworks/weaveexec:0.10.0".into()],
+            created: "1 day ago".into(),
+            size: "1 MB".into(),
+        });
         world.docker.pids = vec![1234567];
         let mut state = State::default();
         let id = docker(
@@ -1223,5 +1252,265 @@ mod tests {
             docker(&world, &mut state, &argv("docker -v"), &no_env).stdout,
             b"Docker version 1.6.0, build 4749651\n"
         );
+    }
+
+    fn run_line(world: &World, state: &mut State, line: &str, env: &dyn Fn(&str) -> Option<Vec<u8>>) -> Reply {
+        let words: Vec<Vec<u8>> = shell_words::split(line).unwrap().into_iter().map(String::into_bytes).collect();
+        match words[0].as_slice() {
+            b"docker" => docker(world, state, &words, env),
+            _ => {
+                super::super::answer(world, state, &mut crate::fs::MemFs::default(), &words, env, Vec::new()).unwrap().0
+            }
+        }
+    }
+
+    fn text(r: &Reply) -> (String, String, i32) {
+        (String::from_utf8_lossy(&r.stdout).into_owned(), String::from_utf8_lossy(&r.stderr).into_owned(), r.status)
+    }
+
+    /// The world inside weaveexec: its docker client is 1.3.1.
+    fn weaveexec_world() -> World {
+        let mut w = World::default();
+        w.docker.version_output = w.weaveexec.docker_version_output.clone();
+        w
+    }
+
+    #[test]
+    fn stop_ends_the_namespace_and_the_host_side_veth_then_rm_forgets_the_container() {
+        let world = weaveexec_world();
+        let mut state = State::new(&world);
+        let r =
+            run_line(&world, &mut state, "docker run -d --name=weave weaveworks/weave:0.10.0 -iface ethwe", &no_env);
+        assert_eq!(r.status, 0);
+        let (docker, net) = state.parts(&world);
+        let (netns, pid) = (docker.containers[0].netns, docker.containers[0].pid);
+        net.attach_weave(netns, pid, &[]);
+        let veth = format!("vethwepl{pid}");
+        assert!(state.net.as_ref().unwrap().host().link(&veth).is_some());
+        assert_eq!(
+            text(&run_line(&world, &mut state, "docker stop weave", &no_env)),
+            ("weave\n".into(), String::new(), 0)
+        );
+        let net = state.net.as_ref().unwrap();
+        assert!(net.ns(netns).is_none() && net.host().link(&veth).is_none(), "{}", state.render());
+        assert!(state.render().contains("  weave "), "{}", state.render());
+        assert!(state.render().contains(" stopped\n"), "{}", state.render());
+        let t = "docker inspect '--format={{.State.Running}} {{.Config.Image}} {{.State.Pid}} [{{.NetworkSettings.IPAddress}}]' weave";
+        assert_eq!(text(&run_line(&world, &mut state, t, &no_env)).0, "false weaveworks/weave:0.10.0 0 []\n");
+        // A stopped container stops again quietly (the daemon answers 304), and goes with rm.
+        assert_eq!(text(&run_line(&world, &mut state, "docker stop weave", &no_env)).2, 0);
+        assert_eq!(
+            text(&run_line(&world, &mut state, "docker rm weave", &no_env)),
+            ("weave\n".into(), String::new(), 0)
+        );
+        assert!(!state.render().contains("\n  weave "), "{}", state.render());
+        assert_eq!(
+            text(&run_line(&world, &mut state, t, &no_env)),
+            (String::new(), "Error: No such image or container: weave\n".into(), 1)
+        );
+        // Missing: 1.3.1's daemon says "No such container", 1.6's "no such id".
+        assert_eq!(
+            text(&run_line(&world, &mut state, "docker stop weave", &no_env)).1,
+            "Error response from daemon: No such container: weave\n2015/04/24 10:00:00 Error: failed to stop one or more containers\n"
+        );
+        assert_eq!(
+            text(&run_line(&World::default(), &mut State::default(), "docker rm -f weave", &no_env)),
+            (
+                String::new(),
+                "Error response from daemon: no such id: weave\ntime=\"2015-04-24T10:00:00Z\" level=fatal msg=\"Error: failed to remove one or more containers\" \n".into(),
+                1
+            )
+        );
+    }
+
+    #[test]
+    fn rm_refuses_a_running_container_unless_forced() {
+        let world = weaveexec_world();
+        let mut state = State::new(&world);
+        run_line(&world, &mut state, "docker run -d --name=web ubuntu", &no_env);
+        assert_eq!(
+            text(&run_line(&world, &mut state, "docker rm web", &no_env)),
+            (
+                String::new(),
+                "Error response from daemon: You cannot remove a running container. Stop the container before attempting removal or use -f\n2015/04/24 10:00:00 Error: failed to remove one or more containers\n".into(),
+                1
+            )
+        );
+        assert!(state.docker.containers[0].running);
+        let netns = state.docker.containers[0].netns;
+        assert_eq!(text(&run_line(&world, &mut state, "docker rm -f web", &no_env)).2, 0);
+        assert!(state.docker.containers.is_empty() && state.net.as_ref().unwrap().ns(netns).is_none());
+        // The name is free again; while the container existed, 1.3.1 named the conflict its way.
+        run_line(&world, &mut state, "docker run -d --name=web ubuntu", &no_env);
+        let r = run_line(&world, &mut state, "docker run -d --name=web ubuntu", &no_env);
+        assert!(
+            text(&r).1.starts_with(
+                "2015/04/24 10:00:00 Error response from daemon: Conflict, The name web is already assigned to "
+            ),
+            "{}",
+            text(&r).1
+        );
+    }
+
+    fn registry_world() -> World {
+        let mut world = weaveexec_world();
+        world.docker.registry[0].pulled = false;
+        world.docker.registry[0].created = "2 days ago".into();
+        world
+    }
+
+    #[test]
+    fn pull_brings_an_image_that_images_then_lists_and_inspect_finds() {
+        let world = registry_world();
+        let mut state = State::new(&world);
+        let id = world.docker.registry[0].id.clone();
+        let inspect = "docker inspect --format={{.Id}} weaveworks/weave:0.10.0";
+        assert_eq!(text(&run_line(&world, &mut state, inspect, &no_env)).2, 1);
+        let listed = |state: &mut State| text(&run_line(&world, state, "docker images --no-trunc", &no_env)).0;
+        assert!(!listed(&mut state).contains(&id));
+        let r = run_line(&world, &mut state, "docker pull weaveworks/weave:0.10.0", &no_env);
+        let out = text(&r).0;
+        assert!(out.starts_with("Pulling repository weaveworks/weave\n"), "{out}");
+        assert!(out.ends_with("Status: Downloaded newer image for weaveworks/weave:0.10.0\n"), "{out}");
+        assert_eq!(text(&run_line(&world, &mut state, inspect, &no_env)), (format!("{id}\n"), String::new(), 0));
+        let table = listed(&mut state);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[0],
+            format!("{:<23}{:<20}{:<67}{:<20}VIRTUAL SIZE", "REPOSITORY", "TAG", "IMAGE ID", "CREATED")
+        );
+        assert!(
+            lines.contains(
+                &format!("{:<23}{:<20}{:<67}{:<20}11.64 MB", "weaveworks/weave", "0.10.0", id, "2 days ago").as_str()
+            ),
+            "{table}"
+        );
+        // Pulled again, it is up to date; a name the registry lacks fails as 1.3.1 does.
+        assert!(text(&run_line(&world, &mut state, "docker pull weaveworks/weave:0.10.0", &no_env))
+            .0
+            .ends_with("Status: Image is up to date for weaveworks/weave:0.10.0\n"));
+        assert_eq!(
+            text(&run_line(&world, &mut state, "docker pull weaveworks/nope", &no_env)),
+            (
+                "Pulling repository weaveworks/nope\n".into(),
+                "2015/04/24 10:00:00 Error: image weaveworks/nope not found\n".into(),
+                1
+            )
+        );
+    }
+
+    #[test]
+    fn run_pulls_an_image_the_daemon_lacks_first_and_version_asks_the_image() {
+        let world = registry_world();
+        let mut state = State::new(&world);
+        let r =
+            run_line(&world, &mut state, "docker run -d --name=weave weaveworks/weave:0.10.0 -iface ethwe", &no_env);
+        let (out, err, status) = text(&r);
+        assert_eq!((out.len(), status), (65, 0));
+        assert!(
+            err.starts_with(
+                "Unable to find image 'weaveworks/weave:0.10.0' locally\nPulling repository weaveworks/weave\n"
+            ),
+            "{err}"
+        );
+        let image = text(&run_line(&world, &mut state, "docker inspect --format={{.Image}} weave", &no_env)).0;
+        assert_eq!(image.trim(), world.docker.registry[0].id);
+        let version = run_line(&world, &mut state, &format!("docker run --rm {} --version", image.trim()), &no_env);
+        assert_eq!(text(&version), ("weave router 0.10.0\n".into(), String::new(), 0));
+        let mut stamped = world.clone();
+        stamped.docker.registry[1].version = Some("git-1234".into());
+        let dns = run_line(&stamped, &mut state, "docker run --rm weaveworks/weavedns:0.10.0 --version", &no_env);
+        assert_eq!(text(&dns).0, "weave DNS git-1234\n");
+        let mut failing = registry_world();
+        failing.docker.registry[0].error = Some("Error: network is down".into());
+        let r = run_line(&failing, &mut State::new(&failing), "docker run -d weaveworks/weave:0.10.0", &no_env);
+        assert_eq!(
+            text(&r),
+            (String::new(), "Unable to find image 'weaveworks/weave:0.10.0' locally\nPulling repository weaveworks/weave\n2015/04/24 10:00:00 Error: network is down\n".into(), 1)
+        );
+    }
+
+    #[test]
+    fn a_router_answers_once_its_interface_is_up_with_what_its_arguments_said() {
+        let world = weaveexec_world();
+        let mut state = State::new(&world);
+        let password = |k: &str| (k == "WEAVE_PASSWORD").then(|| b"s3cret".to_vec());
+        let launch = "docker run --privileged -d --name=weave -p 6783:6783/tcp -p 6783:6783/udp -e WEAVE_PASSWORD weaveworks/weave:0.10.0 -iface ethwe -port 6783 -name 7a:00:00:00:00:01 -nickname host1 10.0.0.2 10.0.0.3:6790";
+        assert_eq!(run_line(&world, &mut state, launch, &password).status, 0);
+        let c = state.docker.containers[0].clone();
+        assert_eq!(
+            (c.ports.len(), c.env.as_slice(), c.args.len()),
+            (2, &["WEAVE_PASSWORD=s3cret".to_string()][..], 10)
+        );
+        let ip = c.ip.unwrap();
+        let status = format!("curl --connect-timeout 3 -s -X GET http://{ip}:6784/status");
+        // No ethwe yet: the router has not started listening.
+        assert_eq!(text(&run_line(&world, &mut state, &status, &no_env)), (String::new(), String::new(), 7));
+        state.net.as_mut().unwrap().attach_weave(c.netns, c.pid, &[]);
+        let (report, _, code) = text(&run_line(&world, &mut state, &status, &no_env));
+        assert_eq!(code, 0);
+        assert!(
+            report.starts_with("weave router 0.10.0\nEncryption on\nOur name is 7a:00:00:00:00:01(host1)\n"),
+            "{report}"
+        );
+        assert!(report.ends_with("Reconnects:\n->[10.0.0.2:6783] trying since 2015-05-27 10:30:00.123456789 +0000 UTC\n->[10.0.0.3:6790] trying since 2015-05-27 10:30:00.123456789 +0000 UTC\n\n"), "{report}");
+        // Stopped and started again, it is a fresh router, with no interface yet.
+        run_line(&world, &mut state, "docker stop weave", &no_env);
+        assert!(state.services.is_empty());
+        run_line(&world, &mut state, "docker start weave", &no_env);
+        let ip = state.docker.containers[0].ip.unwrap();
+        assert_eq!(text(&run_line(&world, &mut state, &format!("curl -s http://{ip}:6784/status"), &no_env)).2, 7);
+    }
+
+    #[test]
+    fn a_world_can_keep_a_service_from_ever_answering() {
+        let mut world = weaveexec_world();
+        world.docker.registry[0].silent = true;
+        let mut state = State::new(&world);
+        run_line(&world, &mut state, "docker run -d --name=weave weaveworks/weave:0.10.0 -iface ethwe", &no_env);
+        let c = state.docker.containers[0].clone();
+        state.net.as_mut().unwrap().attach_weave(c.netns, c.pid, &[]);
+        let r = run_line(&world, &mut state, &format!("curl -s http://{}:6784/status", c.ip.unwrap()), &no_env);
+        assert_eq!(text(&r), (String::new(), String::new(), 7));
+        // Without the key, the same run answers.
+        let world = weaveexec_world();
+        let mut state = State::new(&world);
+        run_line(&world, &mut state, "docker run -d --name=weave weaveworks/weave:0.10.0 -iface ethwe", &no_env);
+        state.net.as_mut().unwrap().attach_weave(c.netns, c.pid, &[]);
+        assert_eq!(
+            run_line(&world, &mut state, &format!("curl -s http://{}:6784/status", c.ip.unwrap()), &no_env).status,
+            0
+        );
+    }
+
+    #[test]
+    fn sleep_returns_at_once_and_conntrack_counts_what_it_deleted() {
+        let mut world = World::default();
+        let mut state = State::new(&world);
+        let started = std::time::Instant::now();
+        assert_eq!(text(&run_line(&world, &mut state, "sleep 3", &no_env)), (String::new(), String::new(), 0));
+        assert_eq!(run_line(&world, &mut state, "sleep 0.5 1m", &no_env).status, 0);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(
+            text(&run_line(&world, &mut state, "sleep x", &no_env)),
+            (String::new(), "sleep: invalid time interval 'x'\nTry 'sleep --help' for more information.\n".into(), 1)
+        );
+        assert_eq!(
+            text(&run_line(&world, &mut state, "sleep", &no_env)).1,
+            "sleep: missing operand\nTry 'sleep --help' for more information.\n"
+        );
+        let delete = "conntrack -D -p udp --dport 6783";
+        assert_eq!(
+            text(&run_line(&world, &mut state, delete, &no_env)),
+            (String::new(), "conntrack v1.4.2 (conntrack-tools): 0 flow entries have been deleted.\n".into(), 1)
+        );
+        let flow = |dport| crate::world::Flow { protocol: "udp".into(), dport };
+        world.host.flows = vec![flow(6783), flow(53), flow(6783)];
+        let mut state = State::new(&world);
+        assert_eq!(
+            text(&run_line(&world, &mut state, delete, &no_env)).1,
+            "conntrack v1.4.2 (conntrack-tools): 2 flow entries have been deleted.\n"
+        );
+        assert_eq!(run_line(&world, &mut state, delete, &no_env).status, 1);
     }
 }

@@ -100,49 +100,6 @@ pub fn od(world: &World, net: &mut Net, argv: &[Vec<u8>]) -> Reply {
     out(text)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn argv(line: &str) -> Vec<Vec<u8>> {
-        line.split(' ').map(|w| w.as_bytes().to_vec()).collect()
-    }
-
-    #[test]
-    fn the_default_host_is_a_root_linux() {
-        let w = World::default();
-        assert_eq!(id(&w, &argv("id -u")).stdout, b"0\n");
-        assert_eq!(uname(&w, &argv("uname -s -r")).stdout, b"Linux 3.16.0-4-amd64\n");
-        assert_eq!(hostname(&w, &argv("hostname")).stdout, b"weave-host\n");
-    }
-
-    #[test]
-    fn od_reads_six_seeded_bytes_that_change_between_calls() {
-        let w = World::default();
-        let mut net = Net::from_world(&w);
-        let a = od(&w, &mut net, &argv("od -txC -An -N6 /dev/urandom")).stdout;
-        let b = od(&w, &mut net, &argv("od -txC -An -N6 /dev/urandom")).stdout;
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 19);
-        assert!(a.starts_with(b" ") && a.ends_with(b"\n"), "{a:?}");
-        let mut again = Net::from_world(&w);
-        assert_eq!(od(&w, &mut again, &argv("od -txC -An -N6 /dev/urandom")).stdout, a);
-        assert_eq!(od(&w, &mut again, &argv("od -c /etc/passwd")).status, 1);
-    }
-
-    #[test]
-    fn ethtool_and_arping_need_the_device() {
-        let w = World::default();
-        let net = Net::from_world(&w);
-        let host = super::super::net::HOST_NETNS_INODE;
-        assert_eq!(ethtool(&net, host, &argv("ethtool -K docker0 tx off")).status, 0);
-        let r = ethtool(&net, host, &argv("ethtool -K weave tx off"));
-        assert_eq!((r.status, r.stderr.as_slice()), (1, &b"Cannot get device feature names: No such device\n"[..]));
-        assert_eq!(arping(&net, host, &argv("arping -U -q -I docker0 -c 1 172.17.42.1")), Reply::default());
-        assert_eq!(arping(&net, host, &argv("arping -U -q -I weave -c 1 10.2.0.1")).status, 2);
-    }
-}
-
 /// `conntrack -D -p PROTO --dport N` (conntrack-tools 1.4.2, what weaveexec's Alpine installs):
 /// deletes the world's flows that match and says how many on stderr; like the tool, it exits 1
 /// when it deleted none (conntrack.c ends a delete with EXIT_FAILURE on a count of 0).
@@ -200,10 +157,55 @@ pub fn sleep(_: &World, argv: &[Vec<u8>]) -> Reply {
         let number = text.strip_suffix(['s', 'm', 'h', 'd']).unwrap_or(&text);
         let ok = !number.is_empty()
             && !number.starts_with('-')
-            && number.parse::<f64>().is_ok_and(|n| n >= 0.0 && !number.contains(['e', 'E', 'x', 'X', 'n', 'N', 'i', 'I']));
+            && number
+                .parse::<f64>()
+                .is_ok_and(|n| n >= 0.0 && !number.contains(['e', 'E', 'x', 'X', 'n', 'N', 'i', 'I']));
         if !ok {
             return fail(format!("invalid time interval '{text}'"));
         }
     }
     Reply::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(line: &str) -> Vec<Vec<u8>> {
+        line.split(' ').map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn the_default_host_is_a_root_linux() {
+        let w = World::default();
+        assert_eq!(id(&w, &argv("id -u")).stdout, b"0\n");
+        assert_eq!(uname(&w, &argv("uname -s -r")).stdout, b"Linux 3.16.0-4-amd64\n");
+        assert_eq!(hostname(&w, &argv("hostname")).stdout, b"weave-host\n");
+    }
+
+    #[test]
+    fn od_reads_six_seeded_bytes_that_change_between_calls() {
+        let w = World::default();
+        let mut net = Net::from_world(&w);
+        let a = od(&w, &mut net, &argv("od -txC -An -N6 /dev/urandom")).stdout;
+        let b = od(&w, &mut net, &argv("od -txC -An -N6 /dev/urandom")).stdout;
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 19);
+        assert!(a.starts_with(b" ") && a.ends_with(b"\n"), "{a:?}");
+        let mut again = Net::from_world(&w);
+        assert_eq!(od(&w, &mut again, &argv("od -txC -An -N6 /dev/urandom")).stdout, a);
+        assert_eq!(od(&w, &mut again, &argv("od -c /etc/passwd")).status, 1);
+    }
+
+    #[test]
+    fn ethtool_and_arping_need_the_device() {
+        let w = World::default();
+        let net = Net::from_world(&w);
+        let host = super::super::net::HOST_NETNS_INODE;
+        assert_eq!(ethtool(&net, host, &argv("ethtool -K docker0 tx off")).status, 0);
+        let r = ethtool(&net, host, &argv("ethtool -K weave tx off"));
+        assert_eq!((r.status, r.stderr.as_slice()), (1, &b"Cannot get device feature names: No such device\n"[..]));
+        assert_eq!(arping(&net, host, &argv("arping -U -q -I docker0 -c 1 172.17.42.1")), Reply::default());
+        assert_eq!(arping(&net, host, &argv("arping -U -q -I weave -c 1 10.2.0.1")).status, 2);
+    }
 }

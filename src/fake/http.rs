@@ -70,7 +70,10 @@ pub fn curl(world: &World, docker: &DockerState, net: &Net, services: &mut Servi
         Listens::Yes => {}
         Listens::No => return refused(&request),
         Listens::Exited(why) => {
-            return Reply::not_modeled(&format!("{} (the service exited: {why})", String::from_utf8_lossy(&argv.join(&b' '))))
+            return Reply::not_modeled(&format!(
+                "{} (the service exited: {why})",
+                String::from_utf8_lossy(&argv.join(&b' '))
+            ))
         }
     }
     let answer = match service {
@@ -109,7 +112,8 @@ enum Listens {
 /// flag they know is a bool). The image's entrypoint adds `-wait 20`.
 const ROUTER_VALUE_FLAGS: &[&str] =
     &["port", "iface", "name", "nickname", "password", "wait", "profile", "connlimit", "bufsz", "httpaddr"];
-const DNS_VALUE_FLAGS: &[&str] = &["iface", "api", "domain", "wait", "dnsport", "httpport", "timeout", "udpbuf", "cache"];
+const DNS_VALUE_FLAGS: &[&str] =
+    &["iface", "api", "domain", "wait", "dnsport", "httpport", "timeout", "udpbuf", "cache"];
 
 /// Go's `flag.Parse` over a program's arguments: `-name value`, `-name=value`, `--name` the same,
 /// bools alone; it stops at the first word that is not a flag (or after `--`). The flags, last
@@ -142,7 +146,7 @@ fn flag<'a>(flags: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
 }
 
 /// A container's service program's arguments, read with its flags.
-fn service_flags<'a>(c: &'a Container, service: Service) -> (Vec<(&'a str, &'a str)>, &'a [String]) {
+fn service_flags(c: &Container, service: Service) -> (Vec<(&str, &str)>, &[String]) {
     match service {
         Service::Router => go_flags(&c.args, ROUTER_VALUE_FLAGS),
         Service::Dns => go_flags(&c.args, DNS_VALUE_FLAGS),
@@ -161,11 +165,10 @@ fn listens(world: &World, c: &Container, service: Service, iface: &Iface) -> Lis
         Service::Dns => table.and_then(|w| w.dns.as_ref()).is_some_and(|d| d.silent),
     };
     let tag = crate::world::image::with_tag(&c.image);
-    let silent_image = world
-        .docker
-        .registry
-        .iter()
-        .any(|r| r.silent && (r.id == c.image_id || r.tags.iter().any(|t| crate::world::image::with_tag(t) == tag)));
+    let silent_image =
+        world.docker.registry.iter().any(|r| {
+            r.silent && (r.id == c.image_id || r.tags.iter().any(|t| crate::world::image::with_tag(t) == tag))
+        });
     if silent_table || silent_image {
         return Listens::No;
     }

@@ -81,8 +81,8 @@ pub const IN_PROCESS_PID: u32 = 39999;
 /// Utilities a sandbox's PATH holds besides the fakes: harmless ones, linked from the host (the
 /// sandbox links these; `command -v` in-process finds them).
 pub const UTILITIES: &[&str] = &[
-    "sed", "grep", "cut", "tr", "cat", "head", "tail", "readlink", "printf", "echo", "true", "false", "wc",
-    "sort", "uniq", "rm", "mkdir", "ln", "sh",
+    "sed", "grep", "cut", "tr", "cat", "head", "tail", "readlink", "printf", "echo", "true", "false", "wc", "sort",
+    "uniq", "rm", "mkdir", "ln", "sh",
 ];
 
 impl Host for FakeHost<'_> {

@@ -4,6 +4,15 @@
 //!
 //! A world file is TOML; every key has a default, and the defaults are the world of the documented
 //! traces (`fixtures/documented`), so an empty file, or none, is that world.
+//!
+//! Images: `[[docker.image]]` (with `created` and `size` as `docker images` prints them) are
+//! images the daemon has; `[[docker.registry]]` are those Docker Hub offers (`pulled = false`:
+//! the daemon lacks it until `docker pull`, or a `docker run` pulls it first; `error` makes the
+//! pull fail; `version` is what its router or weaveDNS prints for `--version`; `output` is the
+//! pull's stdout). An image named nowhere is one the daemon has. A service that never answers
+//! HTTP (so `wait_for_status` times out): `silent = true` on its registry image (every container
+//! of it) or in a world container's `[docker.container.router]` / `[docker.container.dns]`
+//! table. Connection tracking flows `conntrack -D` finds: `[[host.flow]] protocol, dport`.
 
 pub mod addr;
 pub mod image;

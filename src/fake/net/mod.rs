@@ -202,7 +202,13 @@ impl Net {
         }
         // A world is checked when loaded; a line that does not apply here is left out.
         let (tables, _) = world_tables(&world.host.iptables);
-        Net { namespaces: vec![host], next_inode: FIRST_NETNS_INODE, tables, random_draws: 0, flows_deleted: Vec::new() }
+        Net {
+            namespaces: vec![host],
+            next_inode: FIRST_NETNS_INODE,
+            tables,
+            random_draws: 0,
+            flows_deleted: Vec::new(),
+        }
     }
 
     pub fn host(&self) -> &Netns {

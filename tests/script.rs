@@ -96,7 +96,7 @@ fn a_script_that_never_ends_is_killed_with_everything_it_started() {
     let leftovers: Vec<String> = std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .filter(|c| c == b"sleep\x0037\x00")
+        .filter(|c| c == b"tail\x00-n\x0037\x00-f\x00/dev/null\x00")
         .map(|c| String::from_utf8_lossy(&c).into_owned())
         .collect();
     assert!(leftovers.is_empty(), "processes outlived their case: {leftovers:?}");

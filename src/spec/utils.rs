@@ -556,6 +556,29 @@ mod tests {
     }
 
     #[test]
+    fn sed_takes_a_bracket_expression_holding_the_delimiter() {
+        let args = w(&["-n", "-e", r"s/inet \([^/]*\)\/\(.*\)/\1/p"]);
+        let shown = b"5: ethwe: <UP> mtu 65535\n    inet 10.2.1.1/24 scope global ethwe\n    inet 10.3.0.9/16 x\n";
+        assert_eq!(sed(&args, shown).stdout, b"    10.2.1.1\n    10.3.0.9\n");
+        assert_eq!(sed(&w(&["s/[/]/|/g"]), b"a/b/c\n").stdout, b"a|b|c\n");
+        assert_eq!(sed(&w(&["s/[]/]x/y/"]), b"]x /x\n").stdout, b"y /x\n");
+        assert_eq!(sed(&w(&["s/[[:digit:]/]/_/g"]), b"a1/\n").stdout, b"a__\n");
+        assert_eq!(sed(&w(&["s/[/x/y/"]), b"x\n").status, 2);
+    }
+
+    #[test]
+    fn tr_squeezes_deletes_and_translates() {
+        let images = b"weaveworks/weaveexec   0.10.0   3333   2 days ago\n";
+        assert_eq!(tr(&w(&["-s", " "]), images).stdout, b"weaveworks/weaveexec 0.10.0 3333 2 days ago\n");
+        assert_eq!(tr(&w(&["\\n", " "]), b"0.10.0\nbeta\n").stdout, b"0.10.0 beta ");
+        assert_eq!(tr(&w(&["-d", ":"]), b"vethwepl7:\nx:y\n").stdout, b"vethwepl7\nxy\n");
+        assert_eq!(tr(&w(&["a-c", "x"]), b"abcd").stdout, b"xxxd");
+        assert_eq!(tr(&w(&["-s", "a-c", "x"]), b"abcdaa").stdout, b"xdx");
+        assert_eq!(tr(&w(&["\\101"]), b"").status, 2);
+        assert_eq!(tr(&w(&["-d", "[:digit:]"]), b"a1").status, 2);
+    }
+
+    #[test]
     fn cut_takes_a_field() {
         assert_eq!(cut(&w(&["-d.", "-f", "2"]), b"1.6.0\n").stdout, b"6\n");
         assert_eq!(cut(&w(&["-d", " ", "-f", "2"]), b"a b c\nnone\n").stdout, b"b\nnone\n");

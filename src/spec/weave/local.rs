@@ -1,10 +1,8 @@
 //! The local side of weave 0.10.0: what the script does after `--local`, as it runs inside the
 //! weaveexec container (or on a host, as root). Functions in the script's order and under its names.
 //!
-//! Covered: the settings, the root, kernel, `ip` and docker checks, and `connect`, `forget`,
-//! `status`, `ps`, `run`, `dns-args`, `start`, `attach`, `detach`, `expose` and `hide` with every
-//! helper they use. The other commands (`setup`, `launch`, `version`, `stop`, `reset` and the rest)
-//! end the spec as not specified yet.
+//! Covered: the settings, the root, kernel, `ip` and docker checks, and every command of the
+//! dispatch (an unknown one included) with every helper it uses.
 
 use super::{check_docker_version, collect_cidr_args, is_cidr, usage, validate_cidr, w, words};
 use crate::spec::shell::{literal_pattern, Sh, Shell, Stage, Target, Word};
@@ -354,8 +352,9 @@ pub fn with_container_netns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
 }
 
 /// `"$@"` or an expanded `$VAR` as a command: the shell function it names (the local side passes
-/// `attach`, `detach` or, from `ps`, `with_container_netns ... container_weave_addrs`; a container
-/// name with spaces puts another word first), else the command of that name.
+/// `attach`, `detach`, `launch`, `test_launch`, `container_weave_addrs` or, from `ps`,
+/// `with_container_netns ... container_weave_addrs`; a container name with spaces puts another
+/// word first), else the command of that name.
 fn run_words(sh: &mut Shell, line_no: u32, mut words: Vec<Word>) -> Sh<i32> {
     if words.is_empty() {
         return Ok(0);
@@ -1255,104 +1254,6 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             sh.echo(&container)?;
             Ok(Local::Done)
         }
-        b"dns-args" => {
-            dns_args(sh, sh.args())?;
-            let mut args = vec![w("-n")];
-            args.extend(sh.split(&sh.var("DNS_ARGS")));
-            sh.echo(&args)?;
-            Ok(Local::Done)
-        }
-        b"version" => {
-            argc_or_usage(sh, 742, b"-eq", b"0")?;
-            let shown = line(&[&words(&["weave", "script"]), &split_var(sh, "SCRIPT_VERSION")]);
-            sh.echo(&shown)?;
-            ask_version(sh, line(&[&split_var(sh, "CONTAINER_NAME"), &split_var(sh, "IMAGE")]))?;
-            ask_version(sh, line(&[&split_var(sh, "DNS_CONTAINER_NAME"), &split_var(sh, "DNS_IMAGE")]))?;
-            sh.if_else(
-                |sh| {
-                    let argv =
-                        line(&[&words(&["docker", "inspect", "--format={{.Id}}"]), &split_var(sh, "EXEC_IMAGE")]);
-                    let status = sh.assign_subst("EXEC_IMAGE_ID", |sh| {
-                        sh.external_redirected(746, argv, Target::Inherit, true).map(drop)
-                    })?;
-                    Ok(status != 0)
-                },
-                |sh| sh.echo_stderr(&[[b"Unable to find ".as_slice(), &sh.var("EXEC_IMAGE"), b" image."].concat()]),
-                |sh| {
-                    sh.assign_subst("EXEC_VERSION", |sh| {
-                        let stages = vec![
-                            Stage::External { line: 749, argv: words(&["docker", "images", "--no-trunc"]) },
-                            Stage::Utility {
-                                argv: line(&[&words(&["grep"]), &split_var(sh, "EXEC_IMAGE_ID")]),
-                                run: utils::grep,
-                            },
-                            Stage::Utility { argv: words(&["grep", "-v", "latest"]), run: utils::grep },
-                            Stage::Utility { argv: words(&["tr", "-s", " "]), run: utils::tr },
-                            Stage::Utility { argv: words(&["cut", "-d", " ", "-f", "2"]), run: utils::cut },
-                            Stage::Utility { argv: words(&["tr", "\\n", " "]), run: utils::tr },
-                        ];
-                        sh.pipeline(stages, Target::Inherit).map(drop)
-                    })?;
-                    sh.if_else(
-                        |sh| sh.test(750, &[b"-n", &sh.var("EXEC_VERSION")]),
-                        |sh| sh.echo(&[[b"weave exec ".as_slice(), &sh.var("EXEC_VERSION")].concat()]),
-                        |sh| sh.echo(&[w("weave exec (unreleased version)")]),
-                    )
-                },
-            )?;
-            Ok(Local::Done)
-        }
-        b"run" => {
-            argc_or_usage(sh, 758, b"-gt", b"0")?;
-            sh.if_then(
-                |sh| sh.test(759, &[&sh.arg(1), b"=", b"--with-dns"]),
-                |sh| {
-                    sh.shift(760, b"1")?;
-                    dns_args(sh, sh.args()).map(drop)
-                },
-            )?;
-            collect_cidr_args(sh, sh.args())?;
-            let count = sh.var("CIDR_COUNT");
-            sh.shift(764, &count)?;
-            sh.assign_subst("CONTAINER", |sh| {
-                let argv = line(&[&words(&["docker", "run"]), &split_var(sh, "DNS_ARGS"), &words(&["-d"]), &sh.args()]);
-                sh.external(765, argv).map(drop)
-            })?;
-            create_bridge(sh, vec![])?;
-            in_container_netns(sh, "CONTAINER", "attach")?;
-            tell_dns_about(sh, "CONTAINER", b"PUT")?;
-            let container = split_var(sh, "CONTAINER");
-            sh.echo(&container)?;
-            Ok(Local::Done)
-        }
-        b"start" | b"attach" | b"detach" => {
-            collect_cidr_args(sh, sh.args())?;
-            let count = sh.var("CIDR_COUNT");
-            sh.shift(777, &count)?;
-            argc_or_usage(sh, 778, b"-eq", b"1")?;
-            sh.assign("CONTAINER_ID", sh.arg(1))?;
-            if command.as_slice() != b"detach" {
-                create_bridge(sh, vec![])?;
-            }
-            if command.as_slice() == b"start" {
-                sh.assign_subst("CONTAINER", |sh| {
-                    let argv = line(&[&words(&["docker", "start"]), &split_var(sh, "CONTAINER_ID")]);
-                    sh.external(781, argv).map(drop)
-                })?;
-            }
-            if command.as_slice() == b"detach" {
-                in_container_netns(sh, "CONTAINER_ID", "detach")?;
-                tell_dns_about(sh, "CONTAINER_ID", b"DELETE")?;
-            } else {
-                in_container_netns(sh, "CONTAINER_ID", "attach")?;
-                tell_dns_about(sh, "CONTAINER_ID", b"PUT")?;
-            }
-            if command.as_slice() == b"start" {
-                let container = split_var(sh, "CONTAINER");
-                sh.echo(&container)?;
-            }
-            Ok(Local::Done)
-        }
         b"connect" | b"forget" => {
             let (line_no, path) = if command.as_slice() == b"connect" { (714, "/connect") } else { (718, "/forget") };
             argc_or_usage(sh, line_no, b"-eq", b"1")?;
@@ -1432,6 +1333,104 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                     },
                 )
             })?;
+            Ok(Local::Done)
+        }
+        b"version" => {
+            argc_or_usage(sh, 742, b"-eq", b"0")?;
+            let shown = line(&[&words(&["weave", "script"]), &split_var(sh, "SCRIPT_VERSION")]);
+            sh.echo(&shown)?;
+            ask_version(sh, line(&[&split_var(sh, "CONTAINER_NAME"), &split_var(sh, "IMAGE")]))?;
+            ask_version(sh, line(&[&split_var(sh, "DNS_CONTAINER_NAME"), &split_var(sh, "DNS_IMAGE")]))?;
+            sh.if_else(
+                |sh| {
+                    let argv =
+                        line(&[&words(&["docker", "inspect", "--format={{.Id}}"]), &split_var(sh, "EXEC_IMAGE")]);
+                    let status = sh.assign_subst("EXEC_IMAGE_ID", |sh| {
+                        sh.external_redirected(746, argv, Target::Inherit, true).map(drop)
+                    })?;
+                    Ok(status != 0)
+                },
+                |sh| sh.echo_stderr(&[[b"Unable to find ".as_slice(), &sh.var("EXEC_IMAGE"), b" image."].concat()]),
+                |sh| {
+                    sh.assign_subst("EXEC_VERSION", |sh| {
+                        let stages = vec![
+                            Stage::External { line: 749, argv: words(&["docker", "images", "--no-trunc"]) },
+                            Stage::Utility {
+                                argv: line(&[&words(&["grep"]), &split_var(sh, "EXEC_IMAGE_ID")]),
+                                run: utils::grep,
+                            },
+                            Stage::Utility { argv: words(&["grep", "-v", "latest"]), run: utils::grep },
+                            Stage::Utility { argv: words(&["tr", "-s", " "]), run: utils::tr },
+                            Stage::Utility { argv: words(&["cut", "-d", " ", "-f", "2"]), run: utils::cut },
+                            Stage::Utility { argv: words(&["tr", "\\n", " "]), run: utils::tr },
+                        ];
+                        sh.pipeline(stages, Target::Inherit).map(drop)
+                    })?;
+                    sh.if_else(
+                        |sh| sh.test(750, &[b"-n", &sh.var("EXEC_VERSION")]),
+                        |sh| sh.echo(&[[b"weave exec ".as_slice(), &sh.var("EXEC_VERSION")].concat()]),
+                        |sh| sh.echo(&[w("weave exec (unreleased version)")]),
+                    )
+                },
+            )?;
+            Ok(Local::Done)
+        }
+        b"run" => {
+            argc_or_usage(sh, 758, b"-gt", b"0")?;
+            sh.if_then(
+                |sh| sh.test(759, &[&sh.arg(1), b"=", b"--with-dns"]),
+                |sh| {
+                    sh.shift(760, b"1")?;
+                    dns_args(sh, sh.args()).map(drop)
+                },
+            )?;
+            collect_cidr_args(sh, sh.args())?;
+            let count = sh.var("CIDR_COUNT");
+            sh.shift(764, &count)?;
+            sh.assign_subst("CONTAINER", |sh| {
+                let argv = line(&[&words(&["docker", "run"]), &split_var(sh, "DNS_ARGS"), &words(&["-d"]), &sh.args()]);
+                sh.external(765, argv).map(drop)
+            })?;
+            create_bridge(sh, vec![])?;
+            in_container_netns(sh, "CONTAINER", "attach")?;
+            tell_dns_about(sh, "CONTAINER", b"PUT")?;
+            let container = split_var(sh, "CONTAINER");
+            sh.echo(&container)?;
+            Ok(Local::Done)
+        }
+        b"dns-args" => {
+            dns_args(sh, sh.args())?;
+            let mut args = vec![w("-n")];
+            args.extend(sh.split(&sh.var("DNS_ARGS")));
+            sh.echo(&args)?;
+            Ok(Local::Done)
+        }
+        b"start" | b"attach" | b"detach" => {
+            collect_cidr_args(sh, sh.args())?;
+            let count = sh.var("CIDR_COUNT");
+            sh.shift(777, &count)?;
+            argc_or_usage(sh, 778, b"-eq", b"1")?;
+            sh.assign("CONTAINER_ID", sh.arg(1))?;
+            if command.as_slice() != b"detach" {
+                create_bridge(sh, vec![])?;
+            }
+            if command.as_slice() == b"start" {
+                sh.assign_subst("CONTAINER", |sh| {
+                    let argv = line(&[&words(&["docker", "start"]), &split_var(sh, "CONTAINER_ID")]);
+                    sh.external(781, argv).map(drop)
+                })?;
+            }
+            if command.as_slice() == b"detach" {
+                in_container_netns(sh, "CONTAINER_ID", "detach")?;
+                tell_dns_about(sh, "CONTAINER_ID", b"DELETE")?;
+            } else {
+                in_container_netns(sh, "CONTAINER_ID", "attach")?;
+                tell_dns_about(sh, "CONTAINER_ID", b"PUT")?;
+            }
+            if command.as_slice() == b"start" {
+                let container = split_var(sh, "CONTAINER");
+                sh.echo(&container)?;
+            }
             Ok(Local::Done)
         }
         b"expose" => {

@@ -254,6 +254,95 @@ pub fn cut(args: &[Word], input: &[u8]) -> UtilityOutput {
     out
 }
 
+/// A `tr` set: its escapes (`\\n`, `\\t`, `\\\\`, octal) and ranges (`a-z`) spelled out; `None` for
+/// what the model does not cover (classes, equivalences, repeats).
+fn tr_set(spec: &[u8]) -> Option<Vec<u8>> {
+    let mut chars = Vec::new();
+    let mut i = 0;
+    while i < spec.len() {
+        let c = match spec[i] {
+            b'[' if matches!(spec.get(i + 1), Some(b':' | b'=')) || spec[i..].contains(&b'*') => return None,
+            b'\\' => {
+                i += 1;
+                match spec.get(i) {
+                    None => b'\\',
+                    Some(d @ b'0'..=b'7') => {
+                        let mut v = u32::from(d - b'0');
+                        while v < 0o40 && i + 1 < spec.len() && (b'0'..=b'7').contains(&spec[i + 1]) {
+                            i += 1;
+                            v = v * 8 + u32::from(spec[i] - b'0');
+                        }
+                        v as u8
+                    }
+                    Some(b'n') => b'\n',
+                    Some(b't') => b'\t',
+                    Some(b'r') => b'\r',
+                    Some(b'a') => 7,
+                    Some(b'b') => 8,
+                    Some(b'f') => 12,
+                    Some(b'v') => 11,
+                    Some(&other) => other,
+                }
+            }
+            c => c,
+        };
+        i += 1;
+        if spec.get(i) == Some(&b'-') && i + 1 < spec.len() {
+            let hi = *tr_set(&spec[i + 1..i + 2])?.first()?;
+            if hi < c {
+                return None;
+            }
+            chars.extend(c..=hi);
+            i += 2;
+        } else {
+            chars.push(c);
+        }
+    }
+    Some(chars)
+}
+
+/// `tr [-d|-s] SET1 [SET2]`: GNU tr deleting, squeezing runs of, or translating the bytes of SET1.
+pub fn tr(args: &[Word], input: &[u8]) -> UtilityOutput {
+    let (mut delete, mut squeeze) = (false, false);
+    let mut i = 0;
+    while let Some(a) = args.get(i).filter(|a| a.len() > 1 && a[0] == b'-') {
+        for &f in &a[1..] {
+            match f {
+                b'd' => delete = true,
+                b's' => squeeze = true,
+                _ => return usage_error("tr", a),
+            }
+        }
+        i += 1;
+    }
+    let sets: Vec<Vec<u8>> = match args[i..].iter().map(|s| tr_set(s)).collect::<Option<_>>() {
+        Some(sets) => sets,
+        None => return usage_error("tr", &args[i..].join(&b' ')),
+    };
+    let (from, to) = match (sets.as_slice(), delete, squeeze) {
+        ([from], true, false) | ([from], false, true) => (from.clone(), None),
+        ([from, to], false, _) if !to.is_empty() => (from.clone(), Some(to.clone())),
+        _ => return usage_error("tr", &args.join(&b' ')),
+    };
+    let mut out = UtilityOutput::default();
+    for &c in input {
+        let position = from.iter().rposition(|&f| f == c);
+        let c = match (position, &to) {
+            (Some(_), None) if delete => continue,
+            // A shorter SET2 is padded with its last byte.
+            (Some(k), Some(to)) => to.get(k).copied().unwrap_or(to[to.len() - 1]),
+            _ => c,
+        };
+        // With SET2, runs are squeezed in the bytes written; without, in SET1's.
+        let squeezed = to.as_ref().unwrap_or(&from);
+        if squeeze && out.stdout.last() == Some(&c) && squeezed.contains(&c) {
+            continue;
+        }
+        out.stdout.push(c);
+    }
+    out
+}
+
 enum SedCommand {
     Substitute { re: Rc<Regex>, replacement: Word, global: bool, print: bool },
     Print,
@@ -357,6 +446,29 @@ fn expand_replacement(replacement: &[u8], caps: &regex::bytes::Captures, out: &m
     }
 }
 
+/// The index of the `]` that closes the bracket expression opening at `s[open]` (a `]` first,
+/// or after `^`, is a member; so is anything inside `[:...:]`).
+fn bracket_end(s: &[u8], open: usize) -> Option<usize> {
+    let mut j = open + 1;
+    if s.get(j) == Some(&b'^') {
+        j += 1;
+    }
+    if s.get(j) == Some(&b']') {
+        j += 1;
+    }
+    while j < s.len() {
+        match s[j] {
+            b']' => return Some(j),
+            b'[' if matches!(s.get(j + 1), Some(b':' | b'.' | b'=')) => {
+                let close = [s[j + 1], b']'];
+                j += 2 + s[j + 2..].windows(2).position(|w| w == close)? + 2;
+            }
+            _ => j += 1,
+        }
+    }
+    None
+}
+
 /// Parses `;`-separated commands; `None` for anything the model does not cover.
 fn parse_sed(script: &[u8], commands: &mut Vec<SedCommand>) -> Option<()> {
     let mut i = 0;
@@ -378,7 +490,12 @@ fn parse_sed(script: &[u8], commands: &mut Vec<SedCommand>) -> Option<()> {
                 let mut current = Vec::new();
                 while parts.len() < 2 {
                     let c = *script.get(j)?;
-                    if c == b'\\' {
+                    if c == b'[' && parts.is_empty() {
+                        // A bracket expression is taken whole: the delimiter in it is a member.
+                        let end = bracket_end(script, j)?;
+                        current.extend_from_slice(&script[j..=end]);
+                        j = end + 1;
+                    } else if c == b'\\' {
                         let e = *script.get(j + 1)?;
                         if e != delim {
                             current.push(b'\\');
@@ -436,6 +553,29 @@ mod tests {
     fn sed_substitutes_globally_and_prints() {
         let args = w(&["s|^ ||;s| |:|;s| |:|g"]);
         assert_eq!(sed(&args, b" 12 34 56 78\n").stdout, b"12:34:56:78\n");
+    }
+
+    #[test]
+    fn sed_takes_a_bracket_expression_holding_the_delimiter() {
+        let args = w(&["-n", "-e", r"s/inet \([^/]*\)\/\(.*\)/\1/p"]);
+        let shown = b"5: ethwe: <UP> mtu 65535\n    inet 10.2.1.1/24 scope global ethwe\n    inet 10.3.0.9/16 x\n";
+        assert_eq!(sed(&args, shown).stdout, b"    10.2.1.1\n    10.3.0.9\n");
+        assert_eq!(sed(&w(&["s/[/]/|/g"]), b"a/b/c\n").stdout, b"a|b|c\n");
+        assert_eq!(sed(&w(&["s/[]/]x/y/"]), b"]x /x\n").stdout, b"y /x\n");
+        assert_eq!(sed(&w(&["s/[[:digit:]/]/_/g"]), b"a1/\n").stdout, b"a__\n");
+        assert_eq!(sed(&w(&["s/[/x/y/"]), b"x\n").status, 2);
+    }
+
+    #[test]
+    fn tr_squeezes_deletes_and_translates() {
+        let images = b"weaveworks/weaveexec   0.10.0   3333   2 days ago\n";
+        assert_eq!(tr(&w(&["-s", " "]), images).stdout, b"weaveworks/weaveexec 0.10.0 3333 2 days ago\n");
+        assert_eq!(tr(&w(&["\\n", " "]), b"0.10.0\nbeta\n").stdout, b"0.10.0 beta ");
+        assert_eq!(tr(&w(&["-d", ":"]), b"vethwepl7:\nx:y\n").stdout, b"vethwepl7\nxy\n");
+        assert_eq!(tr(&w(&["a-c", "x"]), b"abcd").stdout, b"xxxd");
+        assert_eq!(tr(&w(&["-s", "a-c", "x"]), b"abcdaa").stdout, b"xdx");
+        assert_eq!(tr(&w(&["\\101"]), b"").status, 2);
+        assert_eq!(tr(&w(&["-d", "[:digit:]"]), b"a1").status, 2);
     }
 
     #[test]

@@ -180,6 +180,18 @@ fn unescape(s: &[u8]) -> Word {
     out
 }
 
+/// A quoted part of a pattern (`"true $2:"*`): its characters match only themselves.
+pub fn literal_pattern(value: &[u8]) -> Word {
+    let mut out = Vec::with_capacity(value.len());
+    for &c in value {
+        if matches!(c, b'*' | b'?' | b'[' | b']' | b'\\') {
+            out.push(b'\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Whether `name` matches the pattern `p` (`*`, `?`, `[...]`, `[!...]`, backslash escapes).
 pub fn matches(p: &[u8], name: &[u8]) -> bool {
     let (mut pi, mut ni) = (0, 0);

@@ -15,7 +15,7 @@ mod io;
 mod redirect;
 
 pub use builtins::echo_output;
-pub use expand::is_name;
+pub use expand::{is_name, literal_pattern};
 pub use io::{Command, Fs, Host, Io, Outcome};
 use redirect::{ErrSink, Frame};
 pub use redirect::{Mark, Target};
@@ -57,7 +57,8 @@ pub enum Stage {
     Utility { argv: Vec<Word>, run: Utility },
     /// The `echo` builtin.
     Echo { args: Vec<Word> },
-    /// A `{ ...; }` group of shell code, run as the subshell a pipeline element is, reading the
+    /// A `{ ...; }` group of shell code, or a shell function called as a pipeline element (with its
+    /// redirections, e.g. `f 2>&1 | sed`), run as the subshell a pipeline element is, reading the
     /// previous element's output (with [`Shell::read`]).
     Group(Group),
 }
@@ -110,6 +111,8 @@ pub struct Shell<'a> {
     /// The trace lines a redirection wrote into a file, by path: when the file is shown again
     /// (`cat FILE >&2`), they are still known as trace lines, and as their pipeline's.
     file_marks: HashMap<Word, Vec<Mark>>,
+    /// Set by `break` until the innermost loop sees it (the loop body returns right after it).
+    breaking: bool,
 }
 
 impl<'a> Shell<'a> {
@@ -150,6 +153,7 @@ impl<'a> Shell<'a> {
             armed: None,
             subshells: 0,
             file_marks: HashMap::new(),
+            breaking: false,
         }
     }
 
@@ -423,14 +427,20 @@ impl<'a> Shell<'a> {
             self.set_var(name, word);
             body(self)?;
             last = self.status;
+            if std::mem::take(&mut self.breaking) {
+                break;
+            }
         }
         self.status = last;
         Ok(())
     }
 
     /// `case WORD in PATTERN|PATTERN) ...`: the index of the first arm one of whose patterns
-    /// matches (dash's pattern matching; nothing is traced).
-    pub fn case_arm(&self, word: &[u8], arms: &[&[&[u8]]]) -> Option<usize> {
+    /// matches (dash's pattern matching; nothing is traced). The status is 0 until an arm's body
+    /// runs: a `case` that matches nothing, or an empty arm, leaves 0, whatever the substitution in
+    /// WORD returned.
+    pub fn case_arm(&mut self, word: &[u8], arms: &[&[&[u8]]]) -> Option<usize> {
+        self.status = 0;
         arms.iter().position(|patterns| patterns.iter().any(|p| expand::matches(p, word)))
     }
 
@@ -520,6 +530,29 @@ impl<'a> Shell<'a> {
     /// `continue`: traced like any builtin; the caller's loop body returns right after.
     pub fn continue_(&mut self) -> Sh<()> {
         self.xtrace(&[b"continue"]);
+        self.finish(0).map(drop)
+    }
+
+    /// `break`: traced like any builtin; the caller's loop body returns right after, and the
+    /// innermost [`Shell::while_do`] or [`Shell::for_in`] ends with status 0.
+    pub fn break_(&mut self) -> Sh<()> {
+        self.xtrace(&[b"break"]);
+        self.breaking = true;
+        self.finish(0).map(drop)
+    }
+
+    /// `export NAME` of a variable that is set: commands run from now on get it in their
+    /// environment (in a subshell, only until the subshell ends). An unset NAME stays out of it.
+    pub fn export(&mut self, name: &str) -> Sh<()> {
+        self.xtrace(&[b"export", name.as_bytes()]);
+        if let Some(var) = self.vars.get(name.as_bytes()).cloned() {
+            if self.subshells > 0 {
+                self.undo.push((name.as_bytes().to_vec(), Some(var)));
+            }
+            if let Some(v) = self.vars.get_mut(name.as_bytes()) {
+                v.exported = true;
+            }
+        }
         self.finish(0).map(drop)
     }
 
@@ -691,6 +724,9 @@ impl<'a> Shell<'a> {
         while self.cond(&mut cond)? {
             body(self)?;
             last = self.status;
+            if std::mem::take(&mut self.breaking) {
+                break;
+            }
         }
         self.status = last;
         Ok(())

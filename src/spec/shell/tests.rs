@@ -321,3 +321,95 @@ fn a_command_with_stdout_to_a_file_traces_first_then_writes_the_file() {
     assert_eq!(err, "+ cmd a\n+ cat /f\n");
     assert_eq!((out.as_str(), code), ("a\n", 0));
 }
+
+#[test]
+fn break_ends_the_innermost_loop_after_its_trace() {
+    // while true; do case $1 in -x) shift 2;; *) break;; esac; done; echo "$#"
+    let (err, out, code) = run(0, &["-x", "1", "-x", "2", "rest"], |sh| {
+        sh.while_do(
+            |sh| sh.true_().map(|()| true),
+            |sh| match sh.case_arm(&sh.arg(1), &[&[b"-x"]]) {
+                Some(_) => sh.shift(4, b"2"),
+                None => sh.break_(),
+            },
+        )?;
+        let n = sh.argc().to_string();
+        sh.echo(&[w(&n)])
+    });
+    assert_eq!(err, "+ true\n+ shift 2\n+ true\n+ shift 2\n+ true\n+ break\n+ echo 1\n");
+    assert_eq!((out.as_str(), code), ("1\n", 0));
+    // for a in x y z; do [ $a = y ] && break; done: the loop ends after y.
+    let (err, _, _) = run(0, &[], |sh| {
+        sh.for_in("a", vec![w("x"), w("y"), w("z")], |sh| {
+            sh.and_then(|sh| sh.test(1, &[&sh.var("a"), b"=", b"y"]), |sh| sh.break_())
+        })
+    });
+    assert_eq!(err, "+ [ x = y ]\n+ [ y = y ]\n+ break\n");
+}
+
+#[test]
+fn export_puts_a_variable_in_later_commands_environments() {
+    // P=x; cmd; export P; cmd; (a subshell's export is its own)
+    let mut host = EchoHost { status: 0, seen: Vec::new(), fs: Default::default() };
+    let mut envs = Vec::new();
+    struct EnvHost<'a>(&'a mut EchoHost, &'a mut Vec<Vec<(Word, Word)>>);
+    impl Host for EnvHost<'_> {
+        fn fs(&mut self) -> &mut dyn Fs {
+            self.0.fs()
+        }
+        fn pid(&self) -> u32 {
+            self.0.pid()
+        }
+        fn alive(&self, pid: &[u8]) -> bool {
+            self.0.alive(pid)
+        }
+        fn find(&mut self, name: &[u8], env: &[(Word, Word)]) -> Option<Word> {
+            self.0.find(name, env)
+        }
+        fn exec(&mut self, cmd: &Command) -> Outcome {
+            self.1.push(cmd.env.to_vec());
+            self.0.exec(cmd)
+        }
+    }
+    let mut io = Buf::default();
+    {
+        let mut env_host = EnvHost(&mut host, &mut envs);
+        let mut sh = Shell::new(&mut env_host, &mut io, w("t.sh"), vec![], vec![]);
+        sh.assign("Q", w("q")).unwrap();
+        let _ = sh.subst(|sh| sh.export("Q"));
+        sh.assign("P", w("x")).unwrap();
+        sh.external(1, vec![w("cmd")]).unwrap();
+        sh.export("P").unwrap();
+        sh.external(2, vec![w("cmd")]).unwrap();
+        sh.export("UNSET").unwrap();
+        sh.external(3, vec![w("cmd")]).unwrap();
+    }
+    assert_eq!(
+        String::from_utf8(io.err).unwrap(),
+        "+ Q=q\n+ export Q\n+ P=x\n+ cmd\n+ export P\n+ cmd\n+ export UNSET\n+ cmd\n"
+    );
+    assert_eq!(envs, vec![vec![], vec![(w("P"), w("x"))], vec![(w("P"), w("x"))]]);
+}
+
+#[test]
+fn a_case_that_matches_nothing_leaves_status_0_and_quoted_parts_match_themselves() {
+    // set -e; f() { case $(false) in x) ;; esac; }; f; echo after
+    let (err, out, code) = run(1, &[], |sh| {
+        sh.set_e()?;
+        sh.call("f", vec![], |sh| {
+            let (word, _) = sh.subst(|sh| sh.external(1, vec![w("false")]).map(drop));
+            assert_eq!(sh.case_arm(&word, &[&[b"x"]]), None);
+            Ok(())
+        })?;
+        sh.echo(&[w("after")])
+    });
+    assert_eq!((err.as_str(), out.as_str(), code), ("+ set -e\n+ f\n+ false\n+ echo after\n", "after\n", 0));
+    // case "true a*b:1" in "true a*b:"*) ...: the quoted star is no pattern.
+    let (_, _, _) = run(0, &[], |sh| {
+        let quoted = [literal_pattern(b"true a*b:"), w("*")].concat();
+        assert_eq!(sh.case_arm(b"true a*b:1", &[&[&quoted]]), Some(0));
+        assert_eq!(sh.case_arm(b"true axb:1", &[&[&quoted]]), None);
+        assert_eq!(sh.case_arm(b"true [x]\\", &[&[&literal_pattern(b"true [x]\\")]]), Some(0));
+        Ok(())
+    });
+}

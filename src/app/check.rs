@@ -132,7 +132,10 @@ fn update_golden(
                 Err(e) => vec![Err(e)],
             },
         };
-        runs.into_iter().map(|r| r.map(|r| r.trace.pipeline_ranges())).collect::<Result<_, _>>().map_err(|e| failed(e.into()))?
+        runs.into_iter()
+            .map(|r| r.map(|r| r.trace.pipeline_ranges()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| failed(e.into()))?
     } else {
         case.steps.iter().map(|s| s.pipelines.clone()).collect()
     };

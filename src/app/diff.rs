@@ -7,16 +7,20 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     // Each draw with the world it runs in, by its index in `worlds`.
     let mut draws: Vec<(crate::diff::Draw, usize)> = Vec::new();
     if let Some(path) = &args.cases {
-        draws.extend(crate::diff::read_cases(path)?.into_iter().map(|inv| (vec![inv], 0)));
+        draws.extend(crate::diff::read_draws(path)?.into_iter().map(|draw| (draw, 0)));
     }
     let worlds: Vec<(String, Option<String>, World)> = match &args.world {
-        Some(path) => vec![(path.display().to_string(), Some(relative_to(path, Path::new("traces"))), World::load(path)?)],
+        Some(path) => {
+            vec![(path.display().to_string(), Some(relative_to(path, Path::new("traces"))), World::load(path)?)]
+        }
         // Random draws span worlds with and without a router and weaveDNS; a cases file's lines
         // run in the default world, as ever.
         None => crate::diff::draw_worlds()
             .into_iter()
             .enumerate()
-            .map(|(k, (name, w))| (name.to_string(), (k > 0).then(|| relative_to(Path::new(name), Path::new("traces"))), w))
+            .map(|(k, (name, w))| {
+                (name.to_string(), (k > 0).then(|| relative_to(Path::new(name), Path::new("traces"))), w)
+            })
             .collect(),
     };
     if let Some(n) = args.random {

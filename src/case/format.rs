@@ -356,9 +356,8 @@ pub fn rewrite_case(original: &[u8], steps: &[Step], state: Option<&[u8]>) -> Ve
         if scenario && is_step_table(&text) {
             current = Some(seen);
             seen += 1;
-        } else if scenario && text.trim_start().starts_with('[') {
-            current = None;
-        } else if !scenario && text.trim_start().starts_with('[') && !is_key(&text, "pipelines") {
+        } else if text.trim_start().starts_with('[') {
+            // Another table: its keys are not a step's.
             current = None;
         }
         owner.push(current);
@@ -514,7 +513,10 @@ mod tests {
             calls: b"docker -v\n".to_vec(),
             note: None,
         };
-        Case { state: Some(b"weave: up\n".to_vec()), ..Case::of_steps(PathBuf::from("t.case"), vec![step], World::default()) }
+        Case {
+            state: Some(b"weave: up\n".to_vec()),
+            ..Case::of_steps(PathBuf::from("t.case"), vec![step], World::default())
+        }
     }
 
     #[test]
@@ -610,7 +612,8 @@ mod tests {
 
     #[test]
     fn scenario_errors_name_file_and_line() {
-        let steps = "[[step]]\ncommand = \"weave ps\"\nstatus = 0\n\n[[step]]\ncommand = \"weave status\"\nstatus = 1\n";
+        let steps =
+            "[[step]]\ncommand = \"weave ps\"\nstatus = 0\n\n[[step]]\ncommand = \"weave status\"\nstatus = 1\n";
         let sections = |n: usize| -> String {
             (1..=n).map(|k| format!("~~~ trace {k}\n~~~\n~~~ stdout {k}\n~~~\n~~~ calls {k}\n~~~\n")).collect()
         };
@@ -638,8 +641,9 @@ mod tests {
         let e = parse(format!("command = \"weave\"\n{steps}{}", sections(2))).unwrap_err();
         assert_eq!((e.line, e.message.contains("not both")), (1, true), "{e}");
         // A pipeline past a step's trace: the step's pipelines line.
-        let e = parse(format!("{}{}", steps.replace("status = 1\n", "status = 1\npipelines = [[1, 2]]\n"), sections(2)))
-            .unwrap_err();
+        let e =
+            parse(format!("{}{}", steps.replace("status = 1\n", "status = 1\npipelines = [[1, 2]]\n"), sections(2)))
+                .unwrap_err();
         assert_eq!(e.line, 8, "{e}");
     }
 }

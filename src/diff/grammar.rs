@@ -97,9 +97,9 @@ pub fn draw(rng: &mut impl Rng) -> Vec<Invocation> {
         let undo = earlier.and_then(|inv| {
             let at = usize::from(inv.args.first().is_some_and(|a| a == "--local"));
             let word = inv.args.get(at)?.clone();
-            let other = COUNTERPARTS.iter().find_map(|&(a, b)| {
-                (word == a).then_some(b).or_else(|| (word == b).then_some(a))
-            })?;
+            let other = COUNTERPARTS
+                .iter()
+                .find_map(|&(a, b)| (word == a).then_some(b).or_else(|| (word == b).then_some(a)))?;
             let mut inv = inv;
             inv.args[at] = other.to_string();
             Some(inv)

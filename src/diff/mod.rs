@@ -61,6 +61,32 @@ pub fn read_cases(path: &Path) -> Result<Vec<Invocation>, CaseError> {
     parse_cases(&text).map_err(|(line, message)| CaseError::at(path, line, message))
 }
 
+/// Reads a cases file for `diff`: as [`read_cases`], but a lone `;` word chains command lines into
+/// one draw, run one after another in one world (`--local expose 10.2.0.1/24 ; --local ps`).
+pub fn read_draws(path: &Path) -> Result<Vec<Draw>, CaseError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CaseError::at(path, 1, format!("cannot read cases file: {e}")))?;
+    let mut draws = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let words = shell_words::split(line)
+            .map_err(|e| CaseError::at(path, i + 1, format!("not a shell command line: {e}")))?;
+        let words: Vec<String> = words.into_iter().take_while(|w| !w.starts_with('#')).collect();
+        if words.is_empty() {
+            continue;
+        }
+        let mut draw = Vec::new();
+        for part in words.split(|w| w == ";") {
+            let one = shell_words::join(part);
+            let Some(inv) = parse_cases(&one).map_err(|(_, m)| CaseError::at(path, i + 1, m))?.pop() else {
+                return Err(CaseError::at(path, i + 1, "an empty command line beside a `;`"));
+            };
+            draw.push(inv);
+        }
+        draws.push(draw);
+    }
+    Ok(draws)
+}
+
 /// Reads a cases file: one shell-quoted command line per line, leading `NAME=value` words its
 /// environment, an optional leading `weave`; `#` starts a comment. Errors carry the line number.
 pub fn parse_cases(text: &str) -> Result<Vec<Invocation>, (usize, String)> {

@@ -410,7 +410,8 @@ mod tests {
     #[test]
     fn a_scenario_is_one_session_and_one_diagram() {
         let first = [call("docker -v", "Docker version 1.6.0\n"), call("docker ps", "")];
-        let second = [call("docker run -d ubuntu", "f4e6e596d10c383466966bfadc7f01c913c275dab148cd3153d4d44830c7a2a9\n")];
+        let second =
+            [call("docker run -d ubuntu", "f4e6e596d10c383466966bfadc7f01c913c275dab148cd3153d4d44830c7a2a9\n")];
         let s = Session {
             steps: vec![
                 Shown { command: "sh -x weave ps".into(), terminal: b"+ a\nno newline", calls: &first },
@@ -427,7 +428,11 @@ mod tests {
         // Each step's mark stands before its first call; a step with none, before the next one's.
         assert_eq!(
             d.marks,
-            [(0, "$ sh -x weave ps".into()), (4, "$ sh -x weave status".into()), (4, "$ sh -x weave run -d ubuntu".into())]
+            [
+                (0, "$ sh -x weave ps".into()),
+                (4, "$ sh -x weave status".into()),
+                (4, "$ sh -x weave run -d ubuntu".into())
+            ]
         );
         let m = mermaid(&d);
         assert!(m.contains("    Note over P0,P1: $ sh -x weave status\n    Note over P0,P1: $ sh -x weave run -d ubuntu\n    P0->>P1: docker run -d ubuntu\n"), "{m}");

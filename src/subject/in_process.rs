@@ -24,7 +24,11 @@ pub fn spec_run(world: &World, inv: &Invocation, fake_bin: &std::path::Path) -> 
 }
 
 /// The spec's runs of a scenario's command lines in `world`, one after another in one sandbox.
-pub fn spec_runs(world: &World, invs: &[Invocation], fake_bin: &std::path::Path) -> Result<Vec<Recording>, SubjectError> {
+pub fn spec_runs(
+    world: &World,
+    invs: &[Invocation],
+    fake_bin: &std::path::Path,
+) -> Result<Vec<Recording>, SubjectError> {
     InProcessSpec { arg0: "weave".into() }.run_steps(invs, &Sandbox::new(world, fake_bin, None)?)
 }
 

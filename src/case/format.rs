@@ -563,7 +563,7 @@ mod tests {
     }
 
     fn scenario() -> Case {
-        let mut c = case(b"+ a\n", b"");
+        let mut c = case(b"+ a\n+ b\n", b"");
         let mut second = c.steps[0].clone();
         second.invocation.args = vec!["--local".into(), "hide".into(), "10.2.0.1/24".into()];
         second.note = Some("takes the \"address\" back".into());
@@ -607,7 +607,7 @@ mod tests {
         assert_eq!(back.steps[0].calls, b"docker ps\n");
         assert_eq!(back.state, None);
         let out = String::from_utf8(out).unwrap();
-        assert!(out.contains("# my own comment\nstatus = 3\npipelines = [[1]]\nnote = "), "{out}");
+        assert!(out.contains("# my own comment\nstatus = 3\npipelines = [[1, 1]]\nnote = "), "{out}");
     }
 
     #[test]
@@ -620,9 +620,9 @@ mod tests {
         let parse = |text: String| parse_case(Path::new("s.case"), text.as_bytes());
         assert!(parse(format!("{steps}{}", sections(2))).is_ok());
         // A missing numbered section: the file's last line.
-        let e = parse(format!("{steps}{}", &sections(2)[..sections(2).len() - 19])).unwrap_err();
+        let e = parse(format!("{steps}{}~~~ trace 2\n~~~\n~~~ stdout 2\n~~~\n", sections(1))).unwrap_err();
         assert!(e.message.contains("`~~~ calls 2`"), "{e}");
-        assert_eq!(e.line, 18, "{e}");
+        assert_eq!(e.line, 17, "{e}");
         // An extra one: its fence.
         let e = parse(format!("{steps}{}~~~ trace 3\n~~~\n", sections(2))).unwrap_err();
         assert_eq!((e.line, e.message.contains("extra section `trace 3`")), (20, true), "{e}");

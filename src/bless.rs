@@ -40,41 +40,46 @@ pub fn merged(expected: &[u8], actual: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The case file's new bytes for a run whose verdict did not hold, and the aspects that changed.
+/// The case file's new bytes for a run whose verdict did not hold, and what changed (in a
+/// scenario, each named with its step). `statuses` and `pipelines` are the run's, one per step.
 pub fn blessed(
     case: &Case,
     verdict: &Verdict,
-    status: i32,
-    pipelines: &[crate::trace::Pipeline],
-) -> std::io::Result<(Vec<u8>, Vec<&'static str>)> {
+    statuses: &[i32],
+    pipelines: &[Vec<crate::trace::Pipeline>],
+) -> std::io::Result<(Vec<u8>, Vec<String>)> {
     let original = std::fs::read(&case.path)?;
-    let mut sections = [case.trace.clone(), case.stdout.clone(), case.calls.clone(), Vec::new()];
+    let mut steps = case.steps.clone();
+    let mut state = case.state.clone();
     let mut changed = Vec::new();
+    let labels: Vec<String> = case.steps.iter().enumerate().map(|(k, s)| s.label(k)).collect();
     for m in &verdict.mismatches {
+        let k = m.step.as_ref().and_then(|l| labels.iter().position(|x| x == l)).unwrap_or(0);
+        changed.push(match &m.step {
+            Some(_) => format!("step {} {}", k + 1, m.aspect.name()),
+            None => m.aspect.name().to_string(),
+        });
+        let step = &mut steps[k];
         let slot = match m.aspect {
-            Aspect::Trace => 0,
-            Aspect::Stdout => 1,
-            Aspect::Calls => 2,
-            Aspect::State => 3,
-            Aspect::Status => {
-                changed.push("status");
-                continue;
-            }
+            Aspect::Trace => &mut step.trace,
+            Aspect::Stdout => &mut step.stdout,
+            Aspect::Calls => &mut step.calls,
+            Aspect::State => state.get_or_insert_with(Vec::new),
+            Aspect::Status => continue,
         };
-        sections[slot] = merged(&m.expected, &m.actual);
-        changed.push(m.aspect.name());
+        *slot = merged(&m.expected, &m.actual);
     }
-    let pipelines =
-        if verdict.mismatches.iter().any(|m| m.aspect == Aspect::Trace) { pipelines } else { &case.pipelines };
-    let state = case.state.as_ref().map(|old| if changed.contains(&"state") { &sections[3] } else { old });
-    let bytes = rewrite_case(
-        &original,
-        status,
-        pipelines,
-        [&sections[0], &sections[1], &sections[2]],
-        state.map(Vec::as_slice),
-    );
-    Ok((bytes, changed))
+    for (k, step) in steps.iter_mut().enumerate() {
+        if let Some(&status) = statuses.get(k) {
+            step.status = status;
+        }
+        let label = case.is_scenario().then(|| &labels[k]);
+        let trace_changed = verdict.mismatches.iter().any(|m| m.aspect == Aspect::Trace && m.step.as_ref() == label);
+        if let (true, Some(p)) = (trace_changed, pipelines.get(k)) {
+            step.pipelines = p.clone();
+        }
+    }
+    Ok((rewrite_case(&original, &steps, state.as_deref()), changed))
 }
 
 /// Where a pending result for `case` waits.

@@ -321,9 +321,15 @@ pub struct RecordArgs {
     /// Also show each weaveexec container's own `sh -x` trace (after the run's, with a `#` header).
     #[arg(long, conflicts_with = "output")]
     pub nested: bool,
+    /// Run the command lines of FILE one after another in one world, a scenario: one line each
+    /// (shell words, leading NAME=value words its environment, an optional leading `weave`), `#`
+    /// comments and blank lines skipped.
+    #[arg(long, value_name = "FILE", conflicts_with = "args")]
+    pub steps: Option<PathBuf>,
     #[command(flatten)]
     pub subject: SubjectArgs,
-    /// weave's arguments, led by NAME=value words for its environment.
+    /// weave's arguments, led by NAME=value words for its environment; a further `--` starts the
+    /// next command line of a scenario (`-- launch -- ps -- stop`).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
 }

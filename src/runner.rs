@@ -13,7 +13,8 @@ use std::sync::mpsc;
 /// One case's run, compared.
 pub struct Outcome {
     pub verdict: Verdict,
-    pub recording: Recording,
+    /// One recording per step of the case.
+    pub recordings: Vec<Recording>,
     /// How long the case took, sandbox included.
     pub elapsed: std::time::Duration,
 }
@@ -22,17 +23,20 @@ pub struct Outcome {
 pub fn run_case(case: &Case, subject: &dyn Subject, fake_bin: &Path, level: Level) -> Result<Outcome, SubjectError> {
     let start = std::time::Instant::now();
     let sandbox = Sandbox::new(&case.world, fake_bin, subject.script())?;
-    let recording = subject.run(&case.invocation, &sandbox)?;
-    let mut verdict = compare_at(case, &recording, level);
+    let recordings = match case.steps.as_slice() {
+        [step] => vec![subject.run(&step.invocation, &sandbox)?],
+        steps => subject.run_steps(&steps.iter().map(|s| s.invocation.clone()).collect::<Vec<_>>(), &sandbox)?,
+    };
+    let mut verdict = compare_at(case, &recordings, level);
     if let Err(reason) = crate::sandbox::isolation_available() {
-        if !verdict.holds() && probes_host_files(&case.trace) {
+        if !verdict.holds() && case.steps.iter().any(|s| probes_host_files(&s.trace)) {
             verdict.notes.push(format!(
                 "the subject ran without the sandbox's mount namespace ({reason}): the /proc, /var/run/netns \
                  and /sys/class/net it probed were this machine's, not the world's"
             ));
         }
     }
-    Ok(Outcome { verdict, recording, elapsed: start.elapsed() })
+    Ok(Outcome { verdict, recordings, elapsed: start.elapsed() })
 }
 
 /// Whether a trace looks at the files only the sandbox's mount namespace puts in place for a
@@ -141,16 +145,20 @@ pub fn replay(
         (None, crate::recording::Status::Exited(n)) => n,
         (None, _) => -1,
     };
-    let case = Case {
-        name: format!("replay of {}", inv.to_command_line()),
+    let step = crate::case::Step {
+        invocation: inv.clone(),
         status,
         pipelines: spec.trace.pipeline_ranges(),
         trace,
         stdout: source.stdout.clone().unwrap_or_else(|| rec.stdout.clone()),
         calls: crate::case::render_calls(&rec.calls),
-        ..Case::new(inv.to_command_line().into(), inv.clone(), world.clone())
+        note: None,
     };
-    let mut verdict = compare_at(&case, &rec, Level::Trace);
+    let case = Case {
+        name: format!("replay of {}", inv.to_command_line()),
+        ..Case::of_steps(inv.to_command_line().into(), vec![step], world.clone())
+    };
+    let mut verdict = compare_at(&case, std::slice::from_ref(&rec), Level::Trace);
     if let Some(m) = verdict.mismatches.iter().find(|m| m.aspect == Aspect::Trace) {
         if let Some(word) = crate::replay::first_different_word(&m.expected, &actual) {
             verdict.notes.insert(0, word);
@@ -172,7 +180,7 @@ pub fn replay(
     }
     if expected != made {
         let join = |v: &[String]| v.iter().map(|c| format!("{c}\n")).collect::<String>().into_bytes();
-        verdict.mismatches.push(Mismatch { aspect: Aspect::Calls, expected: join(&expected), actual: join(&made) });
+        verdict.mismatches.push(Mismatch::of(Aspect::Calls, join(&expected), join(&made)));
     }
     Ok(Replayed { verdict, notices })
 }

@@ -19,15 +19,18 @@ fn in_process_and_process_forms_agree_on_every_golden() {
     assert!(paths.len() >= 28, "only {} goldens", paths.len());
     for path in paths {
         let case = case::load(&path).unwrap();
-        let a = process.run(&case.invocation, &Sandbox::new(&case.world, &fake, process.script()).unwrap()).unwrap();
-        let b =
-            in_process.run(&case.invocation, &Sandbox::new(&case.world, &fake, in_process.script()).unwrap()).unwrap();
-        let name = path.display();
-        assert_eq!(a.trace.to_bytes(), b.trace.to_bytes(), "{name}: trace");
-        assert_eq!(a.stdout, b.stdout, "{name}: stdout");
-        assert_eq!(a.status, b.status, "{name}: status");
-        assert_eq!(a.calls, b.calls, "{name}: calls");
-        // Only the in-process form knows the pipelines, and they are the golden's.
-        assert_eq!(b.trace.pipeline_ranges(), case.pipelines, "{name}: pipelines");
+        let invs = case.invocations();
+        // Scenarios too: every step, one after another in one sandbox per form.
+        let a = process.run_steps(&invs, &Sandbox::new(&case.world, &fake, process.script()).unwrap()).unwrap();
+        let b = in_process.run_steps(&invs, &Sandbox::new(&case.world, &fake, in_process.script()).unwrap()).unwrap();
+        for (k, ((a, b), step)) in a.iter().zip(&b).zip(&case.steps).enumerate() {
+            let name = format!("{} step {}", path.display(), k + 1);
+            assert_eq!(a.trace.to_bytes(), b.trace.to_bytes(), "{name}: trace");
+            assert_eq!(a.stdout, b.stdout, "{name}: stdout");
+            assert_eq!(a.status, b.status, "{name}: status");
+            assert_eq!(a.calls, b.calls, "{name}: calls");
+            // Only the in-process form knows the pipelines, and they are the golden's.
+            assert_eq!(b.trace.pipeline_ranges(), step.pipelines, "{name}: pipelines");
+        }
     }
 }

@@ -115,18 +115,31 @@ fn update_golden(
     if !outcome.verdict.unmodeled.is_empty() {
         return Err(NotUpdated::Refused("it made calls the fakes do not model; a fake's gap is never blessed".into()));
     }
-    let Status::Exited(status) = outcome.recording.status else {
-        return Err(NotUpdated::Refused(format!("the subject did not exit ({})", outcome.recording.status)));
-    };
+    let mut statuses = Vec::new();
+    for rec in &outcome.recordings {
+        let Status::Exited(status) = rec.status else {
+            return Err(NotUpdated::Refused(format!("the subject did not exit ({})", rec.status)));
+        };
+        statuses.push(status);
+    }
     let failed = |e: Error| NotUpdated::Failed(e);
     // The spec knows which lines each pipeline wrote; a real script's run does not say.
-    let pipelines = if is_spec {
-        let spec = crate::subject::spec_run(&case.world, &case.invocation, fake).map_err(|e| failed(e.into()))?;
-        spec.trace.pipeline_ranges()
+    let pipelines: Vec<Vec<crate::trace::Pipeline>> = if is_spec {
+        let runs = match case.steps.as_slice() {
+            [step] => vec![crate::subject::spec_run(&case.world, &step.invocation, fake)],
+            _ => match crate::subject::spec_runs(&case.world, &case.invocations(), fake) {
+                Ok(runs) => runs.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            },
+        };
+        runs.into_iter()
+            .map(|r| r.map(|r| r.trace.pipeline_ranges()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| failed(e.into()))?
     } else {
-        case.pipelines.clone()
+        case.steps.iter().map(|s| s.pipelines.clone()).collect()
     };
-    let (bytes, changed) = crate::bless::blessed(case, &outcome.verdict, status, &pipelines)
+    let (bytes, changed) = crate::bless::blessed(case, &outcome.verdict, &statuses, &pipelines)
         .map_err(|e| failed(OutputError::new(&case.path, "read the golden to bless it", e).into()))?;
     let target = if bless { case.path.clone() } else { crate::bless::pending_path(&case.path) };
     let what = if bless { "write the blessed golden" } else { "write the pending result" };

@@ -4,20 +4,32 @@ use super::*;
 use crate::compare::FailureKind;
 
 pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
-    let mut invocations = Vec::new();
+    // Each draw with the world it runs in, by its index in `worlds`.
+    let mut draws: Vec<(crate::diff::Draw, usize)> = Vec::new();
     if let Some(path) = &args.cases {
-        invocations.extend(crate::diff::read_cases(path)?);
+        draws.extend(crate::diff::read_draws(path)?.into_iter().map(|draw| (draw, 0)));
     }
+    let worlds: Vec<(String, Option<String>, World)> = match &args.world {
+        Some(path) => {
+            vec![(path.display().to_string(), Some(relative_to(path, Path::new("traces"))), World::load(path)?)]
+        }
+        // Random draws span worlds with and without a router and weaveDNS; a cases file's lines
+        // run in the default world, as ever.
+        None => crate::diff::draw_worlds()
+            .into_iter()
+            .enumerate()
+            .map(|(k, (name, w))| {
+                (name.to_string(), (k > 0).then(|| relative_to(Path::new(name), Path::new("traces"))), w)
+            })
+            .collect(),
+    };
     if let Some(n) = args.random {
-        invocations.extend(crate::diff::random_invocations(n, args.seed));
+        let spread = if args.world.is_some() { 1 } else { worlds.len() };
+        draws.extend(crate::diff::random_draws(n, args.seed).into_iter().enumerate().map(|(i, d)| (d, i % spread)));
     }
-    if invocations.is_empty() {
+    if draws.is_empty() {
         return Err(Error::Input("no command lines to run: give --cases FILE with lines in it, or --random N".into()));
     }
-    let world = match &args.world {
-        Some(path) => World::load(path)?,
-        None => World::default(),
-    };
     let script = subject(&SubjectArgs {
         script: Some(args.script.clone()),
         shell: args.shell.clone(),
@@ -28,40 +40,45 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     let fake = fake_bin()?;
     let level = args.level.into();
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let (mut held, mut diverged, mut uncovered, mut harness_error) = (0, Vec::new(), Vec::new(), None);
+    let (mut held, mut diverged, mut uncovered, mut unspecified, mut harness_error) =
+        (0, Vec::new(), Vec::new(), Vec::new(), None);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let stop = AtomicBool::new(false);
-    let progress = report::Progress::new(invocations.len());
+    let progress = report::Progress::new(draws.len());
+    // Where a draw ran, when not in the default world.
+    let place = |w: usize| if w == 0 && args.world.is_none() { String::new() } else { format!("  in {}", worlds[w].0) };
     runner::in_order(
-        &invocations,
+        &draws,
         jobs,
         &stop,
-        |inv| crate::diff::differ(&world, inv, script.as_ref(), &fake, level),
-        |i, result| match result {
-            Ok((_, verdict)) if verdict.holds() => {
-                held += 1;
-                if crate::diff::has_gaps(&verdict) {
-                    uncovered.push(i);
+        |(draw, w)| crate::diff::differ(&worlds[*w].2, draw, script.as_ref(), &fake, level),
+        |i, result| {
+            let line = crate::diff::draw_line(&draws[i].0);
+            match result {
+                // The spec does not cover a command of it: nothing to compare.
+                Ok((case, _)) if crate::diff::unspecified(&case) => unspecified.push(i),
+                Ok((_, verdict)) if verdict.holds() => {
+                    held += 1;
+                    if crate::diff::has_gaps(&verdict) {
+                        uncovered.push(i);
+                    }
                 }
-                progress.show(i + 1, &invocations[i].to_command_line());
+                Ok((_, verdict)) => {
+                    let escaped = match verdict.failure_kind() {
+                        FailureKind::Mismatch => String::new(),
+                        kind => format!(", {}", kind.name()),
+                    };
+                    progress.clear();
+                    let _ = writeln!(out, "diverged  {line}  ({}{escaped}){}", verdict.differing(), place(draws[i].1));
+                    let _ = out.flush();
+                    diverged.push(i);
+                }
+                Err(e) => {
+                    harness_error.get_or_insert(Error::from(e));
+                }
             }
-            Ok((_, verdict)) => {
-                let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
-                let escaped = match verdict.failure_kind() {
-                    FailureKind::Mismatch => String::new(),
-                    kind => format!(", {}", kind.name()),
-                };
-                progress.clear();
-                let _ =
-                    writeln!(out, "diverged  {}  ({}{escaped})", invocations[i].to_command_line(), aspects.join(", "));
-                let _ = out.flush();
-                progress.show(i + 1, &invocations[i].to_command_line());
-                diverged.push(i);
-            }
-            Err(e) => {
-                harness_error.get_or_insert(Error::from(e));
-            }
+            progress.show(i + 1, &line);
         },
     );
     progress.clear();
@@ -69,18 +86,25 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
         return Err(e);
     }
     // Shrink the first few divergences; distinct reproducers only, as one usually explains many.
-    let mut shown: Vec<Invocation> = Vec::new();
+    let mut shown: Vec<crate::diff::Draw> = Vec::new();
     for &i in diverged.iter().take(5) {
-        let small = crate::diff::shrink(&world, &invocations[i], script.as_ref(), &fake, level)?;
+        let (draw, w) = &draws[i];
+        let world = &worlds[*w].2;
+        let small = crate::diff::shrink(world, draw, script.as_ref(), &fake, level)?;
         if shown.contains(&small) {
             continue;
         }
-        let (case, verdict) = crate::diff::differ(&world, &small, script.as_ref(), &fake, level)?;
-        let _ = writeln!(out, "\nshrunk `{}` to `{}`:", invocations[i].to_command_line(), small.to_command_line());
+        let (case, verdict) = crate::diff::differ(world, &small, script.as_ref(), &fake, level)?;
+        let _ = writeln!(
+            out,
+            "\nshrunk `{}` to `{}`{}:",
+            crate::diff::draw_line(draw),
+            crate::diff::draw_line(&small),
+            place(*w)
+        );
         let _ = report::human(&mut out, &verdict);
-        let world_file = args.world.as_ref().map(|w| relative_to(w, Path::new("traces")));
         let _ = writeln!(out, "\nas a case (what the spec does; the script fails it):\n");
-        let case = Case { world_file, ..case };
+        let case = Case { world_file: worlds[*w].1.clone(), ..case };
         let _ = out
             .write_all(&case::write_case(&case, "Found by `weavetrace diff`: the script diverges from the spec here."));
         shown.push(small);
@@ -90,7 +114,15 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
             out,
             "\n{} of the lines that agree reached calls the fakes do not model (answered alike on both sides), e.g. `{}`",
             uncovered.len(),
-            invocations[first].to_command_line()
+            crate::diff::draw_line(&draws[first].0)
+        );
+    }
+    if let Some(&first) = unspecified.first() {
+        let _ = writeln!(
+            out,
+            "\n{} draws reached commands the spec does not specify yet, and were not compared, e.g. `{}`",
+            unspecified.len(),
+            crate::diff::draw_line(&draws[first].0)
         );
     }
     let _ = writeln!(out);

@@ -3,7 +3,17 @@
 use super::*;
 
 pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
-    let invocation = Invocation::from_args(&args.args);
+    let invocations = match &args.steps {
+        Some(file) => {
+            let invocations = crate::diff::read_cases(file)?;
+            if invocations.is_empty() {
+                return Err(Error::Input(format!("{}:1: no command lines in it", file.display())));
+            }
+            invocations
+        }
+        // `--` between command lines: `-- launch -- ps`.
+        None => args.args.split(|w| w == "--").map(Invocation::from_args).collect(),
+    };
     let world = match &args.world {
         Some(path) => World::load(path)?,
         None => World::default(),
@@ -20,55 +30,79 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
     let fake = fake_bin()?;
     let sandbox = Sandbox::new(&world, &fake, subject.script())?;
     if let Some(format) = args.format {
-        let rec = subject.run_terminal(&invocation, &sandbox)?;
-        let terminal = rec.terminal.unwrap_or_default();
-        let session = crate::report::render::Session {
-            command: crate::docs::command_line(&invocation),
-            terminal: &terminal,
-            calls: &rec.calls,
-            nested: args.nested,
+        let recs = match invocations.as_slice() {
+            [one] => vec![subject.run_terminal(one, &sandbox)?],
+            all => subject.run_steps_terminal(all, &sandbox)?,
         };
-        exit::to_stdout(&rendered(&session, format, false, false))?;
-        return passed_through(rec.status);
+        let runs: Vec<crate::docs::Ran> = invocations
+            .iter()
+            .zip(&recs)
+            .map(|(inv, rec)| crate::docs::Ran {
+                command: crate::docs::command_line(inv),
+                terminal: rec.terminal.clone().unwrap_or_default(),
+                calls: rec.calls.clone(),
+            })
+            .collect();
+        exit::to_stdout(&rendered(&crate::docs::Ran::session(&runs, args.nested), format, false, false))?;
+        return passed_through(last_status(&recs));
     }
-    let recording = subject.run(&invocation, &sandbox)?;
+    let recordings = match invocations.as_slice() {
+        [one] => vec![subject.run(one, &sandbox)?],
+        all => subject.run_steps(all, &sandbox)?,
+    };
     let Some(out) = args.output else {
-        exit::to_stderr(&recording.trace.to_bytes())?;
-        exit::to_stdout(&recording.stdout)?;
-        if args.nested {
-            // After the run's own bytes, so that those stay exactly what `sh -x` writes.
-            for (command, trace) in crate::report::render::nested_sessions(&recording.calls) {
-                let header = format!("# inside weaveexec: sh -x /home/weave/weave {command}\n");
-                exit::to_stderr(header.as_bytes())?;
-                exit::to_stderr(trace)?;
+        // Each step's own bytes in turn, as the terminal got them from each command.
+        for recording in &recordings {
+            exit::to_stderr(&recording.trace.to_bytes())?;
+            exit::to_stdout(&recording.stdout)?;
+            if args.nested {
+                // After the run's own bytes, so that those stay exactly what `sh -x` writes.
+                for (command, trace) in crate::report::render::nested_sessions(&recording.calls) {
+                    let header = format!("# inside weaveexec: sh -x /home/weave/weave {command}\n");
+                    exit::to_stderr(header.as_bytes())?;
+                    exit::to_stderr(trace)?;
+                }
             }
         }
-        return passed_through(recording.status);
+        return passed_through(last_status(&recordings));
     };
-    let Status::Exited(status) = recording.status else {
-        return Err(Error::NoStatus(recording.status));
-    };
-    let calls = crate::compare::unmodeled(&recording.calls);
+    if let Some(r) = recordings.iter().find(|r| !matches!(r.status, Status::Exited(_))) {
+        return Err(Error::NoStatus(r.status));
+    }
+    let calls: Vec<String> = recordings.iter().flat_map(|r| crate::compare::unmodeled(&r.calls)).collect();
     if !calls.is_empty() {
         return Err(Error::Unmodeled { path: out, calls });
     }
     // The in-process spec knows which trace lines each pipeline wrote; keep that when it agrees.
-    let pipelines = match crate::subject::spec_run(&world, &invocation, &fake) {
-        Ok(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),
-        _ => Vec::new(),
+    let spec = match invocations.as_slice() {
+        [one] => crate::subject::spec_run(&world, one, &fake).map(|r| vec![r]),
+        all => crate::subject::spec_runs(&world, all, &fake),
     };
+    let mut steps = Vec::new();
+    for (k, (invocation, recording)) in invocations.into_iter().zip(&recordings).enumerate() {
+        let Status::Exited(status) = recording.status else {
+            return Err(Error::NoStatus(recording.status));
+        };
+        let pipelines = match spec.as_ref().ok().and_then(|s| s.get(k)) {
+            Some(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),
+            _ => Vec::new(),
+        };
+        steps.push(case::Step {
+            invocation,
+            status,
+            pipelines,
+            trace: recording.trace.to_bytes(),
+            stdout: recording.stdout.clone(),
+            calls: case::render_calls(&recording.calls),
+            note: None,
+        });
+    }
     let world_file = args.world.as_ref().map(|w| relative_to(w, out.parent().unwrap_or(Path::new("."))));
-    let state = if args.state { recording.state_text(&world) } else { None };
-    let case = Case {
-        world_file,
-        status,
-        pipelines,
-        trace: recording.trace.to_bytes(),
-        stdout: recording.stdout,
-        calls: case::render_calls(&recording.calls),
-        state,
-        ..Case::new(out.clone(), invocation, world)
+    let state = match (args.state, recordings.last()) {
+        (true, Some(last)) => last.state_text(&world),
+        _ => None,
     };
+    let case = Case { world_file, state, ..Case::of_steps(out.clone(), steps, world) };
     let comment = args.describe.as_deref().unwrap_or("Recorded by `weavetrace record`; say here what this case shows.");
     let bytes = case::write_case(&case, comment);
     std::fs::OpenOptions::new()
@@ -79,6 +113,11 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
         .map_err(|e| OutputError::new(&out, "write the case", e))?;
     eprintln!("wrote {}", out.display());
     Ok(exit::HOLD)
+}
+
+/// How the last command line ended: what `record` passes through.
+fn last_status(recordings: &[crate::recording::Recording]) -> Status {
+    recordings.last().map_or(Status::Exited(0), |r| r.status)
 }
 
 /// `record` exits as the subject did: its status, or 128 + a signal; a run that timed out has no

@@ -3,14 +3,13 @@
 use super::*;
 
 pub(super) fn render(args: RenderArgs) -> Result<u8, Error> {
-    use crate::report::render::Session;
-    let (command, terminal, calls) = if args.input.extension().is_some_and(|e| e == case::EXTENSION) {
+    let runs = if args.input.extension().is_some_and(|e| e == case::EXTENSION) {
         let case = case::load(&args.input)?;
-        let (command, terminal, calls, matches) = crate::docs::session_of(&case, &fake_bin()?)?;
+        let (runs, matches) = crate::docs::session_of(&case, &fake_bin()?)?;
         if !matches {
             eprintln!("notice: the spec no longer writes this golden; rendering what the spec writes");
         }
-        (command, terminal, calls)
+        runs
     } else {
         if args.args.is_empty() {
             return Err(Error::Input(format!(
@@ -22,9 +21,13 @@ pub(super) fn render(args: RenderArgs) -> Result<u8, Error> {
         let source = crate::replay::read_source(&args.input, &invocation.args)?;
         let world = crate::replay::world_for(&source);
         let rec = crate::subject::spec_run(&world, &invocation, &fake_bin()?)?;
-        (crate::docs::command_line(&invocation), rec.terminal.unwrap_or_default(), rec.calls)
+        vec![crate::docs::Ran {
+            command: crate::docs::command_line(&invocation),
+            terminal: rec.terminal.unwrap_or_default(),
+            calls: rec.calls,
+        }]
     };
-    let session = Session { command, terminal: &terminal, calls: &calls, nested: args.nested };
+    let session = crate::docs::Ran::session(&runs, args.nested);
     exit::to_stdout(&rendered(&session, args.format, args.br, args.page))?;
     Ok(exit::HOLD)
 }
@@ -41,10 +44,8 @@ pub(super) fn rendered(
         RenderFormat::Terminal => render::terminal(session),
         RenderFormat::Markdown => render::markdown(session).into_bytes(),
         RenderFormat::Html => render::html(session, br, page).into_bytes(),
-        RenderFormat::Svg => {
-            render::svg(&render::diagram_of(session.calls, session.nested), &session.command).into_bytes()
-        }
-        RenderFormat::Mermaid => render::mermaid(&render::diagram_of(session.calls, session.nested)).into_bytes(),
+        RenderFormat::Svg => render::svg(&session.diagram(), &session.title()).into_bytes(),
+        RenderFormat::Mermaid => render::mermaid(&session.diagram()).into_bytes(),
     }
 }
 

@@ -1,29 +1,89 @@
 //! Reading and writing the case file format.
 
-use super::Invocation;
-use super::{Case, CaseError};
+use super::{Case, CaseError, Invocation, Step};
 use crate::fake::log::Call;
 use crate::trace::Pipeline;
 use crate::world::{one_line, World};
 use serde::Deserialize;
 use std::path::Path;
 
-/// The TOML header of a case file.
+/// The TOML header of a case file: a one-command case's `command`, `status` and `pipelines`, or a
+/// scenario's `[[step]]` tables.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Header {
-    command: String,
-    status: i32,
+    command: Option<String>,
+    status: Option<i32>,
+    pipelines: Option<Vec<Vec<usize>>>,
     #[serde(default)]
-    pipelines: Vec<Vec<usize>>,
+    step: Vec<StepHeader>,
     world_file: Option<String>,
     world: Option<World>,
     #[serde(default)]
     redact: Vec<crate::world::Redaction>,
 }
 
-const SECTIONS: [&str; 4] = ["trace", "stdout", "calls", "state"];
+/// One `[[step]]` table of a scenario.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepHeader {
+    command: Option<String>,
+    status: Option<i32>,
+    #[serde(default)]
+    pipelines: Vec<Vec<usize>>,
+    note: Option<String>,
+}
+
+/// The sections of each step, in the order a case writes them.
+const STEP_SECTIONS: [&str; 3] = ["trace", "stdout", "calls"];
 const NO_EOL: &str = "(no newline at end)";
+
+/// Where a header's keys are: the line of a top-level key, or of a key in the `[[step]]` table `k`.
+struct HeaderLines<'a> {
+    lines: Vec<&'a str>,
+    /// The 0-based line of each `[[step]]`.
+    steps: Vec<usize>,
+}
+
+impl<'a> HeaderLines<'a> {
+    fn new(text: &'a str) -> Self {
+        let lines: Vec<&str> = text.lines().collect();
+        let steps = lines.iter().enumerate().filter(|(_, l)| is_step_table(l)).map(|(i, _)| i).collect();
+        HeaderLines { lines, steps }
+    }
+
+    /// The 1-based line of `key` at the top level (before any table), or 1.
+    fn top(&self, key: &str) -> usize {
+        self.find(0, key).unwrap_or(1)
+    }
+
+    /// The 1-based line of `key` in step `k`'s table, or of the table itself.
+    fn step(&self, k: usize, key: &str) -> usize {
+        let at = self.steps.get(k).copied().unwrap_or(0);
+        self.find(at + 1, key).unwrap_or(at + 1)
+    }
+
+    /// The first line from `from` up to the next table header that sets `key`.
+    fn find(&self, from: usize, key: &str) -> Option<usize> {
+        self.lines
+            .iter()
+            .enumerate()
+            .skip(from)
+            .take_while(|(_, l)| !l.trim_start().starts_with('['))
+            .find(|(_, l)| is_key(l, key))
+            .map(|(i, _)| i + 1)
+    }
+}
+
+/// Whether a header line opens a `[[step]]` table.
+fn is_step_table(line: &str) -> bool {
+    line.trim().strip_prefix("[[").and_then(|l| l.strip_suffix("]]")).is_some_and(|n| n.trim() == "step")
+}
+
+/// Whether a header line sets `key` (`key = ...`).
+fn is_key(line: &str, key: &str) -> bool {
+    line.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+}
 
 /// Parses the bytes of a case file read from `path`.
 pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
@@ -42,16 +102,58 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         let line = e.span().map_or(1, |s| crate::world::line_of(&header_text, s.start));
         err(line, format!("bad case header: {}", one_line(e.message())))
     })?;
-    let line_of_key =
-        |key: &str| header_text.lines().position(|l| l.trim_start().starts_with(key)).map_or(1, |i| i + 1);
+    let at = HeaderLines::new(&header_text);
 
-    let words = shell_words::split(&header.command)
-        .map_err(|e| err(line_of_key("command"), format!("command is not a valid shell command line: {e}")))?;
-    let invocation = Invocation::from_words(&words).map_err(|m| err(line_of_key("command"), m))?;
+    // The command lines: the top-level one, or one per [[step]].
+    let invocation = |command: &str, line: usize| -> Result<Invocation, CaseError> {
+        let words = shell_words::split(command)
+            .map_err(|e| err(line, format!("command is not a valid shell command line: {e}")))?;
+        Invocation::from_words(&words).map_err(|m| err(line, m))
+    };
+    let scenario = !header.step.is_empty();
+    let mut steps: Vec<(Step, Vec<Vec<usize>>)> = Vec::new();
+    if scenario {
+        if header.command.is_some() {
+            return Err(err(
+                at.top("command"),
+                "a case takes a top-level `command` or `[[step]]` tables, not both".into(),
+            ));
+        }
+        for key in ["status", "pipelines"] {
+            if at.find(0, key).is_some() {
+                return Err(err(at.top(key), format!("in a scenario, `{key}` belongs in each `[[step]]` table")));
+            }
+        }
+        if header.step.len() == 1 {
+            return Err(err(
+                at.step(0, "command"),
+                "a scenario has two steps or more; one command line is written as a top-level `command`".into(),
+            ));
+        }
+        for (k, s) in header.step.into_iter().enumerate() {
+            let Some(command) = s.command else {
+                return Err(err(at.step(k, "command"), format!("step {} has no `command`", k + 1)));
+            };
+            let Some(status) = s.status else {
+                return Err(err(at.step(k, "status"), format!("step {} has no `status`", k + 1)));
+            };
+            let invocation = invocation(&command, at.step(k, "command"))?;
+            steps.push((Step { invocation, status, note: s.note, ..Step::default() }, s.pipelines));
+        }
+    } else {
+        let Some(command) = header.command else {
+            return Err(err(1, "the case has no `command` (nor `[[step]]` tables)".into()));
+        };
+        let Some(status) = header.status else {
+            return Err(err(at.top("command"), "the case has no `status`".into()));
+        };
+        let invocation = invocation(&command, at.top("command"))?;
+        steps.push((Step { invocation, status, ..Step::default() }, header.pipelines.unwrap_or_default()));
+    }
 
     let (world, world_file) = match (header.world, header.world_file) {
         (Some(_), Some(_)) => {
-            return Err(err(line_of_key("world_file"), "a case takes world_file or a [world] table, not both".into()))
+            return Err(err(at.top("world_file"), "a case takes world_file or a [world] table, not both".into()))
         }
         (Some(world), None) => (world.validated(&header_text, &display, 1)?, None),
         (None, Some(file)) => {
@@ -62,8 +164,10 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         (None, None) => (World::default(), None),
     };
 
-    // The sections.
-    let mut sections: [Option<Vec<u8>>; 4] = [None, None, None, None];
+    // The sections: per step (numbered in a scenario), then the state.
+    let n = steps.len();
+    let mut sections: Vec<[Option<Vec<u8>>; 3]> = vec![[None, None, None]; n];
+    let mut state: Option<Vec<u8>> = None;
     let mut i = header_end;
     while i < lines.len() {
         let line = lines[i];
@@ -82,10 +186,45 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
             Some(n) => (n.trim(), true),
             None => (rest, false),
         };
-        let Some(slot) = SECTIONS.iter().position(|s| *s == name) else {
-            return Err(err(i + 1, format!("unknown section `{name}` (sections are {})", SECTIONS.join(", "))));
+        let (word, number) = match name.split_once(' ') {
+            Some((w, num)) => (w, Some(num.trim())),
+            None => (name, None),
         };
-        if sections[slot].is_some() {
+        let slot = if word == "state" && number.is_none() {
+            None
+        } else {
+            let Some(kind) = STEP_SECTIONS.iter().position(|s| *s == word) else {
+                let names = if scenario { "trace N, stdout N, calls N, state" } else { "trace, stdout, calls, state" };
+                return Err(err(i + 1, format!("unknown section `{name}` (sections are {names})")));
+            };
+            let step = match (scenario, number) {
+                (false, None) => 0,
+                (false, Some(_)) => {
+                    return Err(err(
+                        i + 1,
+                        format!("section `{name}` is numbered, but a one-command case has `~~~ {word}`"),
+                    ))
+                }
+                (true, None) => {
+                    return Err(err(i + 1, format!("a scenario numbers its sections by step: `~~~ {word} 1`, ...")))
+                }
+                (true, Some(num)) => match num.parse::<usize>() {
+                    Ok(k) if (1..=n).contains(&k) => k - 1,
+                    _ => {
+                        return Err(err(
+                            i + 1,
+                            format!("extra section `{name}`: the scenario's steps are numbered 1 to {n}"),
+                        ))
+                    }
+                },
+            };
+            Some((step, kind))
+        };
+        let taken = match slot {
+            Some((step, kind)) => sections[step][kind].is_some(),
+            None => state.is_some(),
+        };
+        if taken {
             return Err(err(i + 1, format!("section `{name}` appears twice")));
         }
         let fence = &text.as_bytes()[..tildes];
@@ -97,27 +236,34 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         if no_eol && content.pop().is_none() {
             return Err(err(i + 1, format!("section `{name}` is empty, so it cannot lack a final newline")));
         }
-        sections[slot] = Some(content);
+        match slot {
+            Some((step, kind)) => sections[step][kind] = Some(content),
+            None => state = Some(content),
+        }
         i = close + 1;
     }
     let last = lines.len().max(1);
-    let [trace, stdout, calls, state] = sections;
-    let need =
-        |s: Option<Vec<u8>>, name: &str| s.ok_or_else(|| err(last, format!("the case has no `~~~ {name}` section")));
-    let trace = need(trace, "trace")?;
-    let stdout = need(stdout, "stdout")?;
-    let calls = need(calls, "calls")?;
-    let line_count =
-        trace.iter().filter(|&&b| b == b'\n').count() + usize::from(!trace.ends_with(b"\n") && !trace.is_empty());
-    let pipelines: Vec<Option<Pipeline>> = header.pipelines.iter().map(|l| Pipeline::from_list(l)).collect();
-    if let Some((list, _)) =
-        header.pipelines.iter().zip(&pipelines).find(|(_, p)| p.as_ref().is_none_or(|p| p.end > line_count))
-    {
-        let (a, b) = (list.first().copied().unwrap_or(0), list.last().copied().unwrap_or(0));
-        return Err(err(
-            line_of_key("pipelines"),
-            format!("pipeline [{a}, {b}] is not a range of trace lines (1 to {line_count})"),
-        ));
+    let mut out = Vec::with_capacity(n);
+    for (k, ((mut step, lists), [trace, stdout, calls])) in steps.into_iter().zip(sections).enumerate() {
+        let need = |s: Option<Vec<u8>>, name: &str| {
+            let name = if scenario { format!("{name} {}", k + 1) } else { name.to_string() };
+            s.ok_or_else(|| err(last, format!("the case has no `~~~ {name}` section")))
+        };
+        step.trace = need(trace, "trace")?;
+        step.stdout = need(stdout, "stdout")?;
+        step.calls = need(calls, "calls")?;
+        let line_count = step.trace.iter().filter(|&&b| b == b'\n').count()
+            + usize::from(!step.trace.ends_with(b"\n") && !step.trace.is_empty());
+        let pipelines: Vec<Option<Pipeline>> = lists.iter().map(|l| Pipeline::from_list(l)).collect();
+        if let Some((list, _)) =
+            lists.iter().zip(&pipelines).find(|(_, p)| p.as_ref().is_none_or(|p| p.end > line_count))
+        {
+            let (a, b) = (list.first().copied().unwrap_or(0), list.last().copied().unwrap_or(0));
+            let line = if scenario { at.step(k, "pipelines") } else { at.top("pipelines") };
+            return Err(err(line, format!("pipeline [{a}, {b}] is not a range of trace lines (1 to {line_count})")));
+        }
+        step.pipelines = pipelines.into_iter().flatten().collect();
+        out.push(step);
     }
     for r in &header.redact {
         if let Err(e) = regex::bytes::Regex::new(&r.regex) {
@@ -126,21 +272,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
             return Err(err(line, format!("bad redaction: regex is not valid: {message}")));
         }
     }
-    let name = path.with_extension("").display().to_string();
-    Ok(Case {
-        redact: header.redact,
-        path: path.to_path_buf(),
-        name,
-        invocation,
-        world,
-        world_file,
-        status: header.status,
-        pipelines: pipelines.into_iter().flatten().collect(),
-        trace,
-        stdout,
-        calls,
-        state,
-    })
+    Ok(Case { redact: header.redact, world_file, state, ..Case::of_steps(path.to_path_buf(), out, world) })
 }
 
 /// Lines without their newlines; a final newline does not start another line.
@@ -207,34 +339,50 @@ fn quote_word(word: &[u8], raw_controls: bool) -> String {
 }
 
 /// A case file rewritten with new expectations: its header kept as written (comments, world,
-/// redactions) but for `status` and `pipelines`, its sections replaced.
-/// `state` is the optional last section: the world after the run.
-pub fn rewrite_case(
-    original: &[u8],
-    status: i32,
-    pipelines: &[Pipeline],
-    sections: [&[u8]; 3],
-    state: Option<&[u8]>,
-) -> Vec<u8> {
+/// redactions, notes) but for each step's `status` and `pipelines`, its sections replaced.
+/// `steps` are the new expectations, one per step of the case as written (their invocations and
+/// notes are not used); `state` is the optional last section: the world after the run.
+pub fn rewrite_case(original: &[u8], steps: &[Step], state: Option<&[u8]>) -> Vec<u8> {
     let lines = split_lines(original);
     let header_end = lines.iter().position(|l| l.starts_with(b"~~~")).unwrap_or(lines.len());
+    let header = &lines[..header_end];
+    let scenario = steps.len() > 1;
+    // Which step's table each header line is in: None at the top level or in another table.
+    let mut owner: Vec<Option<usize>> = Vec::with_capacity(header.len());
+    let mut current = if scenario { None } else { Some(0) };
+    let mut seen = 0;
+    for line in header {
+        let text = String::from_utf8_lossy(line);
+        if scenario && is_step_table(&text) {
+            current = Some(seen);
+            seen += 1;
+        } else if text.trim_start().starts_with('[') {
+            // Another table: its keys are not a step's.
+            current = None;
+        }
+        owner.push(current);
+    }
     let mut out = Vec::new();
-    let pipelines_line = (!pipelines.is_empty()).then(|| pipelines_toml(pipelines));
-    for line in &lines[..header_end] {
-        if line.starts_with(b"status") && line.contains(&b'=') {
-            out.extend_from_slice(format!("status = {status}\n").as_bytes());
-            if let Some(p) = &pipelines_line {
-                if !lines[..header_end].iter().any(|l| l.starts_with(b"pipelines")) {
+    for (i, line) in header.iter().enumerate() {
+        let text = String::from_utf8_lossy(line);
+        let step = owner[i].and_then(|k| steps.get(k).map(|s| (k, s)));
+        if let Some((k, step)) = step {
+            let pipelines_line = (!step.pipelines.is_empty()).then(|| pipelines_toml(&step.pipelines));
+            if is_key(&text, "status") {
+                out.extend_from_slice(format!("status = {}\n", step.status).as_bytes());
+                let has_pipelines = (0..header.len())
+                    .any(|j| owner[j] == Some(k) && is_key(&String::from_utf8_lossy(header[j]), "pipelines"));
+                if let (Some(p), false) = (&pipelines_line, has_pipelines) {
                     out.extend_from_slice(format!("{p}\n").as_bytes());
                 }
+                continue;
             }
-            continue;
-        }
-        if line.starts_with(b"pipelines") && line.contains(&b'=') {
-            if let Some(p) = &pipelines_line {
-                out.extend_from_slice(format!("{p}\n").as_bytes());
+            if is_key(&text, "pipelines") {
+                if let Some(p) = &pipelines_line {
+                    out.extend_from_slice(format!("{p}\n").as_bytes());
+                }
+                continue;
             }
-            continue;
         }
         out.extend_from_slice(line);
         out.push(b'\n');
@@ -242,13 +390,22 @@ pub fn rewrite_case(
     while out.ends_with(b"\n\n") {
         out.pop();
     }
-    for (name, content) in SECTIONS.iter().zip(sections) {
-        write_section(&mut out, name, content);
+    write_sections(&mut out, steps, state);
+    out
+}
+
+/// Every step's sections (numbered in a scenario), then the state if there is one.
+fn write_sections(out: &mut Vec<u8>, steps: &[Step], state: Option<&[u8]>) {
+    let scenario = steps.len() > 1;
+    for (k, step) in steps.iter().enumerate() {
+        for (name, content) in STEP_SECTIONS.iter().zip([&step.trace, &step.stdout, &step.calls]) {
+            let name = if scenario { format!("{name} {}", k + 1) } else { name.to_string() };
+            write_section(out, &name, content);
+        }
     }
     if let Some(state) = state {
-        write_section(&mut out, "state", state);
+        write_section(out, "state", state);
     }
-    out
 }
 
 /// `pipelines = [[13, 14], [28, 29, 30, 33]]`.
@@ -284,31 +441,56 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
     for line in comment.lines() {
         out.extend_from_slice(format!("# {line}\n").as_bytes());
     }
-    out.extend_from_slice(format!("command = {}\n", toml_string(&case.invocation.to_command_line())).as_bytes());
-    out.extend_from_slice(format!("status = {}\n", case.status).as_bytes());
-    if !case.pipelines.is_empty() {
-        out.extend_from_slice(format!("{}\n", pipelines_toml(&case.pipelines)).as_bytes());
-    }
-    for r in &case.redact {
-        out.extend_from_slice(
-            format!("\n[[redact]]\nregex = {}\nplaceholder = {}\n", toml_string(&r.regex), toml_string(&r.placeholder))
+    let redact = |out: &mut Vec<u8>| {
+        for r in &case.redact {
+            out.extend_from_slice(
+                format!(
+                    "\n[[redact]]\nregex = {}\nplaceholder = {}\n",
+                    toml_string(&r.regex),
+                    toml_string(&r.placeholder)
+                )
                 .as_bytes(),
-        );
+            );
+        }
+    };
+    if case.is_scenario() {
+        // Top-level keys first: after a table header they would belong to the table.
+        if let Some(file) = &case.world_file {
+            out.extend_from_slice(format!("world_file = {}\n", toml_string(file)).as_bytes());
+        }
+        for step in &case.steps {
+            out.extend_from_slice(b"\n[[step]]\n");
+            out.extend_from_slice(
+                format!("command = {}\n", toml_string(&step.invocation.to_command_line())).as_bytes(),
+            );
+            out.extend_from_slice(format!("status = {}\n", step.status).as_bytes());
+            if !step.pipelines.is_empty() {
+                out.extend_from_slice(format!("{}\n", pipelines_toml(&step.pipelines)).as_bytes());
+            }
+            if let Some(note) = &step.note {
+                out.extend_from_slice(format!("note = {}\n", toml_string(note)).as_bytes());
+            }
+        }
+        redact(&mut out);
+    } else {
+        let step = &case.steps[0];
+        out.extend_from_slice(format!("command = {}\n", toml_string(&step.invocation.to_command_line())).as_bytes());
+        out.extend_from_slice(format!("status = {}\n", step.status).as_bytes());
+        if !step.pipelines.is_empty() {
+            out.extend_from_slice(format!("{}\n", pipelines_toml(&step.pipelines)).as_bytes());
+        }
+        redact(&mut out);
+        if let Some(file) = &case.world_file {
+            out.extend_from_slice(format!("world_file = {}\n", toml_string(file)).as_bytes());
+        }
     }
-    if let Some(file) = &case.world_file {
-        out.extend_from_slice(format!("world_file = {}\n", toml_string(file)).as_bytes());
-    } else if case.world != World::default() {
+    if case.world_file.is_none() && case.world != World::default() {
         let mut wrapped = toml::Table::new();
         wrapped.insert("world".into(), toml::Value::try_from(&case.world).expect("a world always serializes"));
         out.push(b'\n');
         out.extend_from_slice(toml::to_string(&wrapped).expect("a world always serializes").as_bytes());
     }
-    for (name, content) in [("trace", &case.trace), ("stdout", &case.stdout), ("calls", &case.calls)] {
-        write_section(&mut out, name, content);
-    }
-    if let Some(state) = &case.state {
-        write_section(&mut out, "state", state);
-    }
+    write_sections(&mut out, &case.steps, case.state.as_deref());
     out
 }
 
@@ -322,19 +504,18 @@ mod tests {
     use std::path::PathBuf;
 
     fn case(trace: &[u8], stdout: &[u8]) -> Case {
-        Case {
-            path: PathBuf::from("t.case"),
-            name: "t".into(),
+        let step = Step {
             invocation: Invocation { env: vec![("VERSION".into(), "a b".into())], args: vec!["run".into(), "".into()] },
-            world: World::default(),
-            world_file: None,
             status: 1,
             pipelines: vec![Pipeline { writers: vec![1, 2], end: 2 }],
             trace: trace.to_vec(),
             stdout: stdout.to_vec(),
             calls: b"docker -v\n".to_vec(),
+            note: None,
+        };
+        Case {
             state: Some(b"weave: up\n".to_vec()),
-            redact: vec![],
+            ..Case::of_steps(PathBuf::from("t.case"), vec![step], World::default())
         }
     }
 
@@ -379,5 +560,90 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.line, 5, "{e}");
+    }
+
+    fn scenario() -> Case {
+        let mut c = case(b"+ a\n+ b\n", b"");
+        let mut second = c.steps[0].clone();
+        second.invocation.args = vec!["--local".into(), "hide".into(), "10.2.0.1/24".into()];
+        second.note = Some("takes the \"address\" back".into());
+        second.pipelines = vec![];
+        second.trace = b"+ b\n~~~\n".to_vec();
+        second.stdout = b"no newline".to_vec();
+        second.status = 0;
+        c.steps.push(second);
+        c.world_file = None;
+        c
+    }
+
+    #[test]
+    fn a_scenario_round_trips_byte_for_byte() {
+        let c = scenario();
+        let bytes = write_case(&c, "two steps");
+        let back = parse_case(Path::new("t.case"), &bytes).unwrap();
+        assert_eq!(back, c, "{}", String::from_utf8_lossy(&bytes));
+        assert_eq!(write_case(&back, "two steps"), bytes);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("\n[[step]]\ncommand = \"VERSION='a b' weave run ''\"\nstatus = 1\n"), "{text}");
+        assert!(text.contains("~~~ trace 1\n") && text.contains("~~~~ trace 2\n") && text.contains("~~~ calls 2\n"));
+        // Rewritten with its own expectations, it stays as it was.
+        assert_eq!(rewrite_case(&bytes, &c.steps, c.state.as_deref()), bytes);
+    }
+
+    #[test]
+    fn rewriting_a_scenario_keeps_comments_and_changes_each_step() {
+        let c = scenario();
+        let bytes = write_case(&c, "two steps");
+        let mut text = String::from_utf8(bytes).unwrap();
+        text = text.replacen("status = 0\n", "# my own comment\nstatus = 0  # was zero\n", 1);
+        let mut steps = c.steps.clone();
+        steps[1].status = 3;
+        steps[1].pipelines = vec![Pipeline { writers: vec![1], end: 1 }];
+        steps[0].calls = b"docker ps\n".to_vec();
+        let out = rewrite_case(text.as_bytes(), &steps, None);
+        let back = parse_case(Path::new("t.case"), &out).unwrap();
+        assert_eq!((back.steps[0].status, back.steps[1].status), (1, 3));
+        assert_eq!(back.steps[1].pipelines, steps[1].pipelines);
+        assert_eq!(back.steps[0].calls, b"docker ps\n");
+        assert_eq!(back.state, None);
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("# my own comment\nstatus = 3\npipelines = [[1, 1]]\nnote = "), "{out}");
+    }
+
+    #[test]
+    fn scenario_errors_name_file_and_line() {
+        let steps =
+            "[[step]]\ncommand = \"weave ps\"\nstatus = 0\n\n[[step]]\ncommand = \"weave status\"\nstatus = 1\n";
+        let sections = |n: usize| -> String {
+            (1..=n).map(|k| format!("~~~ trace {k}\n~~~\n~~~ stdout {k}\n~~~\n~~~ calls {k}\n~~~\n")).collect()
+        };
+        let parse = |text: String| parse_case(Path::new("s.case"), text.as_bytes());
+        assert!(parse(format!("{steps}{}", sections(2))).is_ok());
+        // A missing numbered section: the file's last line.
+        let e = parse(format!("{steps}{}~~~ trace 2\n~~~\n~~~ stdout 2\n~~~\n", sections(1))).unwrap_err();
+        assert!(e.message.contains("`~~~ calls 2`"), "{e}");
+        assert_eq!(e.line, 17, "{e}");
+        // An extra one: its fence.
+        let e = parse(format!("{steps}{}~~~ trace 3\n~~~\n", sections(2))).unwrap_err();
+        assert_eq!((e.line, e.message.contains("extra section `trace 3`")), (20, true), "{e}");
+        // Unnumbered in a scenario, numbered in a one-command case.
+        let e = parse(format!("{steps}~~~ trace\n~~~\n")).unwrap_err();
+        assert_eq!(e.line, 8, "{e}");
+        let e = parse("command = \"weave\"\nstatus = 0\n~~~ trace 1\n~~~\n".into()).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        // A step without a command: its table's line.
+        let e = parse(format!("{}{}", steps.replace("command = \"weave status\"\n", ""), sections(2))).unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (5, "step 2 has no `command`"), "{e}");
+        // A bad command in step 2: its line.
+        let e = parse(format!("{}{}", steps.replace("weave status", "ls"), sections(2))).unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        // Both forms at once.
+        let e = parse(format!("command = \"weave\"\n{steps}{}", sections(2))).unwrap_err();
+        assert_eq!((e.line, e.message.contains("not both")), (1, true), "{e}");
+        // A pipeline past a step's trace: the step's pipelines line.
+        let e =
+            parse(format!("{}{}", steps.replace("status = 1\n", "status = 1\npipelines = [[1, 2]]\n"), sections(2)))
+                .unwrap_err();
+        assert_eq!(e.line, 8, "{e}");
     }
 }

@@ -23,6 +23,29 @@
 //! `~~~ NAME (no newline at end)` drops the last newline. The `trace` section is all of stderr, as
 //! `sh -x` writes it, so it can be pasted as is. A section whose content has a line of three tildes
 //! gets a longer fence.
+//!
+//! A scenario is several command lines run one after another in one world, each step seeing what
+//! the one before left: no top-level `command`, but a `[[step]]` table per command line (`command`,
+//! `status`, optional `pipelines` and `note`), and numbered sections, all required, one set per
+//! step, then the optional state of the world at the end:
+//! ```text
+//! # what the scenario shows
+//! world_file = "../fixtures/worlds/x.toml"     # top-level keys come before the first [[step]]
+//!
+//! [[step]]
+//! command = "weave --local expose 10.2.0.1/24"
+//! status = 0
+//! note = "the bridge gets the address"
+//!
+//! [[step]]
+//! command = "weave --local hide 10.2.0.1/24"
+//! status = 0
+//!
+//! ~~~ trace 1
+//! ...
+//! ~~~
+//! (stdout 1, calls 1, trace 2, stdout 2, calls 2, then optionally state)
+//! ```
 
 mod format;
 
@@ -82,24 +105,46 @@ impl Invocation {
     }
 }
 
-/// A golden case.
+/// One command line of a case and what it must do.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Step {
+    pub invocation: Invocation,
+    pub status: i32,
+    pub pipelines: Vec<crate::trace::Pipeline>,
+    pub trace: Vec<u8>,
+    pub stdout: Vec<u8>,
+    /// The expected calls of this step alone, one rendered line each (see [`render_calls`]).
+    pub calls: Vec<u8>,
+    /// What the step shows, in a scenario's `[[step]]` table.
+    pub note: Option<String>,
+}
+
+impl Step {
+    /// A step for `invocation` that expects nothing yet (status 0, empty sections).
+    pub fn new(invocation: Invocation) -> Step {
+        Step { invocation, ..Step::default() }
+    }
+
+    /// How reports name the step `index` (0-based) of a scenario: `step 2 (weave hide 10.2.0.1/24)`.
+    pub fn label(&self, index: usize) -> String {
+        format!("step {} ({})", index + 1, self.invocation.to_command_line())
+    }
+}
+
+/// A golden case: one command line, or a scenario of several run one after another in one world.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Case {
     pub path: PathBuf,
     /// The case's name for reports: its path without `.case`.
     pub name: String,
-    pub invocation: Invocation,
+    /// The command lines, in the order they run; one for a one-command case, two or more for a
+    /// scenario.
+    pub steps: Vec<Step>,
     pub world: World,
     /// The world file the case names, if any (as written in the case).
     pub world_file: Option<String>,
-    pub status: i32,
-    pub pipelines: Vec<crate::trace::Pipeline>,
-    pub trace: Vec<u8>,
-    pub stdout: Vec<u8>,
-    /// The expected calls, one rendered line each (see [`render_calls`]).
-    pub calls: Vec<u8>,
     /// The world as the run leaves it (containers, links, addresses, routes, iptables), when the
-    /// case asserts it: an optional `~~~ state` section.
+    /// case asserts it: an optional `~~~ state` section, after the last step.
     pub state: Option<Vec<u8>>,
     /// The case's own redaction rules (the world's apply too).
     pub redact: Vec<crate::world::Redaction>,
@@ -109,21 +154,23 @@ impl Case {
     /// A case for `invocation` in `world` that expects nothing yet (status 0, empty sections):
     /// the start of a case built from a run rather than read from a file.
     pub fn new(path: PathBuf, invocation: Invocation, world: World) -> Case {
+        Case::of_steps(path, vec![Step::new(invocation)], world)
+    }
+
+    /// A case of these steps in `world` (a scenario when there are two or more).
+    pub fn of_steps(path: PathBuf, steps: Vec<Step>, world: World) -> Case {
         let name = path.with_extension("").display().to_string();
-        Case {
-            path,
-            name,
-            invocation,
-            world,
-            world_file: None,
-            status: 0,
-            pipelines: Vec::new(),
-            trace: Vec::new(),
-            stdout: Vec::new(),
-            calls: Vec::new(),
-            state: None,
-            redact: Vec::new(),
-        }
+        Case { path, name, steps, world, world_file: None, state: None, redact: Vec::new() }
+    }
+
+    /// Whether the case is a scenario: written with `[[step]]` tables and numbered sections.
+    pub fn is_scenario(&self) -> bool {
+        self.steps.len() > 1
+    }
+
+    /// The command lines, in order.
+    pub fn invocations(&self) -> Vec<Invocation> {
+        self.steps.iter().map(|s| s.invocation.clone()).collect()
     }
 }
 

@@ -40,6 +40,9 @@ impl Aspect {
 /// One difference: the expected and the actual bytes of an aspect.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mismatch {
+    /// The scenario's step it is in, as reports name it (`step 2 (weave hide 10.2.0.1/24)`); `None`
+    /// in a one-command case, and for the state a scenario leaves.
+    pub step: Option<String>,
     pub aspect: Aspect,
     pub expected: Vec<u8>,
     pub actual: Vec<u8>,
@@ -59,7 +62,45 @@ pub struct Verdict {
     pub notes: Vec<String>,
 }
 
+impl Mismatch {
+    /// A mismatch of `aspect` outside any step.
+    pub fn of(aspect: Aspect, expected: Vec<u8>, actual: Vec<u8>) -> Mismatch {
+        Mismatch { step: None, aspect, expected, actual }
+    }
+}
+
 impl Verdict {
+    /// What differs, in one line: `trace, stdout`, or in a scenario by step:
+    /// `step 2 (weave hide 10.2.0.1/24): trace, stdout; state`.
+    pub fn differing(&self) -> String {
+        let mut groups: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
+        for m in &self.mismatches {
+            match groups.last_mut() {
+                Some((step, aspects)) if *step == m.step.as_deref() => aspects.push(m.aspect.name()),
+                _ => groups.push((m.step.as_deref(), vec![m.aspect.name()])),
+            }
+        }
+        let groups: Vec<String> = groups
+            .into_iter()
+            .map(|(step, aspects)| match step {
+                Some(step) => format!("{step}: {}", aspects.join(", ")),
+                None => aspects.join(", "),
+            })
+            .collect();
+        groups.join("; ")
+    }
+
+    /// The scenario steps whose recordings diverge, in order, each once.
+    pub fn failing_steps(&self) -> Vec<&str> {
+        let mut steps: Vec<&str> = Vec::new();
+        for step in self.mismatches.iter().filter_map(|m| m.step.as_deref()) {
+            if !steps.contains(&step) {
+                steps.push(step);
+            }
+        }
+        steps
+    }
+
     pub fn holds(&self) -> bool {
         self.mismatches.is_empty() && self.escapes.is_empty() && self.unmodeled.is_empty()
     }
@@ -186,29 +227,28 @@ pub enum Level {
     Commands,
 }
 
-/// Compares every aspect of `rec` with what `case` expects.
-pub fn compare(case: &Case, rec: &Recording) -> Verdict {
-    compare_at(case, rec, Level::Trace)
+/// Compares every aspect of the recordings, one per step, with what `case` expects.
+pub fn compare(case: &Case, recs: &[Recording]) -> Verdict {
+    compare_at(case, recs, Level::Trace)
 }
 
-/// Compares the aspects of `rec` that `level` covers.
-pub fn compare_at(case: &Case, rec: &Recording, level: Level) -> Verdict {
-    let mut verdict = compare_all(case, rec);
+/// Compares the aspects of the recordings (one per step) that `level` covers, step by step.
+pub fn compare_at(case: &Case, recs: &[Recording], level: Level) -> Verdict {
+    let mut verdict = compare_all(case, recs);
     if level == Level::Commands {
         verdict.mismatches.retain(|m| matches!(m.aspect, Aspect::Calls | Aspect::State));
     }
     verdict
 }
 
-fn compare_all(case: &Case, rec: &Recording) -> Verdict {
-    let mut mismatches = Vec::new();
-    if rec.status != Status::Exited(case.status) {
-        mismatches.push(Mismatch {
-            aspect: Aspect::Status,
-            expected: case.status.to_string().into_bytes(),
-            actual: rec.status.to_string().into_bytes(),
-        });
-    }
+fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
+    let mut verdict = Verdict {
+        case: case.name.clone(),
+        mismatches: Vec::new(),
+        escapes: Vec::new(),
+        unmodeled: Vec::new(),
+        notes: Vec::new(),
+    };
     // The case's and its world's redactions, on the output only: the golden holds placeholders.
     let rules: Vec<(regex::bytes::Regex, String)> = case
         .redact
@@ -216,41 +256,61 @@ fn compare_all(case: &Case, rec: &Recording) -> Verdict {
         .chain(&case.world.redact)
         .filter_map(|r| Some((regex::bytes::Regex::new(&r.regex).ok()?, r.placeholder.clone())))
         .collect();
-    // Goldens hold dash's trace; a run under ash or bash is held against it in dash's form.
-    let regions: Vec<(usize, usize)> =
-        case.pipelines.iter().filter_map(|p| Some((*p.writers.first()?, p.end))).collect();
-    let trace = patterns::redact(&rec.trace.dash_view_in(&regions), &rules);
-    let stdout = patterns::redact(&rec.stdout, &rules);
-    let calls = patterns::redact(&render_calls(&rec.calls), &rules);
-    let ps4 = case.invocation.ps4();
-    // Placeholders bind across the sections of one case, in this order.
+    // Placeholders bind across the sections of one case, steps and all, in this order.
     let mut bindings = patterns::Bindings::new();
-    // The world after the run counts only where the case asserts it.
-    let state = case.state.as_ref().map(|expected| {
-        (Aspect::State, expected, patterns::redact(&rec.state_text(&case.world).unwrap_or_default(), &rules))
-    });
-    let sections = [
-        (Aspect::Trace, &case.trace, trace),
-        (Aspect::Stdout, &case.stdout, stdout),
-        (Aspect::Calls, &case.calls, calls),
-    ];
-    for (aspect, expected, actual) in sections.into_iter().chain(state) {
+    for (k, (step, rec)) in case.steps.iter().zip(recs).enumerate() {
+        let label = case.is_scenario().then(|| step.label(k));
+        let named = |what: String| match &label {
+            Some(label) => format!("{label}: {what}"),
+            None => what,
+        };
+        if rec.status != Status::Exited(step.status) {
+            verdict.mismatches.push(Mismatch {
+                step: label.clone(),
+                aspect: Aspect::Status,
+                expected: step.status.to_string().into_bytes(),
+                actual: rec.status.to_string().into_bytes(),
+            });
+        }
+        // Goldens hold dash's trace; a run under ash or bash is held against it in dash's form.
+        let regions: Vec<(usize, usize)> =
+            step.pipelines.iter().filter_map(|p| Some((*p.writers.first()?, p.end))).collect();
+        let trace = patterns::redact(&rec.trace.dash_view_in(&regions), &rules);
+        let stdout = patterns::redact(&rec.stdout, &rules);
+        let calls = patterns::redact(&render_calls(&rec.calls), &rules);
+        let ps4 = step.invocation.ps4();
+        let sections = [
+            (Aspect::Trace, &step.trace, trace),
+            (Aspect::Stdout, &step.stdout, stdout),
+            (Aspect::Calls, &step.calls, calls),
+        ];
+        for (aspect, expected, actual) in sections {
+            let holds = if patterns::has_patterns(expected) {
+                patterns::matches(expected, &actual, &mut bindings)
+            } else if aspect == Aspect::Trace {
+                interleave::matches(expected, &step.pipelines, &actual, ps4)
+            } else {
+                *expected == actual
+            };
+            if !holds {
+                verdict.mismatches.push(Mismatch { step: label.clone(), aspect, expected: expected.clone(), actual });
+            }
+        }
+        verdict.escapes.extend(escapes(rec, ps4).into_iter().map(named));
+        verdict.unmodeled.extend(unmodeled(&rec.calls).into_iter().map(named));
+        verdict.notes.extend(missing_commands(rec).into_iter().map(named));
+    }
+    // The world after the last step counts only where the case asserts it.
+    if let (Some(expected), Some(rec)) = (&case.state, recs.last()) {
+        let actual = patterns::redact(&rec.state_text(&case.world).unwrap_or_default(), &rules);
         let holds = if patterns::has_patterns(expected) {
             patterns::matches(expected, &actual, &mut bindings)
-        } else if aspect == Aspect::Trace {
-            interleave::matches(expected, &case.pipelines, &actual, ps4)
         } else {
             *expected == actual
         };
         if !holds {
-            mismatches.push(Mismatch { aspect, expected: expected.clone(), actual });
+            verdict.mismatches.push(Mismatch::of(Aspect::State, expected.clone(), actual));
         }
     }
-    Verdict {
-        case: case.name.clone(),
-        mismatches,
-        escapes: escapes(rec, ps4),
-        unmodeled: unmodeled(&rec.calls),
-        notes: missing_commands(rec),
-    }
+    verdict
 }

@@ -46,9 +46,100 @@ const DOCKER_FLAGS: [&[&str]; 14] = [
 
 const IMAGES: [&str; 4] = ["ubuntu", "busybox:latest", "weaveworks/weave:0.10.0", "redis"];
 
-/// The local side's commands the spec covers, as weaveexec is asked them.
-const LOCAL_COMMANDS: [&str; 11] =
-    ["attach", "detach", "start", "run", "dns-args", "connect", "forget", "status", "ps", "expose", "hide"];
+/// The local side's commands as weaveexec (or a root on the host) is asked them, each with its
+/// share of the `--local` draws: the one table to adjust. The commands after `hide` are the ones
+/// issue 13 specifies (the router's and weaveDNS's life cycle), and an unknown word.
+pub const LOCAL_COMMANDS: [(&str, u32); 21] = [
+    ("attach", 10),
+    ("detach", 10),
+    ("start", 10),
+    ("run", 10),
+    ("dns-args", 10),
+    ("connect", 10),
+    ("forget", 10),
+    ("status", 10),
+    ("ps", 10),
+    ("expose", 10),
+    ("hide", 10),
+    ("launch", 6),
+    ("launch-dns", 6),
+    ("test-launch", 3),
+    ("create-bridge", 3),
+    ("stop", 3),
+    ("stop-dns", 3),
+    ("reset", 3),
+    ("setup", 3),
+    ("version", 3),
+    ("frobnicate", 2),
+];
+
+/// Names `launch` gives the router.
+const NICKNAMES: [&str; 4] = ["host1", "a b", "", "-x"];
+
+/// Ports for `launch -port`.
+const PORTS: [&str; 4] = ["6783", "7000", "0", "x"];
+
+/// A draw's number of command lines, 1 to 4, and each count's share.
+const CHAIN_LENGTHS: [(usize, u32); 4] = [(1, 55), (2, 20), (3, 15), (4, 10)];
+
+/// Commands that undo one another: a later step of a chain often takes back an earlier one, with
+/// the same arguments, so that chains reach the states that matter (exposed then hidden,
+/// launched then stopped).
+const COUNTERPARTS: [(&str, &str); 4] =
+    [("expose", "hide"), ("attach", "detach"), ("launch", "stop"), ("launch-dns", "stop-dns")];
+
+/// One draw: 1 to 4 command lines to run one after another in one world.
+pub fn draw(rng: &mut impl Rng) -> Vec<Invocation> {
+    let n = CHAIN_LENGTHS.choose_weighted(rng, |c| c.1).map_or(1, |c| c.0);
+    let mut out: Vec<Invocation> = Vec::with_capacity(n);
+    while out.len() < n {
+        let earlier = out.choose(rng).cloned();
+        let undo = earlier.and_then(|inv| {
+            let at = usize::from(inv.args.first().is_some_and(|a| a == "--local"));
+            let word = inv.args.get(at)?.clone();
+            let other = COUNTERPARTS
+                .iter()
+                .find_map(|&(a, b)| (word == a).then_some(b).or_else(|| (word == b).then_some(a)))?;
+            let mut inv = inv;
+            inv.args[at] = other.to_string();
+            Some(inv)
+        });
+        match undo {
+            Some(inv) if rng.gen_bool(0.4) => out.push(inv),
+            _ => out.push(invocation(rng)),
+        }
+    }
+    out
+}
+
+/// The arguments of a command issue 13 adds, in the shapes it takes (valid and not).
+fn life_cycle_args(command: &str, rng: &mut impl Rng, args: &mut Vec<String>) {
+    match command {
+        "launch" => {
+            if rng.gen_bool(0.4) {
+                args.push(cidr(rng));
+            }
+            for _ in 0..rng.gen_range(0..3) {
+                match rng.gen_range(0..4) {
+                    0 => args.extend(["-password".into(), ["s3cret", "a b", ""].choose(rng).unwrap().to_string()]),
+                    1 => args.extend(["-nickname".into(), NICKNAMES.choose(rng).unwrap().to_string()]),
+                    2 => args.extend(["-port".into(), PORTS.choose(rng).unwrap().to_string()]),
+                    _ => args.push(PEERS.choose(rng).unwrap().to_string()),
+                }
+            }
+        }
+        "launch-dns" => {
+            if rng.gen_bool(0.85) {
+                args.push(cidr(rng));
+            }
+        }
+        _ => {
+            if rng.gen_bool(0.1) {
+                args.push(HAZARDS.choose(rng).unwrap().to_string());
+            }
+        }
+    }
+}
 
 /// Peers as `connect` and `forget` take them: addresses with and without ports, and what Go's
 /// address parsing refuses (a name would need a lookup, which is not modeled).
@@ -140,8 +231,12 @@ pub fn invocation(rng: &mut impl Rng) -> Invocation {
     if rng.gen_bool(0.25) {
         // The local side, as weaveexec runs it (or a root on the host).
         args.push("--local".into());
-        let command = LOCAL_COMMANDS.choose(rng).unwrap();
+        let command = &LOCAL_COMMANDS.choose_weighted(rng, |c| c.1).map_or("ps", |c| c.0);
         args.push(command.to_string());
+        if !LOCAL_COMMANDS[..11].iter().any(|(c, _)| c == command) {
+            life_cycle_args(command, rng, args);
+            return inv;
+        }
         if rng.gen_bool(0.2) && matches!(*command, "run" | "dns-args") {
             args.push("--with-dns".into());
         }
@@ -192,7 +287,14 @@ pub fn invocation(rng: &mut impl Rng) -> Invocation {
             }
         }
         _ => {
-            args.push(COMMANDS.choose(rng).unwrap().to_string());
+            let command = COMMANDS.choose(rng).unwrap();
+            args.push(command.to_string());
+            // The client side's life-cycle commands, half the time in the shapes they take.
+            let life_cycle = ["launch", "launch-dns", "stop", "stop-dns", "reset", "setup", "version", "frobnicate"];
+            if life_cycle.contains(command) && rng.gen_bool(0.5) {
+                life_cycle_args(command, rng, args);
+                return inv;
+            }
             for _ in 0..rng.gen_range(0..4) {
                 args.push(if rng.gen_bool(0.5) { cidr(rng) } else { HAZARDS.choose(rng).unwrap().to_string() });
             }

@@ -7,7 +7,7 @@
 
 pub mod grammar;
 
-use crate::case::{render_calls, Case, CaseError, Invocation};
+use crate::case::{render_calls, Case, CaseError, Invocation, Step};
 use crate::compare::{compare_at, Level, Verdict};
 use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
@@ -16,10 +16,42 @@ use crate::world::World;
 use rand::SeedableRng;
 use std::path::Path;
 
-/// Draws `n` command lines from the grammar with a fixed seed: the same seed, the same lines.
+/// One draw: 1 to 4 command lines run one after another in one world, held step by step.
+pub type Draw = Vec<Invocation>;
+
+/// Draws `n` draws from the grammar with a fixed seed: the same seed, the same lines.
+pub fn random_draws(n: usize, seed: u64) -> Vec<Draw> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| grammar::draw(&mut rng)).collect()
+}
+
+/// Draws `n` single command lines from the grammar with a fixed seed.
 pub fn random_invocations(n: usize, seed: u64) -> Vec<Invocation> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     (0..n).map(|_| grammar::invocation(&mut rng)).collect()
+}
+
+/// The worlds random draws span when no world is given: the default world (nothing runs), and
+/// worlds where the router, weaveDNS, or both (with a container on weave) run. Built in, so that
+/// `diff` runs from anywhere; a draw's world is picked by its place in the run (`index % 4`), so
+/// the same seed meets the same worlds.
+pub fn draw_worlds() -> Vec<(&'static str, World)> {
+    const FILES: [(&str, &str); 3] = [
+        ("fixtures/worlds/local-router.toml", include_str!("../../fixtures/worlds/local-router.toml")),
+        ("fixtures/worlds/local-weavedns.toml", include_str!("../../fixtures/worlds/local-weavedns.toml")),
+        ("fixtures/worlds/local-services.toml", include_str!("../../fixtures/worlds/local-services.toml")),
+    ];
+    let mut worlds = vec![("the default world", World::default())];
+    for (name, text) in FILES {
+        // The files are the crate's own, checked by its tests: one that does not parse is a bug.
+        worlds.push((name, World::parse(text, name, 1).expect("a built-in world parses")));
+    }
+    worlds
+}
+
+/// A draw as one line: its command lines joined by ` ; `.
+pub fn draw_line(draw: &[Invocation]) -> String {
+    draw.iter().map(Invocation::to_command_line).collect::<Vec<_>>().join(" ; ")
 }
 
 /// Reads the cases file at `path` (see [`parse_cases`]).
@@ -27,6 +59,32 @@ pub fn read_cases(path: &Path) -> Result<Vec<Invocation>, CaseError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| CaseError::at(path, 1, format!("cannot read cases file: {e}")))?;
     parse_cases(&text).map_err(|(line, message)| CaseError::at(path, line, message))
+}
+
+/// Reads a cases file for `diff`: as [`read_cases`], but a lone `;` word chains command lines into
+/// one draw, run one after another in one world (`--local expose 10.2.0.1/24 ; --local ps`).
+pub fn read_draws(path: &Path) -> Result<Vec<Draw>, CaseError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CaseError::at(path, 1, format!("cannot read cases file: {e}")))?;
+    let mut draws = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let words = shell_words::split(line)
+            .map_err(|e| CaseError::at(path, i + 1, format!("not a shell command line: {e}")))?;
+        let words: Vec<String> = words.into_iter().take_while(|w| !w.starts_with('#')).collect();
+        if words.is_empty() {
+            continue;
+        }
+        let mut draw = Vec::new();
+        for part in words.split(|w| w == ";") {
+            let one = shell_words::join(part);
+            let Some(inv) = parse_cases(&one).map_err(|(_, m)| CaseError::at(path, i + 1, m))?.pop() else {
+                return Err(CaseError::at(path, i + 1, "an empty command line beside a `;`"));
+            };
+            draw.push(inv);
+        }
+        draws.push(draw);
+    }
+    Ok(draws)
 }
 
 /// Reads a cases file: one shell-quoted command line per line, leading `NAME=value` words its
@@ -50,42 +108,54 @@ pub fn parse_cases(text: &str) -> Result<Vec<Invocation>, (usize, String)> {
 
 /// The spec's run of `inv`, as the case a script must match.
 pub fn spec_case(world: &World, inv: &Invocation, fake_bin: &Path) -> Result<(Case, Recording), SubjectError> {
-    spec_case_in(world, inv, &Sandbox::new(world, fake_bin, None)?)
+    let (case, mut recs) = spec_case_in(world, std::slice::from_ref(inv), &Sandbox::new(world, fake_bin, None)?)?;
+    Ok((case, recs.remove(0)))
 }
 
-/// The same, in a given sandbox: the in-process spec only reads it, so the script can run there
-/// after it.
-fn spec_case_in(world: &World, inv: &Invocation, sandbox: &Sandbox) -> Result<(Case, Recording), SubjectError> {
+/// The spec's runs of a draw's command lines, one after another, as the case a script must match,
+/// in a given sandbox: the in-process spec only reads it, so the script can run there after it.
+fn spec_case_in(world: &World, draw: &[Invocation], sandbox: &Sandbox) -> Result<(Case, Vec<Recording>), SubjectError> {
     let spec = InProcessSpec { arg0: "weave".into() };
-    let rec = spec.run(inv, sandbox)?;
-    let status = match rec.status {
-        Status::Exited(n) => n,
-        _ => -1,
+    let recs = match draw {
+        [one] => vec![spec.run(one, sandbox)?],
+        all => spec.run_steps(all, sandbox)?,
     };
-    let case = Case {
-        name: inv.to_command_line(),
-        status,
-        pipelines: rec.trace.pipeline_ranges(),
-        trace: rec.trace.to_bytes(),
-        stdout: rec.stdout.clone(),
-        calls: render_calls(&rec.calls),
-        ..Case::new("diff.case".into(), inv.clone(), world.clone())
-    };
-    Ok((case, rec))
+    let steps = draw
+        .iter()
+        .zip(&recs)
+        .map(|(inv, rec)| Step {
+            invocation: inv.clone(),
+            status: match rec.status {
+                Status::Exited(n) => n,
+                _ => -1,
+            },
+            pipelines: rec.trace.pipeline_ranges(),
+            trace: rec.trace.to_bytes(),
+            stdout: rec.stdout.clone(),
+            calls: render_calls(&rec.calls),
+            note: None,
+        })
+        .collect();
+    let case = Case { name: draw_line(draw), ..Case::of_steps("diff.case".into(), steps, world.clone()) };
+    Ok((case, recs))
 }
 
-/// Runs `inv` through the spec and `script`; the verdict of the script against the spec.
+/// Runs a draw's command lines through the spec and `script`, each side one after another in its
+/// own world; the verdict of the script against the spec, step by step.
 pub fn differ(
     world: &World,
-    inv: &Invocation,
+    draw: &[Invocation],
     script: &dyn Subject,
     fake_bin: &Path,
     level: Level,
 ) -> Result<(Case, Verdict), SubjectError> {
     let sandbox = Sandbox::new(world, fake_bin, script.script())?;
-    let (case, _) = spec_case_in(world, inv, &sandbox)?;
-    let rec = script.run(inv, &sandbox)?;
-    let mut verdict = compare_at(&case, &rec, level);
+    let (case, _) = spec_case_in(world, draw, &sandbox)?;
+    let recs = match draw {
+        [one] => vec![script.run(one, &sandbox)?],
+        all => script.run_steps(all, &sandbox)?,
+    };
+    let mut verdict = compare_at(&case, &recs, level);
     // Both sides met the same fakes: a call they do not model is a gap in the models, answered
     // alike for both, not a divergence between them. It is told as a note.
     let gaps = std::mem::take(&mut verdict.unmodeled);
@@ -104,48 +174,65 @@ pub fn has_gaps(verdict: &Verdict) -> bool {
 /// How the spec says it does not cover a command (see `fake::inline::run_spec`).
 const UNSPECIFIED: &[u8] = b" is not specified yet\n";
 
-/// Shrinks a diverging command line: drops environment variables and arguments, then shortens
-/// arguments, keeping each step that still diverges, until no step does.
+/// Whether the spec, in some step of `case`, says it does not cover the command: such a draw
+/// diverges for that reason alone, and shows nothing about the script.
+pub fn unspecified(case: &Case) -> bool {
+    case.steps.iter().any(|s| s.trace.windows(UNSPECIFIED.len()).any(|w| w == UNSPECIFIED))
+}
+
+/// Shrinks a diverging draw: drops whole command lines, then in each environment variables and
+/// arguments, then shortens arguments, keeping each change that still diverges, until none does.
 pub fn shrink(
     world: &World,
-    inv: &Invocation,
+    draw: &[Invocation],
     script: &dyn Subject,
     fake_bin: &Path,
     level: Level,
-) -> Result<Invocation, SubjectError> {
-    // A candidate the spec does not cover diverges for that reason alone: it shows nothing.
-    let unspecified = |case: &Case| case.trace.windows(UNSPECIFIED.len()).any(|w| w == UNSPECIFIED);
-    let diverges = |candidate: &Invocation| -> Result<bool, SubjectError> {
+) -> Result<Draw, SubjectError> {
+    let diverges = |candidate: &[Invocation]| -> Result<bool, SubjectError> {
         let (case, verdict) = differ(world, candidate, script, fake_bin, level)?;
         Ok(!verdict.holds() && !unspecified(&case))
     };
-    let mut best = inv.clone();
+    let mut best = draw.to_vec();
     loop {
         let mut improved = false;
-        for i in (0..best.env.len()).rev() {
-            let mut c = best.clone();
-            c.env.remove(i);
-            if diverges(&c)? {
-                best = c;
-                improved = true;
-            }
-        }
-        for i in (0..best.args.len()).rev() {
-            let mut c = best.clone();
-            c.args.remove(i);
-            if diverges(&c)? {
-                best = c;
-                improved = true;
-            }
-        }
-        for i in 0..best.args.len() {
-            for simpler in simpler_words(&best.args[i]) {
+        for k in (0..best.len()).rev() {
+            if best.len() > 1 {
                 let mut c = best.clone();
-                c.args[i] = simpler;
+                c.remove(k);
                 if diverges(&c)? {
                     best = c;
                     improved = true;
-                    break;
+                    continue;
+                }
+            }
+        }
+        for k in 0..best.len() {
+            for i in (0..best[k].env.len()).rev() {
+                let mut c = best.clone();
+                c[k].env.remove(i);
+                if diverges(&c)? {
+                    best = c;
+                    improved = true;
+                }
+            }
+            for i in (0..best[k].args.len()).rev() {
+                let mut c = best.clone();
+                c[k].args.remove(i);
+                if diverges(&c)? {
+                    best = c;
+                    improved = true;
+                }
+            }
+            for i in 0..best[k].args.len() {
+                for simpler in simpler_words(&best[k].args[i]) {
+                    let mut c = best.clone();
+                    c[k].args[i] = simpler;
+                    if diverges(&c)? {
+                        best = c;
+                        improved = true;
+                        break;
+                    }
                 }
             }
         }
@@ -190,5 +277,28 @@ mod tests {
     fn the_same_seed_draws_the_same_lines() {
         assert_eq!(random_invocations(50, 7), random_invocations(50, 7));
         assert_ne!(random_invocations(50, 7), random_invocations(50, 8));
+        assert_eq!(random_draws(50, 7), random_draws(50, 7));
+    }
+
+    #[test]
+    fn draws_chain_one_to_four_lines() {
+        let draws = random_draws(400, 3);
+        let lens: Vec<usize> = draws.iter().map(Vec::len).collect();
+        assert!(lens.iter().all(|&n| (1..=4).contains(&n)), "{lens:?}");
+        for n in 1..=4 {
+            assert!(lens.contains(&n), "no draw of {n} lines in 400");
+        }
+    }
+
+    #[test]
+    fn the_built_in_worlds_differ_in_what_runs() {
+        let worlds = draw_worlds();
+        assert_eq!(worlds.len(), 4);
+        let names: Vec<Vec<&str>> =
+            worlds.iter().map(|(_, w)| w.docker.containers.iter().map(|c| c.name.as_str()).collect()).collect();
+        assert!(names[0].is_empty(), "{names:?}");
+        assert!(names[1].contains(&"weave") && !names[1].contains(&"weavedns"), "{names:?}");
+        assert!(names[2].contains(&"weavedns") || names[2].contains(&"web"), "{names:?}");
+        assert!(names[3].contains(&"weave") && names[3].contains(&"weavedns"), "{names:?}");
     }
 }

@@ -18,17 +18,19 @@ pub fn human(out: &mut dyn Write, verdict: &Verdict) -> std::io::Result<()> {
         writeln!(out, "  not modeled: {call} (the fakes do not cover it: the case cannot hold)")?;
     }
     for m in &verdict.mismatches {
+        // In a scenario, each difference names its step.
+        let step = m.step.as_ref().map_or(String::new(), |s| format!("{s}: "));
         if m.aspect == Aspect::Status {
             writeln!(
                 out,
-                "  status: expected {}, got {}",
+                "  {step}status: expected {}, got {}",
                 String::from_utf8_lossy(&m.expected),
                 String::from_utf8_lossy(&m.actual)
             )?;
             continue;
         }
         let first = first_difference(&m.expected, &m.actual);
-        writeln!(out, "  {} differs (first at line {first}):", m.aspect.name())?;
+        writeln!(out, "  {step}{} differs (first at line {first}):", m.aspect.name())?;
         write_diff(out, &m.expected, &m.actual)?;
         if m.aspect == Aspect::Calls {
             for change in explain_calls(&m.expected, &m.actual) {
@@ -218,8 +220,9 @@ mod tests {
             notes: vec![],
             case: "traces/run".into(),
             mismatches: vec![
-                Mismatch { aspect: Aspect::Status, expected: b"0".to_vec(), actual: b"1".to_vec() },
+                Mismatch::of(Aspect::Status, b"0".to_vec(), b"1".to_vec()),
                 Mismatch {
+                    step: None,
                     aspect: Aspect::Trace,
                     expected: b"+ a\n+ b\n".to_vec(),
                     actual: b"+ a\n+ c\x1b\n".to_vec(),
@@ -234,5 +237,28 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("    -+ b\n    ++ c\\x1b\n"), "{text}");
+    }
+
+    #[test]
+    fn a_failing_scenario_names_its_steps() {
+        let step = Some("step 2 (weave --local hide 10.2.0.1/24)".to_string());
+        let v = Verdict {
+            escapes: vec![],
+            unmodeled: vec![],
+            notes: vec![],
+            case: "traces/scenario".into(),
+            mismatches: vec![
+                Mismatch { step: step.clone(), aspect: Aspect::Status, expected: b"0".to_vec(), actual: b"1".to_vec() },
+                Mismatch { step, aspect: Aspect::Stdout, expected: b"a\n".to_vec(), actual: b"b\n".to_vec() },
+                Mismatch::of(Aspect::State, b"x\n".to_vec(), b"y\n".to_vec()),
+            ],
+        };
+        let mut out = Vec::new();
+        human(&mut out, &v).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("  step 2 (weave --local hide 10.2.0.1/24): status: expected 0, got 1\n"), "{text}");
+        assert!(text.contains("  step 2 (weave --local hide 10.2.0.1/24): stdout differs (first at line 1):\n"));
+        assert!(text.contains("\n  state differs"), "{text}");
+        assert_eq!(v.differing(), "step 2 (weave --local hide 10.2.0.1/24): status, stdout; state");
     }
 }

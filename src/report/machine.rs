@@ -31,9 +31,8 @@ impl Reporter for Junit {
             TestCaseStatus::success()
         } else {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let aspects: Vec<&str> = verdict.mismatches.iter().map(|m| m.aspect.name()).collect();
             let what = match verdict.failure_kind() {
-                FailureKind::Mismatch => aspects.join(", ") + " differ",
+                FailureKind::Mismatch => verdict.differing() + " differ",
                 kind => kind.name().to_string(),
             };
             status.set_message(what).set_type("mismatch").set_description(failure_text(verdict));
@@ -95,7 +94,13 @@ impl Reporter for Tap {
         }
         writeln!(out, "not ok {n} - {}", verdict.case)?;
         writeln!(out, "  ---")?;
-        writeln!(out, "  message: \"{}\"", verdict.failure_kind().name())?;
+        // A scenario's message names the steps that diverge.
+        let steps = verdict.failing_steps();
+        let message = match steps.is_empty() {
+            true => verdict.failure_kind().name().to_string(),
+            false => format!("{} in {}", verdict.failure_kind().name(), steps.join(", ")),
+        };
+        writeln!(out, "  message: {}", serde_json::Value::String(message))?;
         writeln!(out, "  report: |")?;
         for line in failure_text(verdict).lines() {
             writeln!(out, "    {line}")?;
@@ -127,11 +132,15 @@ impl Reporter for Json {
             .mismatches
             .iter()
             .map(|m| {
-                serde_json::json!({
+                let mut one = serde_json::json!({
                     "aspect": m.aspect.name(),
                     "expected": visible(&m.expected),
                     "actual": visible(&m.actual),
-                })
+                });
+                if let Some(step) = &m.step {
+                    one["step"] = step.clone().into();
+                }
+                one
             })
             .collect();
         let record = serde_json::json!({

@@ -7,32 +7,74 @@ use crate::fake::docker::RunArgs;
 use crate::fake::log::Call;
 use crate::trace::visible;
 
-/// What to render: the command line as typed (`sh -x weave run ...`), the session's bytes, and its
-/// calls.
+/// What to render: the command lines as typed (`sh -x weave run ...`), one per step of a scenario,
+/// each with what the terminal showed and its calls.
 pub struct Session<'a> {
-    pub command: String,
-    pub terminal: &'a [u8],
-    pub calls: &'a [Call],
+    pub steps: Vec<Shown<'a>>,
     /// Also show what ran inside each weaveexec container: its own `sh -x` trace, and in diagrams
     /// its calls.
     pub nested: bool,
 }
 
+/// One command line of a session: as typed, the bytes the terminal showed, its calls.
+pub struct Shown<'a> {
+    pub command: String,
+    pub terminal: &'a [u8],
+    pub calls: &'a [Call],
+}
+
+impl<'a> Session<'a> {
+    /// A session of one command line.
+    pub fn one(command: String, terminal: &'a [u8], calls: &'a [Call], nested: bool) -> Session<'a> {
+        Session { steps: vec![Shown { command, terminal, calls }], nested }
+    }
+
+    /// The command lines, as a title: one, or all of a scenario's joined by `; `.
+    pub fn title(&self) -> String {
+        self.steps.iter().map(|s| s.command.as_str()).collect::<Vec<_>>().join("; ")
+    }
+
+    /// The session's calls as one diagram: a scenario's in order, each step's first call marked with
+    /// its command line.
+    pub fn diagram(&self) -> Diagram {
+        if let [one] = self.steps.as_slice() {
+            return diagram_of(one.calls, self.nested);
+        }
+        let calls: Vec<Call> = self.steps.iter().flat_map(|s| s.calls.iter().cloned()).collect();
+        let mut starts = Vec::new();
+        let mut at = 0;
+        for s in &self.steps {
+            starts.push((at, format!("$ {}", s.command)));
+            at += s.calls.len();
+        }
+        diagram_marked(&calls, &starts, self.nested)
+    }
+}
+
 /// Where the weaveexec image keeps weave: the script a nested session runs.
 const WEAVEEXEC_SCRIPT: &str = "/home/weave/weave";
 
-/// The session as a terminal shows it: the prompt, then every byte in the order written; with
-/// `nested`, then each weaveexec container's session, as if `sh -x` had run in it.
+/// The session as a terminal shows it: for each command line the prompt, then every byte in the
+/// order written; with `nested`, then each weaveexec container's session, as if `sh -x` had run in
+/// it.
 pub fn terminal(s: &Session) -> Vec<u8> {
-    let mut out = format!("$ {}\n", s.command).into_bytes();
-    out.extend_from_slice(s.terminal);
-    if s.nested {
-        for (command, trace) in nested_sessions(s.calls) {
-            if !out.ends_with(b"\n") {
-                out.push(b'\n');
+    let mut out = Vec::new();
+    for step in &s.steps {
+        if !out.is_empty() && !out.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(format!("$ {}\n", step.command).as_bytes());
+        out.extend_from_slice(step.terminal);
+        if s.nested {
+            for (command, trace) in nested_sessions(step.calls) {
+                if !out.ends_with(b"\n") {
+                    out.push(b'\n');
+                }
+                out.extend_from_slice(
+                    format!("\n# inside weaveexec\n$ sh -x {WEAVEEXEC_SCRIPT} {command}\n").as_bytes(),
+                );
+                out.extend_from_slice(trace);
             }
-            out.extend_from_slice(format!("\n# inside weaveexec\n$ sh -x {WEAVEEXEC_SCRIPT} {command}\n").as_bytes());
-            out.extend_from_slice(trace);
         }
     }
     out
@@ -84,7 +126,7 @@ pub fn html(s: &Session, br: bool, page: bool) -> String {
     }
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\nbody {{ font-family: sans-serif; margin: 2em; }}\n.weavetrace {{ font-family: monospace; background: #f6f8fa; padding: 1em; white-space: pre-wrap; }}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape_html(&s.command)
+        escape_html(&s.title())
     )
 }
 
@@ -106,6 +148,9 @@ pub struct Message {
 pub struct Diagram {
     pub participants: Vec<String>,
     pub messages: Vec<Message>,
+    /// Marks before messages: the index of the message, and its text (a scenario's command line
+    /// before the first call of its step).
+    pub marks: Vec<(usize, String)>,
 }
 
 fn text(b: &[u8]) -> String {
@@ -122,12 +167,25 @@ pub fn diagram(calls: &[Call]) -> Diagram {
 /// [`diagram`]; with `nested`, also the calls made inside each weaveexec container: to the host's
 /// docker, and to the host's network (ip, iptables, ethtool, ...).
 pub fn diagram_of(calls: &[Call], nested: bool) -> Diagram {
-    let mut d =
-        Diagram { participants: vec!["weave script (host)".into(), "host docker".into()], messages: Vec::new() };
+    diagram_marked(calls, &[], nested)
+}
+
+/// [`diagram_of`], with `starts` (a call's index and a text) marking where each step begins; a
+/// step without calls is marked where the next call would be.
+fn diagram_marked(calls: &[Call], starts: &[(usize, String)], nested: bool) -> Diagram {
+    let mut d = Diagram {
+        participants: vec!["weave script (host)".into(), "host docker".into()],
+        messages: Vec::new(),
+        marks: Vec::new(),
+    };
     let (weave, docker) = (0, 1);
     let mut containers: Vec<(String, usize)> = Vec::new();
     let say = |d: &mut Diagram, from, to, label: String, reply| d.messages.push(Message { from, to, label, reply });
-    for call in calls {
+    let mut next_start = starts.iter().peekable();
+    for (n, call) in calls.iter().enumerate() {
+        while let Some((_, mark)) = next_start.next_if(|(at, _)| *at <= n) {
+            d.marks.push((d.messages.len(), mark.clone()));
+        }
         let words: Vec<String> = call.argv.iter().map(|a| text(&a.0)).collect();
         let stdout = text(call.stdout.0.strip_suffix(b"\n").unwrap_or(&call.stdout.0));
         // The call read as the fake docker read it: which image, detached or not, what command.
@@ -197,6 +255,9 @@ pub fn diagram_of(calls: &[Call], nested: bool) -> Diagram {
             say(&mut d, docker, weave, answer, true);
         }
     }
+    for (_, mark) in next_start {
+        d.marks.push((d.messages.len(), mark.clone()));
+    }
     d
 }
 
@@ -207,9 +268,15 @@ pub fn mermaid(d: &Diagram) -> String {
     for (i, p) in d.participants.iter().enumerate() {
         out.push_str(&format!("    participant P{i} as {}\n", clean(p)));
     }
-    for m in &d.messages {
+    for (k, m) in d.messages.iter().enumerate() {
+        for (_, mark) in d.marks.iter().filter(|(at, _)| *at == k) {
+            out.push_str(&format!("    Note over P0,P1: {}\n", clean(mark)));
+        }
         let arrow = if m.reply { "-->>" } else { "->>" };
         out.push_str(&format!("    P{}{arrow}P{}: {}\n", m.from, m.to, clean(&m.label)));
+    }
+    for (_, mark) in d.marks.iter().filter(|(at, _)| *at >= d.messages.len()) {
+        out.push_str(&format!("    Note over P0,P1: {}\n", clean(mark)));
     }
     out
 }
@@ -220,7 +287,7 @@ pub fn svg(d: &Diagram, title: &str) -> String {
     let (col, left, top, step) = (210.0_f64, 110.0_f64, 90.0_f64, 34.0_f64);
     let x = |i: usize| left + col * i as f64;
     let width = left * 2.0 + col * (d.participants.len().max(1) - 1) as f64;
-    let height = top + step * (d.messages.len() as f64 + 1.0) + 20.0;
+    let height = top + step * ((d.messages.len() + d.marks.len()) as f64 + 1.0) + 20.0;
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\" font-size=\"12\">\n<title>{}</title>\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#333\"/></marker></defs>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
         escape_html(title)
@@ -234,8 +301,24 @@ pub fn svg(d: &Diagram, title: &str) -> String {
             height - 10.0
         ));
     }
+    // A mark takes a row of its own, before the message it stands at.
+    let row = |k: usize| k + d.marks.iter().filter(|(at, _)| *at <= k).count();
+    for (k, (at, mark)) in d.marks.iter().enumerate() {
+        let y = top + step * (at + k) as f64;
+        out.push_str(&format!(
+            "<g class=\"mark\"><title>{}</title><line x1=\"{:.0}\" y1=\"{:.0}\" x2=\"{:.0}\" y2=\"{:.0}\" stroke=\"#4a6fa5\"/><text x=\"{:.0}\" y=\"{:.0}\" font-family=\"monospace\" font-weight=\"bold\">{}</text></g>\n",
+            escape_html(mark),
+            x(0) - 90.0,
+            y + 6.0,
+            width - 20.0,
+            y + 6.0,
+            x(0) - 90.0,
+            y - 2.0,
+            escape_html(&shorten(mark, ((width - 40.0) / 7.5) as usize))
+        ));
+    }
     for (k, m) in d.messages.iter().enumerate() {
-        let y = top + step * k as f64;
+        let y = top + step * row(k) as f64;
         let (x1, x2) = (x(m.from), x(m.to));
         // A label may run past a short arrow, over the dashed lifelines, rather than lose its point.
         let room = (((x1 - x2).abs() / 6.6) as usize).max(58);
@@ -317,15 +400,46 @@ mod tests {
 
     #[test]
     fn html_keeps_backslashes_and_escapes_markup() {
-        let s = Session {
-            nested: false,
-            command: "sh -x weave run x".into(),
-            terminal: b"+ sed s|a \\(b\\)|\\1|p\n+ echo <a&b>\n",
-            calls: &[],
-        };
+        let s = Session::one("sh -x weave run x".into(), b"+ sed s|a \\(b\\)|\\1|p\n+ echo <a&b>\n", &[], false);
         let h = html(&s, false, false);
         assert!(h.contains("+ sed s|a \\(b\\)|\\1|p\n+ echo &lt;a&amp;b&gt;"), "{h}");
         assert!(html(&s, true, false).starts_with("<p class=\"weavetrace\"><br> $ sh -x weave run x<br> + sed"));
         assert!(markdown(&s).starts_with("```console\n$ sh -x weave run x\n+ sed"));
+    }
+
+    #[test]
+    fn a_scenario_is_one_session_and_one_diagram() {
+        let first = [call("docker -v", "Docker version 1.6.0\n"), call("docker ps", "")];
+        let second =
+            [call("docker run -d ubuntu", "f4e6e596d10c383466966bfadc7f01c913c275dab148cd3153d4d44830c7a2a9\n")];
+        let s = Session {
+            steps: vec![
+                Shown { command: "sh -x weave ps".into(), terminal: b"+ a\nno newline", calls: &first },
+                Shown { command: "sh -x weave status".into(), terminal: b"", calls: &[] },
+                Shown { command: "sh -x weave run -d ubuntu".into(), terminal: b"+ b\n", calls: &second },
+            ],
+            nested: false,
+        };
+        assert_eq!(
+            String::from_utf8(terminal(&s)).unwrap(),
+            "$ sh -x weave ps\n+ a\nno newline\n$ sh -x weave status\n$ sh -x weave run -d ubuntu\n+ b\n"
+        );
+        let d = s.diagram();
+        // Each step's mark stands before its first call; a step with none, before the next one's.
+        assert_eq!(
+            d.marks,
+            [
+                (0, "$ sh -x weave ps".into()),
+                (4, "$ sh -x weave status".into()),
+                (4, "$ sh -x weave run -d ubuntu".into())
+            ]
+        );
+        let m = mermaid(&d);
+        assert!(m.contains("    Note over P0,P1: $ sh -x weave status\n    Note over P0,P1: $ sh -x weave run -d ubuntu\n    P0->>P1: docker run -d ubuntu\n"), "{m}");
+        let svg = svg(&d, &s.title());
+        assert_eq!(svg.matches("<g class=\"mark\">").count(), 3);
+        assert!(svg.contains("<title>sh -x weave ps; sh -x weave status; sh -x weave run -d ubuntu</title>"));
+        // One command line: no marks, the diagram as it always was.
+        assert!(Session::one("sh -x weave ps".into(), b"", &first, false).diagram().marks.is_empty());
     }
 }

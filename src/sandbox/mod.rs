@@ -139,7 +139,19 @@ impl Sandbox {
         }
     }
 
-    /// The calls the fakes recorded, in sequence order; the first fault a fake (or the spec
+    /// Starts the next step of a scenario: the calls recorded so far are set aside (as
+    /// `calls-N.jsonl`, N counting the steps from 1), so that [`Sandbox::calls`] reads only the
+    /// calls made after this. The fakes' state and the files are kept: the next step finds the
+    /// world as this one left it.
+    pub fn next_step(&self) -> Result<(), SandboxError> {
+        let log = self.root().join(fake::LOG_FILE);
+        let done = (1..).find(|n| !self.root().join(format!("calls-{n}.jsonl")).exists()).unwrap_or(1);
+        std::fs::rename(&log, self.root().join(format!("calls-{done}.jsonl")))?;
+        std::fs::write(&log, b"")?;
+        Ok(())
+    }
+
+    /// The calls the fakes recorded (in this step of a scenario), in sequence order; the first fault a fake (or the spec
     /// process) left instead, if one failed: then the calls are not what the subject made.
     pub fn calls(&self) -> Result<Vec<Call>, SandboxError> {
         match std::fs::read_to_string(self.root().join(fake::FAULT_FILE)) {

@@ -23,14 +23,40 @@ pub fn spec_run(world: &World, inv: &Invocation, fake_bin: &std::path::Path) -> 
     InProcessSpec { arg0: "weave".into() }.run(inv, &Sandbox::new(world, fake_bin, None)?)
 }
 
+/// The spec's runs of a scenario's command lines in `world`, one after another in one sandbox.
+pub fn spec_runs(
+    world: &World,
+    invs: &[Invocation],
+    fake_bin: &std::path::Path,
+) -> Result<Vec<Recording>, SubjectError> {
+    InProcessSpec { arg0: "weave".into() }.run_steps(invs, &Sandbox::new(world, fake_bin, None)?)
+}
+
 impl InProcessSpec {
     /// Runs one command line against `world` with `env` as the whole environment.
     pub fn run_in(&self, world: &World, env: Vec<(Word, Word)>, cwd: &std::path::Path, inv: &Invocation) -> Recording {
-        let ps4 = env.iter().find(|(k, _)| k == b"PS4").map(|(_, v)| v.clone());
-        let args = inv.args.iter().map(|a| a.as_bytes().to_vec()).collect();
         let mut state = fake::State::default();
         let mut fs = crate::fs::MemFs::default();
-        let mut host = FakeHost::new(world, &mut state, &mut fs, b"/proc", IN_PROCESS_PID);
+        let mut rec = self.run_on(world, &mut state, &mut fs, env, cwd, inv);
+        rec.state = Some(state);
+        rec
+    }
+
+    /// Runs one command line on the fakes' `state` and the files `fs` as an earlier step left
+    /// them (fresh ones for a first step), leaving them as the run does; the recording's state is
+    /// left for the caller to fill in.
+    pub fn run_on(
+        &self,
+        world: &World,
+        state: &mut fake::State,
+        fs: &mut crate::fs::MemFs,
+        env: Vec<(Word, Word)>,
+        cwd: &std::path::Path,
+        inv: &Invocation,
+    ) -> Recording {
+        let ps4 = env.iter().find(|(k, _)| k == b"PS4").map(|(_, v)| v.clone());
+        let args = inv.args.iter().map(|a| a.as_bytes().to_vec()).collect();
+        let mut host = FakeHost::new(world, state, fs, b"/proc", IN_PROCESS_PID);
         let run = run_spec(&mut host, self.arg0.as_bytes(), env, args, cwd);
         drop(host);
         let trace = annotate(&run.io.stderr, ps4.as_deref().unwrap_or(crate::trace::DEFAULT_PS4), &run.io.marks);
@@ -40,9 +66,35 @@ impl InProcessSpec {
             status: Status::Exited(run.status),
             calls: run.calls,
             terminal: Some(run.io.terminal),
-            state: Some(state),
+            state: None,
         }
     }
+
+    /// A scenario's command lines run one after another on one world: the fakes' state and the
+    /// files carry from step to step, as a sandbox's do on disk.
+    pub fn run_steps_in(&self, world: &World, sandbox: &Sandbox, invs: &[Invocation]) -> Vec<Recording> {
+        let mut state = fake::State::default();
+        let mut fs = crate::fs::MemFs::default();
+        invs.iter()
+            .map(|inv| {
+                let env = env_of(sandbox, inv);
+                let mut rec = self.run_on(world, &mut state, &mut fs, env, &sandbox.work(), inv);
+                rec.state = Some(state.clone());
+                rec
+            })
+            .collect()
+    }
+}
+
+/// The world the sandbox was laid out with.
+fn world_of(sandbox: &Sandbox) -> Result<World, SubjectError> {
+    let world_json = std::fs::read(sandbox.root().join(fake::WORLD_FILE)).map_err(crate::sandbox::SandboxError::Io)?;
+    Ok(serde_json::from_slice(&world_json).map_err(|e| crate::sandbox::SandboxError::Io(std::io::Error::other(e)))?)
+}
+
+/// The whole environment of `inv` in the sandbox, as the spec takes it.
+fn env_of(sandbox: &Sandbox, inv: &Invocation) -> Vec<(Word, Word)> {
+    sandbox.env(&inv.env).into_iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect()
 }
 
 /// Parses stderr and marks the lines that start at the recorded offsets with their pipeline.
@@ -81,12 +133,14 @@ impl Subject for InProcessSpec {
     }
 
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
-        let world_json =
-            std::fs::read(sandbox.root().join(fake::WORLD_FILE)).map_err(crate::sandbox::SandboxError::Io)?;
-        let world: World = serde_json::from_slice(&world_json)
-            .map_err(|e| crate::sandbox::SandboxError::Io(std::io::Error::other(e)))?;
-        let env =
-            sandbox.env(&inv.env).into_iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
-        Ok(self.run_in(&world, env, &sandbox.work(), inv))
+        Ok(self.run_in(&world_of(sandbox)?, env_of(sandbox, inv), &sandbox.work(), inv))
+    }
+
+    fn run_steps(&self, invs: &[Invocation], sandbox: &Sandbox) -> Result<Vec<Recording>, SubjectError> {
+        Ok(self.run_steps_in(&world_of(sandbox)?, sandbox, invs))
+    }
+
+    fn run_steps_terminal(&self, invs: &[Invocation], sandbox: &Sandbox) -> Result<Vec<Recording>, SubjectError> {
+        self.run_steps(invs, sandbox)
     }
 }

@@ -9,7 +9,7 @@ mod process;
 mod script;
 mod spec_process;
 
-pub use in_process::{spec_run, InProcessSpec};
+pub use in_process::{spec_run, spec_runs, InProcessSpec};
 pub use script::Script;
 pub use spec_process::SpecProcess;
 
@@ -38,4 +38,33 @@ pub trait Subject: Sync {
     /// A run whose [`Recording::terminal`] holds stdout and stderr in the order they were written,
     /// for showing it as a terminal would.
     fn run_terminal(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError>;
+
+    /// Runs a scenario's command lines one after another in one sandbox, each finding the world as
+    /// the one before left it: a recording per step, holding only that step's calls. A step that
+    /// fails does not stop the others, as a person at the terminal goes on.
+    fn run_steps(&self, invs: &[Invocation], sandbox: &Sandbox) -> Result<Vec<Recording>, SubjectError> {
+        one_by_one(invs, sandbox, |inv| self.run(inv, sandbox))
+    }
+
+    /// [`Subject::run_steps`] with each step run as [`Subject::run_terminal`] runs it.
+    fn run_steps_terminal(&self, invs: &[Invocation], sandbox: &Sandbox) -> Result<Vec<Recording>, SubjectError> {
+        one_by_one(invs, sandbox, |inv| self.run_terminal(inv, sandbox))
+    }
+}
+
+/// Runs `run` for each command line in turn in `sandbox`, a fresh call log for each step: the fakes'
+/// state file and the sandbox's files carry over from step to step.
+pub fn one_by_one(
+    invs: &[Invocation],
+    sandbox: &Sandbox,
+    mut run: impl FnMut(&Invocation) -> Result<Recording, SubjectError>,
+) -> Result<Vec<Recording>, SubjectError> {
+    let mut recordings = Vec::with_capacity(invs.len());
+    for (k, inv) in invs.iter().enumerate() {
+        if k > 0 {
+            sandbox.next_step()?;
+        }
+        recordings.push(run(inv)?);
+    }
+    Ok(recordings)
 }

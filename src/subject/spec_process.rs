@@ -23,6 +23,10 @@ impl Subject for SpecProcess {
         super::InProcessSpec { arg0: self.arg0.clone() }.run(inv, sandbox)
     }
 
+    fn run_steps_terminal(&self, invs: &[Invocation], sandbox: &Sandbox) -> Result<Vec<Recording>, SubjectError> {
+        super::InProcessSpec { arg0: self.arg0.clone() }.run_steps(invs, sandbox)
+    }
+
     fn name(&self) -> String {
         "spec".into()
     }

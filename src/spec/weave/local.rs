@@ -885,23 +885,7 @@ pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             let argv = line(&[&words(&["docker", "inspect", "--format={{.Id}}"]), &split_var(sh, "CONTAINER_ID")]);
             sh.external_redirected(551, argv, Target::Inherit, true).map(drop)
         })?;
-        sh.and_then(
-            |sh| {
-                let argv = line(&[
-                    &words(&[
-                        "docker",
-                        "inspect",
-                        "--format=--data-urlencode fqdn={{.Config.Hostname}}.{{.Config.Domainname}}.",
-                    ]),
-                    &split_var(sh, "CONTAINER"),
-                ]);
-                let st = sh.assign_subst("MORE_ARGS", |sh| {
-                    sh.external_redirected(552, argv, Target::Inherit, true).map(drop)
-                })?;
-                Ok(st == 0)
-            },
-            |sh| sh.true_(),
-        )?;
+        more_args(sh, 552)?;
         sh.for_in("ADDR", sh.args(), |sh| {
             let address = sh.without_suffix(&sh.var("ADDR"), b"/*");
             let url = [b"/name/".as_slice(), &sh.var("CONTAINER"), b"/", &address].concat();
@@ -936,23 +920,7 @@ pub fn populate_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         )?;
         let (running, _) = sh.subst(|sh| sh.external(564, words(&["docker", "ps", "-q", "--no-trunc"])).map(drop));
         sh.for_in("CONTAINER", sh.split(&running), |sh| {
-            sh.and_then(
-                |sh| {
-                    let argv = line(&[
-                        &words(&[
-                            "docker",
-                            "inspect",
-                            "--format=--data-urlencode fqdn={{.Config.Hostname}}.{{.Config.Domainname}}.",
-                        ]),
-                        &split_var(sh, "CONTAINER"),
-                    ]);
-                    let status = sh.assign_subst("MORE_ARGS", |sh| {
-                        sh.external_redirected(565, argv, Target::Inherit, true).map(drop)
-                    })?;
-                    Ok(status == 0)
-                },
-                |sh| sh.true_(),
-            )?;
+            more_args(sh, 565)?;
             sh.if_then(
                 |sh| {
                     let addrs = line(&[&split_var(sh, "CONTAINER"), &words(&["container_weave_addrs"])]);
@@ -1623,3 +1591,19 @@ fn tell_dns_about(sh: &mut Shell, var: &str, method: &[u8]) -> Sh<i32> {
 
 /// The script the kernel check hands to `sed -n -e`.
 const UNAME_SED: &str = r"s|^\([^ ]*\) \([0-9][0-9]*\)\.\([0-9][0-9]*\).*|\1 \2 \3|p";
+
+/// `MORE_ARGS=$(docker inspect --format='--data-urlencode fqdn=...' $CONTAINER 2>/dev/null) && true`:
+/// the container's name for weaveDNS as curl arguments (tell_dns and populate_dns).
+fn more_args(sh: &mut Shell, line_no: u32) -> Sh<()> {
+    sh.and_then(
+        |sh| {
+            let format = "--format=--data-urlencode fqdn={{.Config.Hostname}}.{{.Config.Domainname}}.";
+            let argv = line(&[&words(&["docker", "inspect", format]), &split_var(sh, "CONTAINER")]);
+            let status = sh.assign_subst("MORE_ARGS", |sh| {
+                sh.external_redirected(line_no, argv, Target::Inherit, true).map(drop)
+            })?;
+            Ok(status == 0)
+        },
+        |sh| sh.true_(),
+    )
+}

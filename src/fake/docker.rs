@@ -546,10 +546,22 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
         None => generated_name(&id),
     };
     docker.started += 1;
-    let hostname = text(parsed.hostname).unwrap_or_else(|| match network {
-        Network::Host => world.host.hostname.clone(),
-        _ => id.chars().take(12).collect(),
-    });
+    let mut domainname = text(parsed.domainname).unwrap_or_default();
+    let hostname = match text(parsed.hostname) {
+        // The client splits `-h` at its first dot into hostname and domain name (runconfig/parse.go,
+        // 1.3 to 1.6), so `-h app.weave.local` is found by weaveDNS under weave.local.
+        Some(h) => match h.split_once('.') {
+            Some((host, domain)) => {
+                domainname = domain.to_string();
+                host.to_string()
+            }
+            None => h,
+        },
+        None => match network {
+            Network::Host => world.host.hostname.clone(),
+            _ => id.chars().take(12).collect(),
+        },
+    };
     let lossy = |w: &[u8]| String::from_utf8_lossy(w).into_owned();
     let env = resolved_env
         .iter()
@@ -569,7 +581,7 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
         image_id: image_id(world, &image),
         image,
         hostname,
-        domainname: text(parsed.domainname).unwrap_or_default(),
+        domainname,
         network,
         ..Container::default()
     });
@@ -612,7 +624,13 @@ fn pull(world: &World, state: &mut State, name: &str) -> Reply {
     let tagged = image::with_tag(name);
     let mut stdout = format!("Pulling repository {repository}\n");
     let Some(entry) = registry_entry(world, name) else {
-        let message = format!("Error: image {repository} not found");
+        // Docker Hub's v1 answers differ for a repository it lacks and a tag a repository lacks
+        // (moby v1.3.1 graph/pull.go).
+        let known = world.docker.registry.iter().flat_map(|r| &r.tags).any(|t| image::repository(t) == repository);
+        let message = match (known, image::tag(&tagged)) {
+            (true, Some(tag)) => format!("Tag {tag} not found in repository {repository}"),
+            _ => format!("Error: image {repository} not found"),
+        };
         return Reply {
             stdout: stdout.into_bytes(),
             stderr: fatal_line(world, &message).into_bytes(),
@@ -1237,6 +1255,17 @@ mod tests {
     }
 
     #[test]
+    fn run_splits_a_dotted_hostname_into_host_and_domain() {
+        let world = World::default();
+        let mut state = State::default();
+        docker(&world, &mut state, &argv("docker run -d -h app.weave.local ubuntu"), &no_env);
+        docker(&world, &mut state, &argv("docker run -d --hostname=plain ubuntu"), &no_env);
+        let names: Vec<_> =
+            state.docker.containers.iter().map(|c| (c.hostname.as_str(), c.domainname.as_str())).collect();
+        assert_eq!(names, [("app", "weave.local"), ("plain", "")]);
+    }
+
+    #[test]
     fn explicit_answers_come_first() {
         let mut world = World::default();
         world.docker.answer.push(Answer {
@@ -1396,6 +1425,11 @@ mod tests {
                 "2015/04/24 10:00:00 Error: image weaveworks/nope not found\n".into(),
                 1
             )
+        );
+        // A tag the registry's repository lacks has its own message.
+        assert_eq!(
+            text(&run_line(&world, &mut state, "docker pull weaveworks/weave:0.9.0", &no_env)).1,
+            "2015/04/24 10:00:00 Tag 0.9.0 not found in repository weaveworks/weave\n"
         );
     }
 

@@ -19,7 +19,7 @@ fn record_writes_the_documented_traces_byte_for_byte() {
             Some("fixtures/worlds/documented-run-with-dns.toml"),
             &["run", "--with-dns", "10.2.0.1/24", "--label=com.foo.deployment=stage", "-ti", "ubuntu"],
         ),
-        // weaveexec's answer to launch is pinned: its local side is not specified yet.
+        // weaveexec's answer to launch is pinned, as in the documented run.
         ("launch", Some(PINNED_WORLD), &["launch"]),
     ];
     for (name, world, args) in cases {

@@ -40,8 +40,7 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     let fake = fake_bin()?;
     let level = args.level.into();
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let (mut held, mut diverged, mut uncovered, mut unspecified, mut harness_error) =
-        (0, Vec::new(), Vec::new(), Vec::new(), None);
+    let (mut held, mut diverged, mut uncovered, mut harness_error) = (0, Vec::new(), Vec::new(), None);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let stop = AtomicBool::new(false);
@@ -56,8 +55,6 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
         |i, result| {
             let line = crate::diff::draw_line(&draws[i].0);
             match result {
-                // The spec does not cover a command of it: nothing to compare.
-                Ok((case, _)) if crate::diff::unspecified(&case) => unspecified.push(i),
                 Ok((_, verdict)) if verdict.holds() => {
                     held += 1;
                     if crate::diff::has_gaps(&verdict) {
@@ -114,14 +111,6 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
             out,
             "\n{} of the lines that agree reached calls the fakes do not model (answered alike on both sides), e.g. `{}`",
             uncovered.len(),
-            crate::diff::draw_line(&draws[first].0)
-        );
-    }
-    if let Some(&first) = unspecified.first() {
-        let _ = writeln!(
-            out,
-            "\n{} draws reached commands the spec does not specify yet, and were not compared, e.g. `{}`",
-            unspecified.len(),
             crate::diff::draw_line(&draws[first].0)
         );
     }

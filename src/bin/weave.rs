@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use weavetrace::spec::process::{FdIo, ProcessHost};
 use weavetrace::spec::shell::Shell;
-use weavetrace::spec::weave::{self, Ending};
+use weavetrace::spec::weave;
 
 fn main() {
     // A panic of the spec is the harness's failure, not a run to compare.
@@ -15,12 +15,6 @@ fn main() {
     let env = std::env::vars_os().map(|(k, v)| (k.into_vec(), v.into_vec()));
     let (mut host, mut io) = (ProcessHost::from_env(), FdIo);
     let mut sh = Shell::new(&mut host, &mut io, arg0, env, argv.collect());
-    let status = match weave::main(&mut sh) {
-        Ending::Status(n) => n,
-        Ending::Unspecified(what) => {
-            eprintln!("weave (spec): {what} is not specified yet");
-            2
-        }
-    };
+    let status = weave::main(&mut sh);
     std::process::exit(status);
 }

@@ -4,7 +4,7 @@
 use super::{answer, log::Call, materialize, materialize_since, registry, Shown, State};
 use crate::fs::Fs;
 use crate::spec::shell::{Command, Host, Io, Outcome, Shell, Word};
-use crate::spec::weave::{self, Ending};
+use crate::spec::weave;
 use crate::world::World;
 
 /// The fakes as a [`Host`]: each call is answered by the model and logged in memory.
@@ -186,11 +186,9 @@ impl Io for BufferIo {
 /// One run of the spec in memory: what it wrote, how it ended, the calls it made.
 pub struct SpecRun {
     pub io: BufferIo,
-    /// The exit status (2, with a message on stderr, where the spec does not cover the command).
+    /// The exit status.
     pub status: i32,
     pub calls: Vec<Call>,
-    /// The spec does not cover what ran (the status is then 2).
-    pub unspecified: bool,
 }
 
 /// Runs the spec of weave with `args` and `env` (its whole environment) on `host`: its world,
@@ -203,20 +201,10 @@ pub fn run_spec(
     cwd: &std::path::Path,
 ) -> SpecRun {
     let mut io = BufferIo::default();
-    let ending = {
+    let status = {
         let mut sh = Shell::new(host, &mut io, arg0.to_vec(), env, args);
         sh.set_cwd(cwd.to_path_buf());
-        weave::main(&mut sh)
+        weave::main(&mut sh) & 0xff
     };
-    let unspecified = matches!(ending, Ending::Unspecified(_));
-    let status = match ending {
-        Ending::Status(n) => n & 0xff,
-        Ending::Unspecified(what) => {
-            let message = format!("weave (spec): {what} is not specified yet\n");
-            io.stderr.extend_from_slice(message.as_bytes());
-            io.terminal.extend_from_slice(message.as_bytes());
-            2
-        }
-    };
-    SpecRun { io, status, calls: std::mem::take(&mut host.calls), unspecified }
+    SpecRun { io, status, calls: std::mem::take(&mut host.calls) }
 }

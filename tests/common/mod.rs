@@ -30,7 +30,7 @@ pub fn article() -> PathBuf {
     root().join("fixtures/articles/run-traces.txt")
 }
 
-/// The world whose weaveexec answers `--local launch` (not specified yet) with nothing, exit 0; as
+/// The world whose weaveexec answers `--local launch` with nothing, exit 0, as in the documented run; as
 /// the crate root's relative path.
 pub const PINNED_WORLD: &str = "fixtures/worlds/weaveexec-pinned.toml";
 

@@ -8,14 +8,6 @@ use super::{check_docker_version, collect_cidr_args, is_cidr, usage, validate_ci
 use crate::spec::shell::{literal_pattern, Sh, Shell, Stage, Target, Word};
 use crate::spec::utils;
 
-/// What the local side ends in: a status, or a command the spec does not cover yet.
-pub enum Local {
-    Done,
-    // No arm ends here any more; kept while the fakes still tell this ending apart.
-    #[allow(dead_code)]
-    Unspecified(String),
-}
-
 /// `command_exists NAME`: `command -v $1 >/dev/null 2>&1`.
 pub fn command_exists(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("command_exists", args, |sh| {
@@ -957,7 +949,7 @@ pub fn populate_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
 }
 
 /// The local side, from the `shift 1` after `--local` to the end of the script.
-pub fn local(sh: &mut Shell) -> Sh<Local> {
+pub fn local(sh: &mut Shell) -> Sh<()> {
     sh.shift(120, b"1")?;
     let user = sh.var("DOCKERHUB_USER");
     sh.assign("BASE_IMAGE", [user.as_slice(), b"/weave"].concat())?;
@@ -1082,11 +1074,11 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             sh.for_in("img", images, |sh| {
                 sh.external(620, line(&[&words(&["docker", "pull"]), &split_var(sh, "img")])).map(drop)
             })?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"create-bridge" => {
             create_bridge(sh, words(&["--without-ethtool"]))?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"launch" => {
             check_not_running(sh, line(&[&split_var(sh, "CONTAINER_NAME"), &split_var(sh, "BASE_IMAGE")]))?;
@@ -1162,7 +1154,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             wait_for_status(sh, line(&[&split_var(sh, "CONTAINER_NAME"), &split_var(sh, "HTTP_PORT")]))?;
             let container = split_var(sh, "CONTAINER");
             sh.echo(&container)?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"test-launch" => {
             check_not_running(sh, line(&[&split_var(sh, "CONTAINER_NAME"), &split_var(sh, "BASE_IMAGE")]))?;
@@ -1188,7 +1180,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             wait_for_status(sh, line(&[&split_var(sh, "CONTAINER"), &split_var(sh, "HTTP_PORT")]))?;
             let container = split_var(sh, "CONTAINER");
             sh.echo(&container)?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"launch-dns" => {
             argc_or_usage(sh, 696, b"-gt", b"0")?;
@@ -1220,7 +1212,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             populate_dns(sh, vec![])?;
             let container = split_var(sh, "DNS_CONTAINER");
             sh.echo(&container)?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"connect" | b"forget" => {
             let (line_no, path) = if command.as_slice() == b"connect" { (714, "/connect") } else { (718, "/forget") };
@@ -1233,7 +1225,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                 &[peer],
             ]);
             http_call(sh, args)?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"status" => {
             let router =
@@ -1246,7 +1238,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                 &words(&["GET", "/status"]),
             ]);
             quiet_http_call(sh, dns)?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"ps" => {
             sh.or_else(
@@ -1301,7 +1293,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                     },
                 )
             })?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"version" => {
             argc_or_usage(sh, 742, b"-eq", b"0")?;
@@ -1341,7 +1333,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                     )
                 },
             )?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"run" => {
             argc_or_usage(sh, 758, b"-gt", b"0")?;
@@ -1364,14 +1356,14 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             tell_dns_about(sh, "CONTAINER", b"PUT")?;
             let container = split_var(sh, "CONTAINER");
             sh.echo(&container)?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"dns-args" => {
             dns_args(sh, sh.args())?;
             let mut args = vec![w("-n")];
             args.extend(sh.split(&sh.var("DNS_ARGS")));
             sh.echo(&args)?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"start" | b"attach" | b"detach" => {
             collect_cidr_args(sh, sh.args())?;
@@ -1399,7 +1391,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                 let container = split_var(sh, "CONTAINER");
                 sh.echo(&container)?;
             }
-            Ok(Local::Done)
+            Ok(())
         }
         b"expose" => {
             collect_cidr_args(sh, sh.args())?;
@@ -1443,7 +1435,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                     },
                 )
             })?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"hide" => {
             collect_cidr_args(sh, sh.args())?;
@@ -1464,7 +1456,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
                     },
                 )
             })?;
-            Ok(Local::Done)
+            Ok(())
         }
         b"stop" | b"stop-dns" => {
             let (line_no, name, message) = if command.as_slice() == b"stop" {
@@ -1484,7 +1476,7 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             if command.as_slice() == b"stop" {
                 conntrack_flush(sh, 847)?;
             }
-            Ok(Local::Done)
+            Ok(())
         }
         b"reset" => {
             argc_or_usage(sh, 857, b"-eq", b"0")?;
@@ -1511,13 +1503,13 @@ pub fn local(sh: &mut Shell) -> Sh<Local> {
             sh.for_in("LOCAL_IFNAME", sh.split(&veths), |sh| {
                 sh.external(865, line(&[&words(&["ip", "link", "del"]), &split_var(sh, "LOCAL_IFNAME")])).map(drop)
             })?;
-            Ok(Local::Done)
+            Ok(())
         }
         _ => {
             let msg = [b"Unknown weave command '".as_slice(), &sh.var("COMMAND"), b"'"].concat();
             sh.echo_stderr(&[msg])?;
             usage(sh, vec![])?;
-            Ok(Local::Done)
+            Ok(())
         }
     }
 }

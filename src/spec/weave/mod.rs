@@ -22,15 +22,6 @@ const CIDR_PATTERN: &str = r"^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}/[0-
 /// The script `check_docker_version` hands to `sed -n -e`.
 const DOCKER_VERSION_SED: &str = r"s|^Docker version \([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\).*|\1|p";
 
-/// How a run of the spec ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Ending {
-    /// The script ended with this status.
-    Status(i32),
-    /// The script reached a part the spec does not cover yet.
-    Unspecified(String),
-}
-
 fn w(s: impl AsRef<[u8]>) -> Word {
     s.as_ref().to_vec()
 }
@@ -43,18 +34,18 @@ fn cat(parts: &[&[u8]]) -> Word {
     parts.concat()
 }
 
-/// Runs the whole script in `sh`, whose positional parameters are weave's command line.
-pub fn main(sh: &mut Shell) -> Ending {
+/// Runs the whole script in `sh`, whose positional parameters are weave's command line: its
+/// exit status.
+pub fn main(sh: &mut Shell) -> i32 {
     match script(sh) {
-        Ok(None) => Ending::Status(sh.status()),
-        Ok(Some(what)) => Ending::Unspecified(what),
-        Err(Unwind::Exit(n) | Unwind::Return(n)) => Ending::Status(n),
+        Ok(()) => sh.status(),
+        Err(Unwind::Exit(n) | Unwind::Return(n)) => n,
     }
 }
 
 /// The script's top level: the prologue, then the client-side dispatch (`run`, or everything else
 /// handed whole to weaveexec).
-fn script(sh: &mut Shell) -> Sh<Option<String>> {
+fn script(sh: &mut Shell) -> Sh<()> {
     sh.set_e()?;
     sh.assign("SCRIPT_VERSION", w(SCRIPT_VERSION))?;
     sh.if_else(
@@ -117,10 +108,7 @@ fn script(sh: &mut Shell) -> Sh<Option<String>> {
             )
         },
     )?;
-    match local::local(sh)? {
-        local::Local::Done => Ok(None),
-        local::Local::Unspecified(what) => Ok(Some(format!("the --local side ({what})"))),
-    }
+    local::local(sh)
 }
 
 /// `usage`: the synopsis on stdout, then `exit 1`.

@@ -99,6 +99,11 @@ fn registry_entry<'w>(world: &'w World, image: &str) -> Option<&'w RegistryImage
     world.docker.registry.iter().find(|r| r.id == image || r.tags.iter().any(|t| image::with_tag(t) == tag))
 }
 
+/// Whether some image of the registry is tagged in `repository`.
+fn registry_lists_repository(world: &World, repository: &str) -> bool {
+    world.docker.registry.iter().flat_map(|r| &r.tags).any(|t| image::repository(t) == repository)
+}
+
 /// An image the daemon has: its id, tags, and `docker images`' CREATED and VIRTUAL SIZE.
 struct HeldImage {
     id: String,
@@ -109,7 +114,9 @@ struct HeldImage {
 
 impl DockerState {
     /// Whether the daemon has `image`: one the registry lists only once pulled (at the start, or
-    /// in this run); any other it is taken to have, as the world names no image it lacks.
+    /// in this run); another tag of a repository the registry lists never (the registry's
+    /// repositories are given whole: `weaveworks/weaveexec:0.9.0` exists nowhere); any other it is
+    /// taken to have, as the world names no image it lacks.
     fn has_image(&self, world: &World, image: &str) -> bool {
         if world
             .docker
@@ -119,7 +126,10 @@ impl DockerState {
         {
             return true;
         }
-        registry_entry(world, image).is_none_or(|r| r.pulled || self.pulled.contains(&r.id))
+        match registry_entry(world, image) {
+            Some(r) => r.pulled || self.pulled.contains(&r.id),
+            None => !registry_lists_repository(world, image::repository(image)),
+        }
     }
 
     /// The images the daemon has, as `docker images` lists them: the world's, the registry's
@@ -491,11 +501,6 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
             None => (e.to_vec(), std::str::from_utf8(e).ok().and_then(env)),
         })
         .collect();
-    if let Some(local) = parsed.weaveexec_local() {
-        let container_env = resolved_env.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
-        let host_proc = parsed.host_proc().unwrap_or(HOST_PROC_NOT_MOUNTED);
-        return weaveexec_local(world, state, local, container_env, host_proc);
-    }
     let image = String::from_utf8_lossy(image).into_owned();
     // The client pulls an image the daemon lacks, saying so on stderr, before it creates the container.
     let mut pulled = Vec::new();
@@ -507,6 +512,13 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
         if pull.status != 0 {
             return Reply { stderr: pulled, status: pull.status, ..Reply::default() };
         }
+    }
+    if let Some(local) = parsed.weaveexec_local() {
+        let container_env = resolved_env.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+        let host_proc = parsed.host_proc().unwrap_or(HOST_PROC_NOT_MOUNTED);
+        let reply = weaveexec_local(world, state, local, container_env, host_proc);
+        pulled.extend_from_slice(&reply.stderr);
+        return Reply { stderr: pulled, ..reply };
     }
     if !parsed.detach {
         let mut reply = foreground(world, state, &image, parsed.rest);
@@ -626,8 +638,7 @@ fn pull(world: &World, state: &mut State, name: &str) -> Reply {
     let Some(entry) = registry_entry(world, name) else {
         // Docker Hub's v1 answers differ for a repository it lacks and a tag a repository lacks
         // (moby v1.3.1 graph/pull.go).
-        let known = world.docker.registry.iter().flat_map(|r| &r.tags).any(|t| image::repository(t) == repository);
-        let message = match (known, image::tag(&tagged)) {
+        let message = match (registry_lists_repository(world, repository), image::tag(&tagged)) {
             (true, Some(tag)) => format!("Tag {tag} not found in repository {repository}"),
             _ => format!("Error: image {repository} not found"),
         };
@@ -745,61 +756,70 @@ impl DockerState {
 /// `docker stop [-t N] NAME...`: each running container stops and its name is printed; a stopped
 /// one is printed too (the daemon answers 304); a missing one fails the call at the end.
 fn stop(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
-    let Some((names, _)) = names_and_force(argv) else { return Reply::not_modeled_call(argv) };
-    let (docker, net, services) = state.all_parts(world);
-    let mut reply = Reply::default();
-    for name in names {
-        let text = String::from_utf8_lossy(name);
-        match docker.find(&text) {
-            Some(n) => {
-                if docker.containers[n].running {
-                    docker.stop(net, services, n);
-                    reply.changed = true;
-                }
-                reply.stdout.extend_from_slice(name);
-                reply.stdout.push(b'\n');
-            }
-            None => {
-                reply.stderr.extend_from_slice(no_such_container(world, &text).as_bytes());
-                reply.status = 1;
-            }
+    each_named(world, state, argv, "Error: failed to stop one or more containers", |docker, net, services, n, _| {
+        let running = docker.containers[n].running;
+        if running {
+            docker.stop(net, services, n);
         }
-    }
-    if reply.status != 0 {
-        reply.stderr.extend_from_slice(fatal_line(world, "Error: failed to stop one or more containers").as_bytes());
-    }
-    reply
+        Ok(running)
+    })
 }
 
 /// `docker rm [-f] NAME...`: each container goes (a running one only with `-f`, which kills it
 /// first); what is refused fails the call at the end.
 fn rm(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
+    let conflict = if client_version(world) >= (1, 5) { "Conflict, " } else { "" };
+    each_named(
+        world,
+        state,
+        argv,
+        "Error: failed to remove one or more containers",
+        |docker, net, services, n, force| {
+            if docker.containers[n].running {
+                if !force {
+                    return Err(format!("Error response from daemon: {conflict}You cannot remove a running container. Stop the container before attempting removal or use -f\n"));
+                }
+                docker.stop(net, services, n);
+            }
+            docker.containers.remove(n);
+            Ok(true)
+        },
+    )
+}
+
+/// `docker stop` and `rm` alike: `act` on each named container in turn (whether it changed
+/// anything, or the daemon's refusal), its name printed when done, docker's "No such container"
+/// for a missing one; any failure ends the call with status 1 and `last`, the client's final line.
+fn each_named(
+    world: &World,
+    state: &mut State,
+    argv: &[Vec<u8>],
+    last: &str,
+    mut act: impl FnMut(&mut DockerState, &mut Net, &mut super::http::Services, usize, bool) -> Result<bool, String>,
+) -> Reply {
     let Some((names, force)) = names_and_force(argv) else { return Reply::not_modeled_call(argv) };
     let (docker, net, services) = state.all_parts(world);
     let mut reply = Reply::default();
     for name in names {
         let text = String::from_utf8_lossy(name);
-        let Some(n) = docker.find(&text) else {
-            reply.stderr.extend_from_slice(no_such_container(world, &text).as_bytes());
-            reply.status = 1;
-            continue;
+        let done = match docker.find(&text) {
+            Some(n) => act(docker, net, services, n, force),
+            None => Err(no_such_container(world, &text)),
         };
-        if docker.containers[n].running {
-            if !force {
-                let conflict = if client_version(world) >= (1, 5) { "Conflict, " } else { "" };
-                reply.stderr.extend_from_slice(format!("Error response from daemon: {conflict}You cannot remove a running container. Stop the container before attempting removal or use -f\n").as_bytes());
-                reply.status = 1;
-                continue;
+        match done {
+            Ok(changed) => {
+                reply.changed |= changed;
+                reply.stdout.extend_from_slice(name);
+                reply.stdout.push(b'\n');
             }
-            docker.stop(net, services, n);
+            Err(message) => {
+                reply.stderr.extend_from_slice(message.as_bytes());
+                reply.status = 1;
+            }
         }
-        docker.containers.remove(n);
-        reply.changed = true;
-        reply.stdout.extend_from_slice(name);
-        reply.stdout.push(b'\n');
     }
     if reply.status != 0 {
-        reply.stderr.extend_from_slice(fatal_line(world, "Error: failed to remove one or more containers").as_bytes());
+        reply.stderr.extend_from_slice(fatal_line(world, last).as_bytes());
     }
     reply
 }
@@ -1015,8 +1035,7 @@ const HOST_PROC_NOT_MOUNTED: &[u8] = b"/.host-proc-not-mounted";
 
 /// weaveexec's `--local CMD ...`: the spec's local side runs in the container — its docker
 /// client the image's own, its host the world's, its calls changing the same state. (A world
-/// that wants the answer fixed gives a `[[docker.answer]]` for the run, which comes first.) A
-/// command whose local side the spec does not cover is `not modeled`.
+/// that wants the answer fixed gives a `[[docker.answer]]` for the run, which comes first.)
 fn weaveexec_local(
     world: &World,
     state: &mut State,
@@ -1041,11 +1060,6 @@ fn weaveexec_local(
         (run, host.changed)
     };
     state.calls = outer_calls;
-    if run.unspecified {
-        let command = String::from_utf8_lossy(&args.join(&b' ')).into_owned();
-        let what = format!("weave --local {command} (in weaveexec: its local side is not specified yet)");
-        return Reply { changed, ..Reply::not_modeled(&what) };
-    }
     // The image runs weave without -x: the container's stderr holds only its messages; the
     // trace is kept with the call, as `sh -x` would have written it.
     let messages = std::mem::take(&mut run.io.messages);

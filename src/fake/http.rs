@@ -765,9 +765,42 @@ fn resolve_tcp4(peer: &str) -> Option<Result<(Option<IpAddr>, u16), String>> {
     if host.is_empty() {
         return Some(Ok((None, port as u16)));
     }
-    let ip = parse_ip(host)
-        .or_else(|| host.split_once('%').and_then(|(h, _)| h.parse::<Ipv6Addr>().ok().map(IpAddr::V6)))?;
-    Some(Ok((Some(ip), port as u16)))
+    let ip =
+        parse_ip(host).or_else(|| host.split_once('%').and_then(|(h, _)| h.parse::<Ipv6Addr>().ok().map(IpAddr::V6)));
+    match ip {
+        Some(ip) => Some(Ok((Some(ip), port as u16))),
+        // The router is built with netgo: Go's own resolver refuses a name that is no domain name
+        // before it asks anyone (`lookup` in Go 1.4's dnsclient_unix.go). A name with a `%` has
+        // its zone split off first, and a domain name needs a lookup: neither is modeled.
+        None if !host.contains('%') && !is_domain_name(host) => {
+            Some(Err(format!("lookup {host}: invalid domain name")))
+        }
+        None => None,
+    }
+}
+
+/// Go 1.4's `isDomainName` (RFC 1035 and 3696): letters, digits, `_` and `-` in dot-separated
+/// parts of 1 to 63 bytes, no part starting with `-` or ending with it before a dot, at most 255
+/// bytes, and a letter or `_` somewhere.
+fn is_domain_name(s: &str) -> bool {
+    if s.is_empty() || s.len() > 255 {
+        return false;
+    }
+    let (mut last, mut letter, mut part) = (b'.', false, 0);
+    for c in s.bytes() {
+        match c {
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                letter = true;
+                part += 1;
+            }
+            b'0'..=b'9' => part += 1,
+            b'-' if last != b'.' => part += 1,
+            b'.' if last != b'.' && last != b'-' && (1..=63).contains(&part) => part = 0,
+            _ => return false,
+        }
+        last = c;
+    }
+    last != b'-' && part <= 63 && letter
 }
 
 /// Go's `TCPAddr.String()`: `IP:PORT`, brackets round IPv6, nothing for no IP.
@@ -1045,6 +1078,14 @@ mod tests {
         }
         assert!(connect("host.example").2);
         assert_eq!(tcp_addr_string(resolve_tcp4("010.0.0.4").unwrap().ok().unwrap().0, 6783), "10.0.0.4:6783");
+        // Go's resolver refuses what is no domain name without a lookup; a domain name needs one.
+        assert_eq!(resolve_tcp4("say \"hi\""), Some(Err("lookup say \"hi\": invalid domain name".into())));
+        assert_eq!(resolve_tcp4("10.2.0.1/24:6783"), Some(Err("lookup 10.2.0.1/24: invalid domain name".into())));
+        assert_eq!(resolve_tcp4("1.2.3.400"), Some(Err("lookup 1.2.3.400: invalid domain name".into())));
+        assert_eq!(resolve_tcp4("-db"), Some(Err("lookup -db: invalid domain name".into())));
+        for needs_lookup in ["db", "db.weave.local", "_x.y", "x-1.example"] {
+            assert_eq!(resolve_tcp4(needs_lookup), None, "{needs_lookup}");
+        }
         assert_eq!(tcp_addr_string(None, 6783), ":6783");
         assert_eq!(tcp_addr_string(Some("::ffff:1.2.3.4".parse().unwrap()), 1), "1.2.3.4:1");
         assert_eq!(tcp_addr_string(Some("::1".parse().unwrap()), 1), "[::1]:1");

@@ -280,3 +280,27 @@ fn a_bad_scenario_is_one_line_with_its_place() {
         .code(2)
         .stderr(predicate::str::contains(format!("expose-ps-hide.case:{line}: extra section `calls 4`")));
 }
+
+/// The state a scenario golden leaves after its last step, run afresh in-process.
+fn final_state(name: &str) -> String {
+    let c = case::load(&root().join(format!("traces/scenarios/{name}.case"))).unwrap();
+    let recs = run(&InProcessSpec { arg0: "weave".into() }, &c);
+    String::from_utf8(recs.last().unwrap().state_text(&c.world).unwrap()).unwrap()
+}
+
+#[test]
+fn a_hosts_whole_life_ends_clean_and_without_reset_leaves_weave_behind() {
+    let weave_traces = ["weave bridge", "vethwe", "ethwe", "WEAVE", "-i weave", "  weave ", "  weavedns "];
+    let clean = final_state("life");
+    for t in weave_traces {
+        assert!(!clean.contains(t), "{t:?} left after reset:\n{clean}");
+    }
+    // The user's own container runs on.
+    assert!(clean.contains("  app ") && clean.contains(" running "), "{clean}");
+    let kept = final_state("life-no-reset");
+    for t in ["weave bridge", "vethwepl", "ethwe", "-A FORWARD -i weave -o weave -j ACCEPT", "-N WEAVE"] {
+        assert!(kept.contains(t), "{t:?} gone without reset:\n{kept}");
+    }
+    // stop and stop-dns removed the containers all the same.
+    assert!(!kept.contains("  weave ") && !kept.contains("  weavedns "), "{kept}");
+}

@@ -17,8 +17,8 @@ fn main() {
     common::run(common::trials![
         an_unknown_command_or_an_option_without_its_value_ends_in_the_usage,
         launch_refuses_a_running_container_of_its_name_and_clears_a_stopped_one,
-        // Not run: their expectations were written against the fakes before docker stop/rm/pull/
-        // images and services that listen once ethwe is up; issue 13 re-derives them.
+        launch_hands_the_password_nickname_port_and_peers_to_the_router,
+        version_shows_each_image_and_stops_at_a_missing_one,
         the_real_script_agrees_on_every_branch_under_dash,
         the_real_script_agrees_on_every_branch_under_busybox_ash,
     ])
@@ -144,9 +144,20 @@ fn launch_refuses_a_running_container_of_its_name_and_clears_a_stopped_one() {
     );
 }
 
-#[allow(dead_code)]
 fn launch_hands_the_password_nickname_port_and_peers_to_the_router() {
-    let args = ["--local", "launch", "10.2.0.1/24", "-password", "s3", "-nickname", "n m", "-port", "7000", "p1", "p2"];
+    let args = [
+        "--local",
+        "launch",
+        "10.2.0.1/24",
+        "-password",
+        "s3",
+        "-nickname",
+        "n m",
+        "-port",
+        "7000",
+        "192.168.48.13",
+        "192.168.48.14:6790",
+    ];
     let rec = spec("", &args);
     let t = trace(&rec);
     assert_eq!(rec.status, Status::Exited(0), "{t}");
@@ -157,7 +168,18 @@ fn launch_hands_the_password_nickname_port_and_peers_to_the_router() {
     let argv: Vec<String> = run.argv.iter().map(|a| String::from_utf8_lossy(&a.0).into_owned()).collect();
     assert_eq!(
         argv[argv.len() - 10..],
-        ["-iface", "ethwe", "-port", "7000", "-name", &argv[argv.len() - 5], "-nickname", "n m", "p1", "p2"]
+        [
+            "-iface",
+            "ethwe",
+            "-port",
+            "7000",
+            "-name",
+            &argv[argv.len() - 5],
+            "-nickname",
+            "n m",
+            "192.168.48.13",
+            "192.168.48.14:6790"
+        ]
     );
     // The exported password reaches docker's environment.
     assert_eq!(run.env.get("WEAVE_PASSWORD").map(|v| v.0.as_slice()), Some(&b"s3"[..]));
@@ -166,7 +188,6 @@ fn launch_hands_the_password_nickname_port_and_peers_to_the_router() {
     assert!(t.ends_with(&format!("+ echo {}", String::from_utf8_lossy(&rec.stdout))), "{t}");
 }
 
-#[allow(dead_code)]
 fn version_shows_each_image_and_stops_at_a_missing_one() {
     let rec = spec(IMAGES, &["--local", "version"]);
     assert_eq!(
@@ -175,14 +196,15 @@ fn version_shows_each_image_and_stops_at_a_missing_one() {
     );
     assert!(trace(&rec).contains("+ tr -s  \n+ cut -d   -f 2\n+ tr \\n  \n+ EXEC_VERSION=0.10.0 beta \n"));
     // Without the router's image, ask_version fails, and set -e ends the script there.
-    let rec = spec("", &["--local", "version"]);
+    let none = std::fs::read_to_string(common::root().join("fixtures/worlds/images-none.toml")).unwrap();
+    let rec = spec(&none, &["--local", "version"]);
     assert_eq!(String::from_utf8_lossy(&rec.stdout), "weave script 0.10.0\n");
     assert!(trace(&rec).ends_with("Unable to find weaveworks/weave:0.10.0 image.\n+ [ -n  ]\n"));
     assert_eq!(rec.status, Status::Exited(1));
 }
 
-/// Command lines reaching every branch of the new arms in some world; none waits on `sleep`,
-/// which the in-process spec's fakes do not answer yet.
+/// Command lines reaching every branch of the new arms in some world (a router that never
+/// answers makes wait_for_status sleep and give up; the sleep fake returns at once).
 const LINES: &str = "\
 --local setup
 --local create-bridge
@@ -222,7 +244,15 @@ fn the_real_script_agrees_on_every_branch(shell: Result<String, common::Missing>
     let cases = dir.path().join("lines");
     std::fs::write(&cases, LINES).unwrap();
     let mut worlds = vec![None];
-    for name in ["local-services", "local-router", "local-router-stopped", "local-weavedns-stopped"] {
+    for name in [
+        "local-services",
+        "local-router",
+        "local-router-stopped",
+        "local-weavedns-stopped",
+        "router-silent",
+        "images-none",
+        "leftovers",
+    ] {
         worlds.push(Some(common::root().join(format!("fixtures/worlds/{name}.toml"))));
     }
     for (k, text) in [OTHER_IMAGES, UNTAGGED, IMAGES, NO_ETH0].into_iter().enumerate() {

@@ -161,7 +161,12 @@ fn script_check_vs_bare(cases: &[Case]) {
                 .arg(&script)
                 .output()
                 .unwrap();
-            assert!(out.status.success());
+            assert!(
+                out.status.success(),
+                "diff --jobs {jobs} failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
         })
     };
     let (one, two) = (diff("1"), diff("2"));

@@ -1,4 +1,4 @@
-//! The local commands issue 13 specified (setup, create-bridge, launch, test-launch, launch-dns,
+//! The local side's life-cycle commands (setup, create-bridge, launch, test-launch, launch-dns,
 //! version, stop, stop-dns, reset, an unknown command): what the spec does in-process, and that
 //! the real script does the same in every branch.
 
@@ -166,20 +166,11 @@ fn launch_hands_the_password_nickname_port_and_peers_to_the_router() {
     assert!(t.contains("+ true\n+ break\n+ docker run --privileged -d --name=weave -p 6783:7000/tcp"), "{t}");
     let run = rec.calls.iter().find(|c| c.argv.get(1).is_some_and(|a| a.0 == b"run")).expect("the router runs");
     let argv: Vec<String> = run.argv.iter().map(|a| String::from_utf8_lossy(&a.0).into_owned()).collect();
+    // The router is named after the bridge's MAC, which create_bridge set at random.
+    let mac = t.lines().find_map(|l| l.strip_prefix("+ ip link set dev weave address ")).expect("the bridge's MAC");
     assert_eq!(
         argv[argv.len() - 10..],
-        [
-            "-iface",
-            "ethwe",
-            "-port",
-            "7000",
-            "-name",
-            &argv[argv.len() - 5],
-            "-nickname",
-            "n m",
-            "192.168.48.13",
-            "192.168.48.14:6790"
-        ]
+        ["-iface", "ethwe", "-port", "7000", "-name", mac, "-nickname", "n m", "192.168.48.13", "192.168.48.14:6790"]
     );
     // The exported password reaches docker's environment.
     assert_eq!(run.env.get("WEAVE_PASSWORD").map(|v| v.0.as_slice()), Some(&b"s3"[..]));

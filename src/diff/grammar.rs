@@ -46,31 +46,41 @@ const DOCKER_FLAGS: [&[&str]; 14] = [
 
 const IMAGES: [&str; 4] = ["ubuntu", "busybox:latest", "weaveworks/weave:0.10.0", "redis"];
 
+/// How a drawn local command gets its arguments.
+#[derive(Clone, Copy, PartialEq)]
+enum Args {
+    /// CIDRs, then a container, a peer or docker run's arguments.
+    Addresses,
+    /// The life cycle's own shapes ([`life_cycle_args`]): the router's and weaveDNS's options,
+    /// peers, a CIDR, or words a command does not take.
+    LifeCycle,
+}
+
 /// The local side's commands as weaveexec (or a root on the host) is asked them, each with its
-/// share of the `--local` draws: the one table to adjust. The commands after `hide` are the ones
-/// issue 13 specifies (the router's and weaveDNS's life cycle), and an unknown word.
-pub const LOCAL_COMMANDS: [(&str, u32); 21] = [
-    ("attach", 10),
-    ("detach", 10),
-    ("start", 10),
-    ("run", 10),
-    ("dns-args", 10),
-    ("connect", 10),
-    ("forget", 10),
-    ("status", 10),
-    ("ps", 10),
-    ("expose", 10),
-    ("hide", 10),
-    ("launch", 6),
-    ("launch-dns", 6),
-    ("test-launch", 3),
-    ("create-bridge", 3),
-    ("stop", 3),
-    ("stop-dns", 3),
-    ("reset", 3),
-    ("setup", 3),
-    ("version", 3),
-    ("frobnicate", 2),
+/// share of the `--local` draws and how its arguments are drawn: the one table to adjust.
+/// `frobnicate` is the unknown command.
+const LOCAL_COMMANDS: [(&str, u32, Args); 21] = [
+    ("attach", 10, Args::Addresses),
+    ("detach", 10, Args::Addresses),
+    ("start", 10, Args::Addresses),
+    ("run", 10, Args::Addresses),
+    ("dns-args", 10, Args::Addresses),
+    ("connect", 10, Args::Addresses),
+    ("forget", 10, Args::Addresses),
+    ("status", 10, Args::Addresses),
+    ("ps", 10, Args::Addresses),
+    ("expose", 10, Args::Addresses),
+    ("hide", 10, Args::Addresses),
+    ("launch", 6, Args::LifeCycle),
+    ("launch-dns", 6, Args::LifeCycle),
+    ("test-launch", 3, Args::LifeCycle),
+    ("create-bridge", 3, Args::LifeCycle),
+    ("stop", 3, Args::LifeCycle),
+    ("stop-dns", 3, Args::LifeCycle),
+    ("reset", 3, Args::LifeCycle),
+    ("setup", 3, Args::LifeCycle),
+    ("version", 3, Args::LifeCycle),
+    ("frobnicate", 2, Args::LifeCycle),
 ];
 
 /// Names `launch` gives the router.
@@ -112,7 +122,7 @@ pub fn draw(rng: &mut impl Rng) -> Vec<Invocation> {
     out
 }
 
-/// The arguments of a command issue 13 adds, in the shapes it takes (valid and not).
+/// The arguments of a life-cycle command, in the shapes it takes (valid and not).
 fn life_cycle_args(command: &str, rng: &mut impl Rng, args: &mut Vec<String>) {
     match command {
         "launch" => {
@@ -231,19 +241,19 @@ pub fn invocation(rng: &mut impl Rng) -> Invocation {
     if rng.gen_bool(0.25) {
         // The local side, as weaveexec runs it (or a root on the host).
         args.push("--local".into());
-        let command = &LOCAL_COMMANDS.choose_weighted(rng, |c| c.1).map_or("ps", |c| c.0);
+        let (command, _, shape) = LOCAL_COMMANDS.choose_weighted(rng, |c| c.1).copied().unwrap_or(LOCAL_COMMANDS[0]);
         args.push(command.to_string());
-        if !LOCAL_COMMANDS[..11].iter().any(|(c, _)| c == command) {
+        if shape == Args::LifeCycle {
             life_cycle_args(command, rng, args);
             return inv;
         }
-        if rng.gen_bool(0.2) && matches!(*command, "run" | "dns-args") {
+        if rng.gen_bool(0.2) && matches!(command, "run" | "dns-args") {
             args.push("--with-dns".into());
         }
         for _ in 0..rng.gen_range(0..3) {
             args.push(cidr(rng));
         }
-        match *command {
+        match command {
             "run" | "dns-args" => docker_args(rng, args),
             "connect" | "forget" => {
                 args.truncate(2);

@@ -95,8 +95,7 @@ fn image_id(world: &World, image: &str) -> String {
 
 /// The registry's image of that name (a tag) or id.
 fn registry_entry<'w>(world: &'w World, image: &str) -> Option<&'w RegistryImage> {
-    let tag = image::with_tag(image);
-    world.docker.registry.iter().find(|r| r.id == image || r.tags.iter().any(|t| image::with_tag(t) == tag))
+    world.docker.registry_image(image, image)
 }
 
 /// Whether some image of the registry is tagged in `repository`.
@@ -116,7 +115,9 @@ impl DockerState {
     /// Whether the daemon has `image`: one the registry lists only once pulled (at the start, or
     /// in this run); another tag of a repository the registry lists never (the registry's
     /// repositories are given whole: `weaveworks/weaveexec:0.9.0` exists nowhere); any other it is
-    /// taken to have, as the world names no image it lacks.
+    /// taken to have, as the world names no image it lacks. (`docker inspect` is stricter: it finds
+    /// only images the world lists or a container uses, as the script inspects an image by name
+    /// only for weave's own, and a bare name like `weave` is a missing container far more often.)
     fn has_image(&self, world: &World, image: &str) -> bool {
         if world
             .docker
@@ -165,9 +166,7 @@ impl DockerState {
         }
         held
     }
-}
 
-impl DockerState {
     /// Adds the world's containers (a world is read once, when the state is first built).
     pub fn add_world_containers(&mut self, world: &World, net: &mut Net) {
         // Pids the world fixes are not handed out again.
@@ -623,8 +622,7 @@ fn foreground(world: &World, state: &mut State, image: &str, rest: &[Vec<u8>]) -
     if !version_flag || program.is_empty() {
         return Reply { unmodeled: true, ..Reply::default() };
     }
-    let version =
-        registry_entry(world, image).and_then(|r| r.version.clone()).unwrap_or_else(|| services::image_version(&name));
+    let version = world.docker.stamped_version(&name, image);
     Reply { stdout: format!("{program} {version}\n").into_bytes(), ..Reply::default() }
 }
 
@@ -742,24 +740,13 @@ fn names_and_force(argv: &[Vec<u8>]) -> Option<(Vec<&[u8]>, bool)> {
     (!names.is_empty()).then_some((names, force))
 }
 
-impl DockerState {
-    /// Stops container `n`: its process ends, so its namespace goes, and with it the veth peers of
-    /// its links; the service it ran goes too, so a restart serves afresh.
-    fn stop(&mut self, net: &mut Net, services: &mut super::http::Services, n: usize) {
-        let c = &mut self.containers[n];
-        net.remove_ns(c.netns);
-        services.drop_container(&c.id);
-        (c.running, c.pid, c.ip, c.netns) = (false, 0, None, 0);
-    }
-}
-
 /// `docker stop [-t N] NAME...`: each running container stops and its name is printed; a stopped
 /// one is printed too (the daemon answers 304); a missing one fails the call at the end.
 fn stop(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
-    each_named(world, state, argv, "Error: failed to stop one or more containers", |docker, net, services, n, _| {
-        let running = docker.containers[n].running;
+    each_named(world, state, argv, "Error: failed to stop one or more containers", |state, n, _| {
+        let running = state.docker.containers[n].running;
         if running {
-            docker.stop(net, services, n);
+            state.stop_container(world, n);
         }
         Ok(running)
     })
@@ -769,22 +756,16 @@ fn stop(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
 /// first); what is refused fails the call at the end.
 fn rm(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
     let conflict = if client_version(world) >= (1, 5) { "Conflict, " } else { "" };
-    each_named(
-        world,
-        state,
-        argv,
-        "Error: failed to remove one or more containers",
-        |docker, net, services, n, force| {
-            if docker.containers[n].running {
-                if !force {
-                    return Err(format!("Error response from daemon: {conflict}You cannot remove a running container. Stop the container before attempting removal or use -f\n"));
-                }
-                docker.stop(net, services, n);
+    each_named(world, state, argv, "Error: failed to remove one or more containers", |state, n, force| {
+        if state.docker.containers[n].running {
+            if !force {
+                return Err(format!("Error response from daemon: {conflict}You cannot remove a running container. Stop the container before attempting removal or use -f\n"));
             }
-            docker.containers.remove(n);
-            Ok(true)
-        },
-    )
+            state.stop_container(world, n);
+        }
+        state.docker.containers.remove(n);
+        Ok(true)
+    })
 }
 
 /// `docker stop` and `rm` alike: `act` on each named container in turn (whether it changed
@@ -795,15 +776,15 @@ fn each_named(
     state: &mut State,
     argv: &[Vec<u8>],
     last: &str,
-    mut act: impl FnMut(&mut DockerState, &mut Net, &mut super::http::Services, usize, bool) -> Result<bool, String>,
+    mut act: impl FnMut(&mut State, usize, bool) -> Result<bool, String>,
 ) -> Reply {
     let Some((names, force)) = names_and_force(argv) else { return Reply::not_modeled_call(argv) };
-    let (docker, net, services) = state.all_parts(world);
     let mut reply = Reply::default();
     for name in names {
         let text = String::from_utf8_lossy(name);
-        let done = match docker.find(&text) {
-            Some(n) => act(docker, net, services, n, force),
+        let found = state.parts(world).0.find(&text);
+        let done = match found {
+            Some(n) => act(state, n, force),
             None => Err(no_such_container(world, &text)),
         };
         match done {

@@ -140,8 +140,10 @@ pub fn conntrack(world: &World, net: &mut Net, argv: &[Vec<u8>]) -> Reply {
     }
 }
 
-/// `sleep N...` (GNU coreutils): returns at once, so that a script's waits cost no time; operands
-/// it cannot read get coreutils' message and status 1.
+/// `sleep N...` (GNU coreutils): returns at once, so that a script's waits cost no time. A plain
+/// decimal (with an `s`, `m`, `h` or `d` suffix) is read; an operand no number can start gets
+/// coreutils' message and status 1; what else its `strtod` may read (`1e3`, `0x10`, `inf`, a sign,
+/// a leading blank, an option) is not modeled.
 pub fn sleep(_: &World, argv: &[Vec<u8>]) -> Reply {
     let args = words(argv);
     let fail = |what: String| Reply {
@@ -155,14 +157,19 @@ pub fn sleep(_: &World, argv: &[Vec<u8>]) -> Reply {
     for a in args {
         let text = String::from_utf8_lossy(a);
         let number = text.strip_suffix(['s', 'm', 'h', 'd']).unwrap_or(&text);
-        let ok = !number.is_empty()
-            && !number.starts_with('-')
-            && number
-                .parse::<f64>()
-                .is_ok_and(|n| n >= 0.0 && !number.contains(['e', 'E', 'x', 'X', 'n', 'N', 'i', 'I']));
-        if !ok {
-            return fail(format!("invalid time interval '{text}'"));
+        let digits = number.bytes().filter(u8::is_ascii_digit).count();
+        let decimal = digits > 0
+            && number.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && number.bytes().filter(|&b| b == b'.').count() <= 1;
+        if decimal {
+            continue;
         }
+        let may_start_a_number =
+            text.bytes().next().is_some_and(|b| b.is_ascii_digit() || b".+-iInN \t\n\x0b\x0c\r".contains(&b));
+        if may_start_a_number {
+            return Reply::not_modeled_call(argv);
+        }
+        return fail(format!("invalid time interval '{text}'"));
     }
     Reply::default()
 }
@@ -173,6 +180,24 @@ mod tests {
 
     fn argv(line: &str) -> Vec<Vec<u8>> {
         line.split(' ').map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn sleep_reads_a_plain_decimal_refuses_what_no_number_starts_and_models_nothing_else() {
+        let world = World::default();
+        for ok in ["sleep 1", "sleep 0.5 2s", "sleep 1.m 3d"] {
+            let r = sleep(&world, &argv(ok));
+            assert_eq!((r.status, r.unmodeled), (0, false), "{ok}");
+        }
+        let r = sleep(&world, &argv("sleep soon"));
+        assert_eq!(
+            (String::from_utf8_lossy(&r.stderr).as_ref(), r.status),
+            ("sleep: invalid time interval 'soon'\nTry 'sleep --help' for more information.\n", 1)
+        );
+        // coreutils' strtod reads these (or an option): their answer is not guessed.
+        for other in ["sleep 1e3", "sleep 0x10", "sleep inf", "sleep -1", "sleep +1", "sleep 1.5.2"] {
+            assert!(sleep(&world, &argv(other)).unmodeled, "{other}");
+        }
     }
 
     #[test]

@@ -75,6 +75,9 @@ pub fn curl(world: &World, docker: &DockerState, net: &Net, services: &mut Servi
                 String::from_utf8_lossy(&argv.join(&b' '))
             ))
         }
+        Listens::Unknown(why) => {
+            return Reply::not_modeled(&format!("{} ({why})", String::from_utf8_lossy(&argv.join(&b' '))))
+        }
     }
     let answer = match service {
         Service::Router => services.router(world, net, container).handle(&request, &iface),
@@ -104,8 +107,11 @@ fn refused(request: &Request) -> Reply {
 enum Listens {
     Yes,
     No,
-    /// Its program would have exited before listening (why), which the models do not follow.
+    /// Its program would have exited before listening (why): when, against the script's next
+    /// calls, is a race the models do not follow.
     Exited(String),
+    /// Whether it listens depends on what the models do not know (why).
+    Unknown(String),
 }
 
 /// The flags of the router's and weaveDNS's programs that take a value (Go's `flag`: every other
@@ -164,11 +170,7 @@ fn listens(world: &World, c: &Container, service: Service, iface: &Iface) -> Lis
         Service::Router => table.and_then(|w| w.router.as_ref()).is_some_and(|r| r.silent),
         Service::Dns => table.and_then(|w| w.dns.as_ref()).is_some_and(|d| d.silent),
     };
-    let tag = crate::world::image::with_tag(&c.image);
-    let silent_image =
-        world.docker.registry.iter().any(|r| {
-            r.silent && (r.id == c.image_id || r.tags.iter().any(|t| crate::world::image::with_tag(t) == tag))
-        });
+    let silent_image = world.docker.registry_image(&c.image, &c.image_id).is_some_and(|r| r.silent);
     if silent_table || silent_image {
         return Listens::No;
     }
@@ -184,7 +186,7 @@ fn listens(world: &World, c: &Container, service: Service, iface: &Iface) -> Lis
             match resolve_tcp4(p) {
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Listens::Exited(e),
-                None => return Listens::Exited(format!("peer {p:?} needs a name lookup")),
+                None => return Listens::Unknown(format!("its peer {p:?} needs a name lookup")),
             }
         }
     }
@@ -215,7 +217,7 @@ fn router_table(world: &World, c: &Container) -> world::Router {
         }
     }
     world::Router {
-        version: Some(image_stamp(world, c)),
+        version: Some(world.docker.stamped_version(&c.image, &c.image_id)),
         encryption: password.is_some_and(|p| !p.is_empty()),
         name: flag(&flags, "name").filter(|n| !n.is_empty()).map(str::to_string),
         nickname: flag(&flags, "nickname").filter(|n| !n.is_empty()).map(str::to_string),
@@ -228,7 +230,8 @@ fn router_table(world: &World, c: &Container) -> world::Router {
 /// weaveDNS as a container `run` made starts it: `-domain` and `-dnsport`.
 fn dns_table(world: &World, c: &Container) -> world::Dns {
     let (flags, _) = service_flags(c, Service::Dns);
-    let mut t = world::Dns { version: Some(image_stamp(world, c)), ..world::Dns::default() };
+    let mut t =
+        world::Dns { version: Some(world.docker.stamped_version(&c.image, &c.image_id)), ..world::Dns::default() };
     if let Some(d) = flag(&flags, "domain") {
         t.domain = d.to_string();
     }
@@ -236,18 +239,6 @@ fn dns_table(world: &World, c: &Container) -> world::Dns {
         t.listen = format!(":{p}");
     }
     t
-}
-
-/// The version the release stamped into a container's image: the registry's, else its tag's.
-fn image_stamp(world: &World, c: &Container) -> String {
-    let tag = crate::world::image::with_tag(&c.image);
-    world
-        .docker
-        .registry
-        .iter()
-        .find(|r| r.id == c.image_id || r.tags.iter().any(|t| crate::world::image::with_tag(t) == tag))
-        .and_then(|r| r.version.clone())
-        .unwrap_or_else(|| image_version(&c.image))
 }
 
 fn parse(argv: &[Vec<u8>]) -> Option<Request<'_>> {

@@ -85,6 +85,17 @@ pub struct State {
 }
 
 impl State {
+    /// Stops container `n`: its process ends, so its namespace goes, and with it the veth peers of
+    /// its links; the service it ran goes too, so a restart serves afresh. (Here, where docker's
+    /// state and the services' meet, so that neither fake module needs the other's.)
+    pub fn stop_container(&mut self, world: &World, n: usize) {
+        let (docker, net, services) = self.all_parts(world);
+        let c = &mut docker.containers[n];
+        net.remove_ns(c.netns);
+        services.drop_container(&c.id);
+        (c.running, c.pid, c.ip, c.netns) = (false, 0, None, 0);
+    }
+
     /// The state of `world` before any call.
     pub fn new(world: &World) -> State {
         let mut state = State::default();

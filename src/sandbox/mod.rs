@@ -44,6 +44,8 @@ pub enum SandboxError {
 /// A sandbox directory; removed when dropped.
 pub struct Sandbox {
     dir: tempfile::TempDir,
+    /// The scenario steps whose calls [`Sandbox::next_step`] has set aside.
+    steps_done: std::sync::atomic::AtomicU32,
 }
 
 impl Sandbox {
@@ -80,7 +82,7 @@ impl Sandbox {
         // the others (`docker -v`) read no more than they must.
         let mut state = fake::State::default();
         fake::inline::initial_fs(world, &mut state, &mut crate::fs::sandbox_fs(root), b"/proc", None);
-        Ok(Sandbox { dir })
+        Ok(Sandbox { dir, steps_done: 0.into() })
     }
 
     pub fn root(&self) -> &Path {
@@ -145,7 +147,7 @@ impl Sandbox {
     /// world as this one left it.
     pub fn next_step(&self) -> Result<(), SandboxError> {
         let log = self.root().join(fake::LOG_FILE);
-        let done = (1..).find(|n| !self.root().join(format!("calls-{n}.jsonl")).exists()).unwrap_or(1);
+        let done = self.steps_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         std::fs::rename(&log, self.root().join(format!("calls-{done}.jsonl")))?;
         std::fs::write(&log, b"")?;
         Ok(())

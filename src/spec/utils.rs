@@ -255,50 +255,65 @@ pub fn cut(args: &[Word], input: &[u8]) -> UtilityOutput {
 }
 
 /// A `tr` set: its escapes (`\\n`, `\\t`, `\\\\`, octal) and ranges (`a-z`) spelled out; `None` for
-/// what the model does not cover (classes, equivalences, repeats).
+/// what the model does not cover (classes, equivalences, repeats, an octal escape GNU tr warns of).
 fn tr_set(spec: &[u8]) -> Option<Vec<u8>> {
+    // `[:class:]`, `[=c=]` and `[c*n]`: the model has none of them.
+    let bracket = spec.iter().position(|&b| b == b'[');
+    if bracket.is_some_and(|p| spec[p..].contains(&b'*')) || spec.windows(2).any(|w| matches!(w, [b'[', b':' | b'='])) {
+        return None;
+    }
     let mut chars = Vec::new();
     let mut i = 0;
     while i < spec.len() {
-        let c = match spec[i] {
-            b'[' if matches!(spec.get(i + 1), Some(b':' | b'=')) || spec[i..].contains(&b'*') => return None,
-            b'\\' => {
-                i += 1;
-                match spec.get(i) {
-                    None => b'\\',
-                    Some(d @ b'0'..=b'7') => {
-                        let mut v = u32::from(d - b'0');
-                        while v < 0o40 && i + 1 < spec.len() && (b'0'..=b'7').contains(&spec[i + 1]) {
-                            i += 1;
-                            v = v * 8 + u32::from(spec[i] - b'0');
-                        }
-                        v as u8
-                    }
-                    Some(b'n') => b'\n',
-                    Some(b't') => b'\t',
-                    Some(b'r') => b'\r',
-                    Some(b'a') => 7,
-                    Some(b'b') => 8,
-                    Some(b'f') => 12,
-                    Some(b'v') => 11,
-                    Some(&other) => other,
-                }
-            }
-            c => c,
-        };
-        i += 1;
+        let c = tr_char(spec, &mut i)?;
         if spec.get(i) == Some(&b'-') && i + 1 < spec.len() {
-            let hi = *tr_set(&spec[i + 1..i + 2])?.first()?;
+            i += 1;
+            let hi = tr_char(spec, &mut i)?;
             if hi < c {
                 return None;
             }
             chars.extend(c..=hi);
-            i += 2;
         } else {
             chars.push(c);
         }
     }
     Some(chars)
+}
+
+/// One character of a `tr` set at `spec[*i]`, escapes read (an octal one of 1 to 3 digits, as
+/// GNU tr reads it), `*i` moved past it; `None` for a three-digit escape above `\\377`, which GNU
+/// tr reads as two bytes with a warning.
+fn tr_char(spec: &[u8], i: &mut usize) -> Option<u8> {
+    let c = spec[*i];
+    *i += 1;
+    if c != b'\\' {
+        return Some(c);
+    }
+    let Some(&e) = spec.get(*i) else { return Some(b'\\') };
+    *i += 1;
+    Some(match e {
+        b'0'..=b'7' => {
+            let mut v = u32::from(e - b'0');
+            for _ in 0..2 {
+                match spec.get(*i) {
+                    Some(&d @ b'0'..=b'7') => {
+                        v = v * 8 + u32::from(d - b'0');
+                        *i += 1;
+                    }
+                    _ => break,
+                }
+            }
+            u8::try_from(v).ok()?
+        }
+        b'n' => b'\n',
+        b't' => b'\t',
+        b'r' => b'\r',
+        b'a' => 7,
+        b'b' => 8,
+        b'f' => 12,
+        b'v' => 11,
+        other => other,
+    })
 }
 
 /// `tr [-d|-s] SET1 [SET2]`: GNU tr deleting, squeezing runs of, or translating the bytes of SET1.
@@ -576,6 +591,11 @@ mod tests {
         assert_eq!(tr(&w(&["-s", "a-c", "x"]), b"abcdaa").stdout, b"xdx");
         assert_eq!(tr(&w(&["\\101"]), b"").status, 2);
         assert_eq!(tr(&w(&["-d", "[:digit:]"]), b"a1").status, 2);
+        // An octal escape has at most three digits; a range's end may be escaped too.
+        assert_eq!(tr(&w(&["-d", "\\0101"]), b"A1\x08").stdout, b"A");
+        assert_eq!(tr(&w(&["-d", "\\000-\\101"]), b"AB:9\n").stdout, b"B");
+        // \400 is more than a byte: GNU tr warns and reads two; the model does not guess.
+        assert_eq!(tr(&w(&["-d", "\\400"]), b"a").status, 2);
     }
 
     #[test]

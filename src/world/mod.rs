@@ -368,6 +368,20 @@ impl Default for Host {
 /// The container id of the documented `weave run` trace, the default world's first.
 pub const DOCUMENTED_CONTAINER_ID: &str = "0eedd4c8c0a53d53209f415f5d1f004d75163f94a3f906d652aa7b37e56bbaaa";
 
+impl Docker {
+    /// The registry's image with id `id`, or with the tag `name` (`REPO` alone meaning `:latest`).
+    pub fn registry_image(&self, name: &str, id: &str) -> Option<&RegistryImage> {
+        let tag = image::with_tag(name);
+        self.registry.iter().find(|r| r.id == id || r.tags.iter().any(|t| image::with_tag(t) == tag))
+    }
+
+    /// What the router or weaveDNS of image `name` (id `id`) prints as its version: the registry's
+    /// `version`, else the tag the release stamps in.
+    pub fn stamped_version(&self, name: &str, id: &str) -> String {
+        self.registry_image(name, id).and_then(|r| r.version.clone()).unwrap_or_else(|| services::image_version(name))
+    }
+}
+
 impl Default for Docker {
     fn default() -> Self {
         Docker {

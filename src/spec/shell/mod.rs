@@ -521,6 +521,16 @@ impl<'a> Shell<'a> {
         self.finish(1).map(|_| false)
     }
 
+    /// `[ WORDS ]` over words already expanded (a test line holding a list such as `$@`).
+    pub fn test_words(&mut self, line: u32, words: &[Word]) -> Sh<bool> {
+        self.test(line, &words.iter().map(Vec::as_slice).collect::<Vec<_>>())
+    }
+
+    /// `CMD || true`: `cmd`'s status spared from `set -e`, `true` run (and traced) when it fails.
+    pub fn or_true(&mut self, cmd: impl FnOnce(&mut Self) -> Sh<i32>) -> Sh<()> {
+        self.or_else(|sh| Ok(cmd(sh)? == 0), |sh| sh.true_())
+    }
+
     /// `true`.
     pub fn true_(&mut self) -> Sh<()> {
         self.xtrace(&[b"true"]);

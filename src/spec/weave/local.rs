@@ -210,7 +210,7 @@ pub fn destroy_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             |sh| {
                 let sys = sh.split(&[b"/sys/class/net/".as_slice(), &sh.var("BRIDGE")].concat());
                 let test = line(&[&words(&["-d"]), &sys]);
-                sh.test(248, &test.iter().map(Vec::as_slice).collect::<Vec<_>>())
+                sh.test_words(248, &test)
             },
             |sh| sh.external(249, line(&[&words(&["ip", "link", "del", "dev"]), &split_var(sh, "BRIDGE")])).map(drop),
         )?;
@@ -222,16 +222,13 @@ pub fn destroy_bridge(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             &bridge,
             &words(&["-j", "ACCEPT"]),
         ]);
-        sh.or_else(
-            |sh| Ok(sh.redirected(Target::Inherit, Target::Null, |sh| run_iptables(sh, forward))? == 0),
-            |sh| sh.true_(),
-        )?;
+        sh.or_true(|sh| sh.redirected(Target::Inherit, Target::Null, |sh| run_iptables(sh, forward)))?;
         for rule in [
             &["-t", "nat", "-F", "WEAVE"][..],
             &["-t", "nat", "-D", "POSTROUTING", "-j", "WEAVE"],
             &["-t", "nat", "-X", "WEAVE"],
         ] {
-            sh.or_else(|sh| Ok(run_iptables_quiet(sh, words(rule), Target::Null)? == 0), |sh| sh.true_())?;
+            sh.or_true(|sh| run_iptables_quiet(sh, words(rule), Target::Null))?;
         }
         Ok(())
     })
@@ -750,9 +747,9 @@ pub fn http_call(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     })
 }
 
-/// `wait_for_status CONTAINER PORT`: asks the container's `/status` until it answers, three
-/// times at most, sleeping 1 then 2 seconds between; status 1 when the container dies meanwhile
-/// or never answers.
+/// `wait_for_status CONTAINER PORT`: asks the container's `/status` until it answers, four
+/// times at most, sleeping 1, 2 then 3 seconds between; status 1 when the container dies
+/// meanwhile or never answers.
 pub fn wait_for_status(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("wait_for_status", args, |sh| {
         sh.assign_subst("TARGET_IP", |sh| {
@@ -771,7 +768,7 @@ pub fn wait_for_status(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                     return Ok(false);
                 }
                 let test = line(&[&split_var(sh, "WAIT_TIME"), &words(&["-lt", "4"])]);
-                sh.test(498, &test.iter().map(Vec::as_slice).collect::<Vec<_>>())
+                sh.test_words(498, &test)
             },
             |sh| {
                 sh.if_then(
@@ -798,7 +795,7 @@ pub fn wait_for_status(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         sh.if_then(
             |sh| {
                 let test = line(&[&split_var(sh, "WAIT_TIME"), &words(&["=", "4"])]);
-                sh.test(506, &test.iter().map(Vec::as_slice).collect::<Vec<_>>())
+                sh.test_words(506, &test)
             },
             |sh| {
                 sh.echo_stderr(
@@ -888,7 +885,7 @@ pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                 &sh.split(&url),
                 &split_var(sh, "MORE_ARGS"),
             ]);
-            sh.or_else(|sh| Ok(http_call(sh, args)? == 0), |sh| sh.true_())
+            sh.or_true(|sh| http_call(sh, args))
         })
     })
 }
@@ -977,7 +974,7 @@ pub fn local(sh: &mut Shell) -> Sh<()> {
         let (uid, _) = sh.subst(|sh| sh.external(576, words(&["id", "-u"])).map(drop));
         let mut test = sh.split(&uid);
         test.extend(words(&["=", "0"]));
-        sh.test(576, &test.iter().map(Vec::as_slice).collect::<Vec<_>>())
+        sh.test_words(576, &test)
     })?;
     if !root {
         sh.echo_stderr(&[w("weave must be run as 'root' when run locally")])?;
@@ -1230,7 +1227,7 @@ pub fn local(sh: &mut Shell) -> Sh<()> {
         b"status" => {
             let router =
                 line(&[&split_var(sh, "CONTAINER_NAME"), &split_var(sh, "HTTP_PORT"), &words(&["GET", "/status"])]);
-            sh.or_else(|sh| Ok(http_call(sh, router)? == 0), |sh| sh.true_())?;
+            sh.or_true(|sh| http_call(sh, router))?;
             sh.echo(&[])?;
             let dns = line(&[
                 &split_var(sh, "DNS_CONTAINER_NAME"),
@@ -1516,7 +1513,7 @@ pub fn local(sh: &mut Shell) -> Sh<()> {
 
 /// `CMD >/dev/null 2>&1 || true`.
 fn quietly_or_true(sh: &mut Shell, line_no: u32, argv: Vec<Word>) -> Sh<()> {
-    sh.or_else(|sh| Ok(sh.external_redirected(line_no, argv, Target::Null, true)? == 0), |sh| sh.true_())
+    sh.or_true(|sh| sh.external_redirected(line_no, argv, Target::Null, true))
 }
 
 /// `conntrack -D -p udp --dport $PORT >/dev/null 2>&1 || true`: the router's UDP flows forgotten.
@@ -1555,7 +1552,7 @@ fn expose_name(sh: &Shell, method: &[u8]) -> Vec<Word> {
 
 /// `http_call ARGS 2>/dev/null || true`.
 fn quiet_http_call(sh: &mut Shell, args: Vec<Word>) -> Sh<()> {
-    sh.or_else(|sh| Ok(sh.redirected(Target::Inherit, Target::Null, |sh| http_call(sh, args))? == 0), |sh| sh.true_())
+    sh.or_true(|sh| sh.redirected(Target::Inherit, Target::Null, |sh| http_call(sh, args)))
 }
 
 /// `[ $# OP N ] || usage`.

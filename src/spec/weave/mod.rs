@@ -254,7 +254,7 @@ pub fn collect_cidr_args(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             |sh| {
                 let mut test = sh.split(&sh.var("CIDR_COUNT"));
                 test.extend(words(&["-eq", "0"]));
-                sh.test(93, &test.iter().map(Vec::as_slice).collect::<Vec<_>>())
+                sh.test_words(93, &test)
             },
             |sh| {
                 let validated = sh.cond(|sh| {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{linked_as_sh, namespaces, real_script, shell, weavetrace, Needs};
+use common::{namespaces, real_script, weavetrace, with_busybox_as_sh, Needs};
 
 use predicates::prelude::*;
 use weavetrace::case::Invocation;
@@ -84,13 +84,7 @@ fn the_real_script_holds_the_local_goldens_under_dash() -> Needs {
 /// busybox as weaveexec has it, linked as `sh` under /tmp (where the sandbox puts its own /tmp):
 /// found there, and read as ash for what it is.
 fn the_real_script_holds_the_local_goldens_under_busybox_ash() -> Needs {
-    match shell("busybox") {
-        Ok(busybox) => {
-            let (_dir, sh) = linked_as_sh(&busybox);
-            the_real_script_holds_the_local_goldens(Ok(sh))
-        }
-        Err(missing) => the_real_script_holds_the_local_goldens(Err(missing)),
-    }
+    with_busybox_as_sh(the_real_script_holds_the_local_goldens)
 }
 
 fn weave_run_leaves_the_container_on_the_weave_bridge() {

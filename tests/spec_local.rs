@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{linked_as_sh, namespaces, real_script, shell, weavetrace, Needs};
+use common::{namespaces, real_script, weavetrace, with_busybox_as_sh, Needs};
 
 use predicates::prelude::*;
 use weavetrace::case::Invocation;
@@ -268,11 +268,5 @@ fn the_real_script_agrees_on_every_branch_under_dash() -> Needs {
 }
 
 fn the_real_script_agrees_on_every_branch_under_busybox_ash() -> Needs {
-    match shell("busybox") {
-        Ok(busybox) => {
-            let (_dir, sh) = linked_as_sh(&busybox);
-            the_real_script_agrees_on_every_branch(Ok(sh))
-        }
-        Err(missing) => the_real_script_agrees_on_every_branch(Err(missing)),
-    }
+    with_busybox_as_sh(the_real_script_agrees_on_every_branch)
 }

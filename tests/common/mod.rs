@@ -198,6 +198,18 @@ pub fn linked_as_sh(shell: &str) -> (tempfile::TempDir, String) {
     (dir, sh)
 }
 
+/// Runs `test` with busybox as weaveexec has it, linked as `sh` (see [`linked_as_sh`]), or with
+/// the reason it is missing.
+pub fn with_busybox_as_sh(test: impl FnOnce(Result<String, Missing>) -> Needs) -> Needs {
+    match shell("busybox") {
+        Ok(busybox) => {
+            let (_dir, sh) = linked_as_sh(&busybox);
+            test(Ok(sh))
+        }
+        Err(missing) => test(Err(missing)),
+    }
+}
+
 /// The sandbox's namespaces, in which alone a script subject sees the world's /proc, /var/run and
 /// /sys/class/net, and is cut off from the host.
 pub fn namespaces() -> Result<(), Missing> {

@@ -23,7 +23,8 @@ pub struct DockerState {
     /// Every pid a container has had: the `PROCFS/PID` entries the fakes own.
     #[serde(default)]
     pub pids_seen: Vec<u32>,
-    /// The registry's images pulled in this run, by id.
+    /// The registry's images pulled in this run, by the first tag of their registry entry (two
+    /// entries may share an id: a tag pulled gives the daemon that entry's tags, not the other's).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pulled: Vec<String>,
 }
@@ -128,9 +129,14 @@ impl DockerState {
             return true;
         }
         match registry_entry(world, image) {
-            Some(r) => r.pulled || self.pulled.contains(&r.id),
+            Some(r) => self.holds(r),
             None => !registry_lists_repository(world, image::repository(image)),
         }
+    }
+
+    /// Whether the daemon has the registry entry `r`: from the start, or pulled in this run.
+    fn holds(&self, r: &RegistryImage) -> bool {
+        r.pulled || r.tags.first().is_some_and(|t| self.pulled.contains(t))
     }
 
     /// The images the daemon has, as `docker images` lists them: the world's, the registry's
@@ -147,14 +153,18 @@ impl DockerState {
                 size: i.size.clone(),
             })
             .collect();
-        for r in world.docker.registry.iter().filter(|r| r.pulled || self.pulled.contains(&r.id)) {
-            if !held.iter().any(|h| h.id == r.id) {
-                held.push(HeldImage {
+        for r in world.docker.registry.iter().filter(|r| self.holds(r)) {
+            match held.iter_mut().find(|h| h.id == r.id) {
+                Some(h) => {
+                    let new: Vec<String> = r.tags.iter().filter(|&t| !h.tags.contains(t)).cloned().collect();
+                    h.tags.extend(new);
+                }
+                None => held.push(HeldImage {
                     id: r.id.clone(),
                     tags: r.tags.clone(),
                     created: r.created.clone(),
                     size: r.size.clone(),
-                });
+                }),
             }
         }
         for c in &self.containers {
@@ -671,7 +681,7 @@ fn pull(world: &World, state: &mut State, name: &str) -> Reply {
         stdout.push_str(&format!("Status: {status} {tagged}\n"));
     }
     if !had {
-        docker.pulled.push(entry.id.clone());
+        docker.pulled.extend(entry.tags.first().cloned());
     }
     Reply { stdout: stdout.into_bytes(), ..Reply::default() }
 }
@@ -1250,6 +1260,23 @@ mod tests {
     }
 
     #[test]
+    fn latest_is_docker_hubs_tag_of_the_same_image_which_the_daemon_lacks_until_pulled() {
+        let world = World::default();
+        let mut state = State::default();
+        let listed = |state: &mut State| {
+            let table = text(&run_line(&world, state, "docker images --no-trunc", &no_env)).0;
+            table.lines().filter(|l| l.starts_with("weaveworks/weave ")).count()
+        };
+        assert_eq!(listed(&mut state), 1);
+        let pulled = text(&run_line(&world, &mut state, "docker pull weaveworks/weave:latest", &no_env)).0;
+        assert!(pulled.ends_with("Status: Downloaded newer image for weaveworks/weave:latest\n"), "{pulled}");
+        // One image, two tags; the other images did not gain theirs.
+        assert_eq!(listed(&mut state), 2);
+        let table = text(&run_line(&world, &mut state, "docker images --no-trunc", &no_env)).0;
+        assert!(!table.contains("weaveworks/weavedns      latest"), "{table}");
+    }
+
+    #[test]
     fn run_splits_a_dotted_hostname_into_host_and_domain() {
         let world = World::default();
         let mut state = State::default();
@@ -1447,7 +1474,8 @@ mod tests {
         let version = run_line(&world, &mut state, &format!("docker run --rm {} --version", image.trim()), &no_env);
         assert_eq!(text(&version), ("weave router 0.10.0\n".into(), String::new(), 0));
         let mut stamped = world.clone();
-        stamped.docker.registry[1].version = Some("git-1234".into());
+        // weaveDNS's 0.10.0 entry (each image's `latest` follows its own).
+        stamped.docker.registry[2].version = Some("git-1234".into());
         let dns = run_line(&stamped, &mut state, "docker run --rm weaveworks/weavedns:0.10.0 --version", &no_env);
         assert_eq!(text(&dns).0, "weave DNS git-1234\n");
         let mut failing = registry_world();

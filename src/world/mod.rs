@@ -97,8 +97,9 @@ pub struct Docker {
     /// process a sandboxed shell could `kill -0` has one.
     pub pids: Vec<u32>,
     /// The images the registry (Docker Hub) offers, for `docker pull` and for a `docker run` of an
-    /// image the daemon lacks; unset, weave 0.10.0's three images, which the daemon has already.
-    /// A world that gives this list replaces the default one.
+    /// image the daemon lacks; unset, weave 0.10.0's three images, which the daemon has already
+    /// as `:0.10.0`, and their `:latest` tags (the same images), which it lacks until pulled. A
+    /// world that gives this list replaces the default one.
     pub registry: Vec<RegistryImage>,
 }
 
@@ -109,7 +110,9 @@ pub struct Docker {
 pub struct RegistryImage {
     /// 64 lowercase hex digits.
     pub id: String,
-    /// `REPOSITORY:TAG` names; pulling any of them gives the daemon the image with all of them.
+    /// `REPOSITORY:TAG` names; pulling any of them gives the daemon the image with all of them
+    /// (an image the registry has under another tag that a pull must not bring is a second
+    /// entry with the same id).
     pub tags: Vec<String>,
     /// Whether the daemon has it when the run starts (then `docker pull` finds it up to date).
     #[serde(default = "yes")]
@@ -392,21 +395,24 @@ impl Default for Docker {
             containers: Vec::new(),
             images: Vec::new(),
             pids: Vec::new(),
+            // Docker Hub's `latest` was 0.10.0 then: the same image, a tag the daemon lacks
+            // until it is pulled (a v1 pull brings the one tag asked for).
             registry: ["weave", "weavedns", "weaveexec"]
                 .iter()
-                .map(|name| {
+                .flat_map(|name| {
                     let tag = format!("weaveworks/{name}:0.10.0");
-                    RegistryImage {
-                        id: image::derived_id(&tag),
+                    let id = image::derived_id(&tag);
+                    [(tag, true), (format!("weaveworks/{name}:latest"), false)].map(|(tag, pulled)| RegistryImage {
+                        id: id.clone(),
                         tags: vec![tag],
-                        pulled: true,
+                        pulled,
                         version: None,
                         output: None,
                         error: None,
                         created: default_created(),
                         size: default_size(),
                         silent: false,
-                    }
+                    })
                 })
                 .collect(),
         }

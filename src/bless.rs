@@ -52,20 +52,19 @@ pub fn blessed(
     let mut steps = case.steps.clone();
     let mut state = case.state.clone();
     let mut changed = Vec::new();
-    let labels: Vec<String> = case.steps.iter().enumerate().map(|(k, s)| s.label(k)).collect();
     for m in &verdict.mismatches {
-        let k = m.step.as_ref().and_then(|l| labels.iter().position(|x| x == l)).unwrap_or(0);
-        changed.push(match &m.step {
-            Some(_) => format!("step {} {}", k + 1, m.aspect.name()),
-            None => m.aspect.name().to_string(),
+        changed.push(match m.step {
+            Some(k) if case.is_scenario() => format!("step {} {}", k + 1, m.aspect.name()),
+            _ => m.aspect.name().to_string(),
         });
-        let step = &mut steps[k];
-        let slot = match m.aspect {
-            Aspect::Trace => &mut step.trace,
-            Aspect::Stdout => &mut step.stdout,
-            Aspect::Calls => &mut step.calls,
-            Aspect::State => state.get_or_insert_with(Vec::new),
-            Aspect::Status => continue,
+        let slot = match (m.aspect, m.step.and_then(|k| steps.get_mut(k))) {
+            (Aspect::Trace, Some(step)) => &mut step.trace,
+            (Aspect::Stdout, Some(step)) => &mut step.stdout,
+            (Aspect::Calls, Some(step)) => &mut step.calls,
+            (Aspect::State, _) => state.get_or_insert_with(Vec::new),
+            // A status is rewritten from `statuses` below; a step count is never blessed (the
+            // caller refuses a run that is short of recordings).
+            _ => continue,
         };
         *slot = merged(&m.expected, &m.actual);
     }
@@ -73,8 +72,7 @@ pub fn blessed(
         if let Some(&status) = statuses.get(k) {
             step.status = status;
         }
-        let label = case.is_scenario().then(|| &labels[k]);
-        let trace_changed = verdict.mismatches.iter().any(|m| m.aspect == Aspect::Trace && m.step.as_ref() == label);
+        let trace_changed = verdict.mismatches.iter().any(|m| m.aspect == Aspect::Trace && m.step == Some(k));
         if let (true, Some(p)) = (trace_changed, pipelines.get(k)) {
             step.pipelines = p.clone();
         }
@@ -117,5 +115,34 @@ mod tests {
         assert_eq!(merged(expected, actual), b"+ set -e\n+ WEB=[CONTAINER_ID]\n+ new line\n+ exit 0\n");
         // A placeholder that no longer matches gives way to what the subject wrote.
         assert_eq!(merged(b"+ PID=[PID]\n", b"+ PID=none\n"), b"+ PID=none\n");
+    }
+
+    #[test]
+    fn a_mismatch_is_blessed_into_the_step_it_carries() {
+        use crate::case::{write_case, Invocation, Step};
+        use crate::compare::Mismatch;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.case");
+        let step = |arg: &str| Step { invocation: Invocation::from_args(&[arg.to_string()]), ..Step::default() };
+        let case = Case::of_steps(path.clone(), vec![step("ps"), step("status")], Default::default()).unwrap();
+        std::fs::write(&path, write_case(&case, "two steps")).unwrap();
+        let case = crate::case::load(&path).unwrap();
+        let verdict = Verdict {
+            case: case.name.clone(),
+            steps: Vec::new(),
+            mismatches: vec![Mismatch {
+                step: Some(1),
+                aspect: Aspect::Stdout,
+                expected: vec![],
+                actual: b"up\n".to_vec(),
+            }],
+            escapes: vec![],
+            unmodeled: vec![],
+            notes: vec![],
+        };
+        let (bytes, changed) = blessed(&case, &verdict, &[0, 0], &[vec![], vec![]]).unwrap();
+        assert_eq!(changed, ["step 2 stdout"]);
+        let back = crate::case::parse_case(&path, &bytes).unwrap();
+        assert_eq!((back.steps[0].stdout.as_slice(), back.steps[1].stdout.as_slice()), (&b""[..], &b"up\n"[..]));
     }
 }

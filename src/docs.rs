@@ -34,10 +34,12 @@ impl Ran {
 /// The session of a case, every step run by the spec in-process (which knows the order stdout and
 /// stderr were written in), and whether it still writes the golden.
 pub fn session_of(case: &Case, fake_bin: &Path) -> Result<(Vec<Ran>, bool), SubjectError> {
-    let recs = match case.steps.as_slice() {
-        [step] => vec![crate::subject::spec_run(&case.world, &step.invocation, fake_bin)?],
-        _ => crate::subject::spec_runs(&case.world, &case.invocations(), fake_bin)?,
-    };
+    let recs = crate::subject::spec_runs(&case.world, &case.invocations(), fake_bin)?;
+    // A step without its recording would be neither shown nor checked.
+    if recs.len() != case.steps.len() {
+        let what = format!("the spec's run of {}", case.path.display());
+        return Err(SubjectError::Short { what, expected: case.steps.len(), got: recs.len() });
+    }
     let matches = case.steps.iter().zip(&recs).all(|(s, r)| r.trace.to_bytes() == s.trace && r.stdout == s.stdout);
     let runs = case
         .steps

@@ -23,10 +23,7 @@ pub struct Outcome {
 pub fn run_case(case: &Case, subject: &dyn Subject, fake_bin: &Path, level: Level) -> Result<Outcome, SubjectError> {
     let start = std::time::Instant::now();
     let sandbox = Sandbox::new(&case.world, fake_bin, subject.script())?;
-    let recordings = match case.steps.as_slice() {
-        [step] => vec![subject.run(&step.invocation, &sandbox)?],
-        steps => subject.run_steps(&steps.iter().map(|s| s.invocation.clone()).collect::<Vec<_>>(), &sandbox)?,
-    };
+    let recordings = subject.run_steps(&case.invocations(), &sandbox)?;
     let mut verdict = compare_at(case, &recordings, level);
     if let Err(reason) = crate::sandbox::isolation_available() {
         if !verdict.holds() && case.steps.iter().any(|s| probes_host_files(&s.trace)) {
@@ -156,7 +153,7 @@ pub fn replay(
     };
     let case = Case {
         name: format!("replay of {}", inv.to_command_line()),
-        ..Case::of_steps(inv.to_command_line().into(), vec![step], world.clone())
+        ..Case::of_step(inv.to_command_line().into(), step, world.clone())
     };
     let mut verdict = compare_at(&case, std::slice::from_ref(&rec), Level::Trace);
     if let Some(m) = verdict.mismatches.iter().find(|m| m.aspect == Aspect::Trace) {

@@ -71,6 +71,7 @@ fn in_process_and_as_a_process_the_steps_record_the_same() {
     let a = run(&process, &c);
     let b = run(&InProcessSpec { arg0: "weave".into() }, &c);
     assert_eq!(a.len(), 3);
+    assert_eq!(b.len(), 3);
     for (k, (a, b)) in a.iter().zip(&b).enumerate() {
         assert_eq!(a.trace.to_bytes(), b.trace.to_bytes(), "step {}: trace", k + 1);
         assert_eq!(a.stdout, b.stdout, "step {}: stdout", k + 1);
@@ -224,6 +225,22 @@ fn record_takes_command_lines_after_each_double_dash_or_from_a_file() {
         .assert()
         .code(2)
         .stderr(predicate::str::is_match(r"steps:2: not a shell command line").unwrap());
+}
+
+#[test]
+fn record_refuses_an_empty_command_line_between_double_dashes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Between, after the last, or before the first: each would run a bare `weave`.
+    for args in
+        [&["--local", "ps", "--", "--", "--local", "ps"][..], &["--local", "ps", "--"], &["--", "--local", "ps"]]
+    {
+        let out = dir.path().join("empty.case");
+        let assert = weavetrace().args(["record", "-o"]).arg(&out).arg("--").args(args).assert().code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains("an empty command line between `--`"), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?}");
+    }
 }
 
 #[test]

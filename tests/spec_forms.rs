@@ -23,6 +23,9 @@ fn in_process_and_process_forms_agree_on_every_golden() {
         // Scenarios too: every step, one after another in one sandbox per form.
         let a = process.run_steps(&invs, &Sandbox::new(&case.world, &fake, process.script()).unwrap()).unwrap();
         let b = in_process.run_steps(&invs, &Sandbox::new(&case.world, &fake, in_process.script()).unwrap()).unwrap();
+        // A recording per step, or the zip below would leave steps unchecked.
+        assert_eq!(a.len(), case.steps.len(), "{}: process recordings", path.display());
+        assert_eq!(b.len(), case.steps.len(), "{}: in-process recordings", path.display());
         for (k, ((a, b), step)) in a.iter().zip(&b).zip(&case.steps).enumerate() {
             let name = format!("{} step {}", path.display(), k + 1);
             assert_eq!(a.trace.to_bytes(), b.trace.to_bytes(), "{name}: trace");

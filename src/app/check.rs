@@ -115,6 +115,13 @@ fn update_golden(
     if !outcome.verdict.unmodeled.is_empty() {
         return Err(NotUpdated::Refused("it made calls the fakes do not model; a fake's gap is never blessed".into()));
     }
+    if outcome.recordings.len() != case.steps.len() {
+        return Err(NotUpdated::Refused(format!(
+            "the subject gave {} recordings for {} steps",
+            outcome.recordings.len(),
+            case.steps.len()
+        )));
+    }
     let mut statuses = Vec::new();
     for rec in &outcome.recordings {
         let Status::Exited(status) = rec.status else {
@@ -125,17 +132,11 @@ fn update_golden(
     let failed = |e: Error| NotUpdated::Failed(e);
     // The spec knows which lines each pipeline wrote; a real script's run does not say.
     let pipelines: Vec<Vec<crate::trace::Pipeline>> = if is_spec {
-        let runs = match case.steps.as_slice() {
-            [step] => vec![crate::subject::spec_run(&case.world, &step.invocation, fake)],
-            _ => match crate::subject::spec_runs(&case.world, &case.invocations(), fake) {
-                Ok(runs) => runs.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
-            },
-        };
-        runs.into_iter()
-            .map(|r| r.map(|r| r.trace.pipeline_ranges()))
-            .collect::<Result<_, _>>()
+        crate::subject::spec_runs(&case.world, &case.invocations(), fake)
             .map_err(|e| failed(e.into()))?
+            .iter()
+            .map(|r| r.trace.pipeline_ranges())
+            .collect()
     } else {
         case.steps.iter().map(|s| s.pipelines.clone()).collect()
     };

@@ -12,7 +12,14 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
             invocations
         }
         // `--` between command lines: `-- launch -- ps`.
-        None => args.args.split(|w| w == "--").map(Invocation::from_args).collect(),
+        None => {
+            let lines: Vec<&[String]> = args.args.split(|w| w == "--").collect();
+            // `-- a -- -- b`: the empty line between would run a bare `weave`, which no one meant.
+            if lines.len() > 1 && lines.iter().any(|l| l.is_empty()) {
+                return Err(Error::Input("an empty command line between `--`".into()));
+            }
+            lines.into_iter().map(Invocation::from_args).collect()
+        }
     };
     let world = match &args.world {
         Some(path) => World::load(path)?,
@@ -30,10 +37,7 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
     let fake = fake_bin()?;
     let sandbox = Sandbox::new(&world, &fake, subject.script())?;
     if let Some(format) = args.format {
-        let recs = match invocations.as_slice() {
-            [one] => vec![subject.run_terminal(one, &sandbox)?],
-            all => subject.run_steps_terminal(all, &sandbox)?,
-        };
+        let recs = subject.run_steps_terminal(&invocations, &sandbox)?;
         let runs: Vec<crate::docs::Ran> = invocations
             .iter()
             .zip(&recs)
@@ -46,10 +50,7 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
         exit::to_stdout(&rendered(&crate::docs::Ran::session(&runs, args.nested), format, false, false))?;
         return passed_through(last_status(&recs));
     }
-    let recordings = match invocations.as_slice() {
-        [one] => vec![subject.run(one, &sandbox)?],
-        all => subject.run_steps(all, &sandbox)?,
-    };
+    let recordings = subject.run_steps(&invocations, &sandbox)?;
     let Some(out) = args.output else {
         // Each step's own bytes in turn, as the terminal got them from each command.
         for recording in &recordings {
@@ -66,23 +67,21 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
         }
         return passed_through(last_status(&recordings));
     };
-    if let Some(r) = recordings.iter().find(|r| !matches!(r.status, Status::Exited(_))) {
-        return Err(Error::NoStatus(r.status));
-    }
+    let statuses = recordings
+        .iter()
+        .map(|r| match r.status {
+            Status::Exited(n) => Ok(n),
+            other => Err(Error::NoStatus(other)),
+        })
+        .collect::<Result<Vec<i32>, Error>>()?;
     let calls: Vec<String> = recordings.iter().flat_map(|r| crate::compare::unmodeled(&r.calls)).collect();
     if !calls.is_empty() {
         return Err(Error::Unmodeled { path: out, calls });
     }
     // The in-process spec knows which trace lines each pipeline wrote; keep that when it agrees.
-    let spec = match invocations.as_slice() {
-        [one] => crate::subject::spec_run(&world, one, &fake).map(|r| vec![r]),
-        all => crate::subject::spec_runs(&world, all, &fake),
-    };
+    let spec = crate::subject::spec_runs(&world, &invocations, &fake);
     let mut steps = Vec::new();
-    for (k, (invocation, recording)) in invocations.into_iter().zip(&recordings).enumerate() {
-        let Status::Exited(status) = recording.status else {
-            return Err(Error::NoStatus(recording.status));
-        };
+    for (k, ((invocation, recording), status)) in invocations.into_iter().zip(&recordings).zip(statuses).enumerate() {
         let pipelines = match spec.as_ref().ok().and_then(|s| s.get(k)) {
             Some(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),
             _ => Vec::new(),
@@ -102,7 +101,7 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
         (true, Some(last)) => last.state_text(&world),
         _ => None,
     };
-    let case = Case { world_file, state, ..Case::of_steps(out.clone(), steps, world) };
+    let case = Case { world_file, state, ..Case::of_steps(out.clone(), steps, world)? };
     let comment = args.describe.as_deref().unwrap_or("Recorded by `weavetrace record`; say here what this case shows.");
     let bytes = case::write_case(&case, comment);
     std::fs::OpenOptions::new()

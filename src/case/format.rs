@@ -272,7 +272,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
             return Err(err(line, format!("bad redaction: regex is not valid: {message}")));
         }
     }
-    Ok(Case { redact: header.redact, world_file, state, ..Case::of_steps(path.to_path_buf(), out, world) })
+    Ok(Case { redact: header.redact, world_file, state, ..Case::of_steps(path.to_path_buf(), out, world)? })
 }
 
 /// Lines without their newlines; a final newline does not start another line.
@@ -441,48 +441,34 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
     for line in comment.lines() {
         out.extend_from_slice(format!("# {line}\n").as_bytes());
     }
-    let redact = |out: &mut Vec<u8>| {
-        for r in &case.redact {
-            out.extend_from_slice(
-                format!(
-                    "\n[[redact]]\nregex = {}\nplaceholder = {}\n",
-                    toml_string(&r.regex),
-                    toml_string(&r.placeholder)
-                )
-                .as_bytes(),
-            );
+    // Top-level keys before any table (`[[step]]`, `[[redact]]`): after a header a key belongs
+    // to the table. A one-command case's world file follows its command, as the goldens have it.
+    let world_file = |out: &mut Vec<u8>| {
+        if let Some(file) = &case.world_file {
+            out.extend_from_slice(format!("world_file = {}\n", toml_string(file)).as_bytes());
         }
     };
-    if case.is_scenario() {
-        // Top-level keys first: after a table header they would belong to the table.
-        if let Some(file) = &case.world_file {
-            out.extend_from_slice(format!("world_file = {}\n", toml_string(file)).as_bytes());
+    match case.steps.as_slice() {
+        [step] => {
+            write_step(&mut out, step);
+            world_file(&mut out);
         }
-        for step in &case.steps {
-            out.extend_from_slice(b"\n[[step]]\n");
-            out.extend_from_slice(
-                format!("command = {}\n", toml_string(&step.invocation.to_command_line())).as_bytes(),
-            );
-            out.extend_from_slice(format!("status = {}\n", step.status).as_bytes());
-            if !step.pipelines.is_empty() {
-                out.extend_from_slice(format!("{}\n", pipelines_toml(&step.pipelines)).as_bytes());
-            }
-            if let Some(note) = &step.note {
-                out.extend_from_slice(format!("note = {}\n", toml_string(note)).as_bytes());
+        steps => {
+            world_file(&mut out);
+            for step in steps {
+                out.extend_from_slice(b"\n[[step]]\n");
+                write_step(&mut out, step);
+                if let Some(note) = &step.note {
+                    out.extend_from_slice(format!("note = {}\n", toml_string(note)).as_bytes());
+                }
             }
         }
-        redact(&mut out);
-    } else {
-        let step = &case.steps[0];
-        out.extend_from_slice(format!("command = {}\n", toml_string(&step.invocation.to_command_line())).as_bytes());
-        out.extend_from_slice(format!("status = {}\n", step.status).as_bytes());
-        if !step.pipelines.is_empty() {
-            out.extend_from_slice(format!("{}\n", pipelines_toml(&step.pipelines)).as_bytes());
-        }
-        redact(&mut out);
-        if let Some(file) = &case.world_file {
-            out.extend_from_slice(format!("world_file = {}\n", toml_string(file)).as_bytes());
-        }
+    }
+    for r in &case.redact {
+        out.extend_from_slice(
+            format!("\n[[redact]]\nregex = {}\nplaceholder = {}\n", toml_string(&r.regex), toml_string(&r.placeholder))
+                .as_bytes(),
+        );
     }
     if case.world_file.is_none() && case.world != World::default() {
         let mut wrapped = toml::Table::new();
@@ -492,6 +478,15 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
     }
     write_sections(&mut out, &case.steps, case.state.as_deref());
     out
+}
+
+/// A step's keys, the same at the top level of a one-command case and in a `[[step]]` table.
+fn write_step(out: &mut Vec<u8>, step: &Step) {
+    out.extend_from_slice(format!("command = {}\n", toml_string(&step.invocation.to_command_line())).as_bytes());
+    out.extend_from_slice(format!("status = {}\n", step.status).as_bytes());
+    if !step.pipelines.is_empty() {
+        out.extend_from_slice(format!("{}\n", pipelines_toml(&step.pipelines)).as_bytes());
+    }
 }
 
 fn toml_string(s: &str) -> String {
@@ -513,10 +508,7 @@ mod tests {
             calls: b"docker -v\n".to_vec(),
             note: None,
         };
-        Case {
-            state: Some(b"weave: up\n".to_vec()),
-            ..Case::of_steps(PathBuf::from("t.case"), vec![step], World::default())
-        }
+        Case { state: Some(b"weave: up\n".to_vec()), ..Case::of_step(PathBuf::from("t.case"), step, World::default()) }
     }
 
     #[test]
@@ -532,6 +524,30 @@ mod tests {
             let back = parse_case(Path::new("t.case"), &bytes).unwrap();
             assert_eq!(back, c, "{}", String::from_utf8_lossy(&bytes));
         }
+    }
+
+    #[test]
+    fn a_world_file_and_a_redaction_write_back_as_they_parse() {
+        // The world file is a key of the case, so it must come before any `[[redact]]` table.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("w.toml"), "").unwrap();
+        let redact = vec![crate::world::Redaction { regex: "[0-9a-f]{12}".into(), placeholder: "[ID]".into() }];
+        let path = dir.path().join("t.case");
+        let one = Case { path: path.clone(), world_file: Some("w.toml".into()), redact, ..case(b"+ a\n+ b\n", b"") };
+        let two =
+            Case { path: path.clone(), world_file: one.world_file.clone(), redact: one.redact.clone(), ..scenario() };
+        for c in [one, two] {
+            let bytes = write_case(&c, "a comment");
+            let back = parse_case(&path, &bytes).unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&bytes)));
+            assert_eq!((back.world_file.as_deref(), &back.redact), (Some("w.toml"), &c.redact));
+            assert_eq!(write_case(&back, "a comment"), bytes);
+        }
+    }
+
+    #[test]
+    fn a_case_without_a_command_line_is_an_error() {
+        let e = Case::of_steps(PathBuf::from("x.case"), Vec::new(), World::default()).unwrap_err();
+        assert_eq!((e.path.as_str(), e.line), ("x.case", 1), "{e}");
     }
 
     #[test]

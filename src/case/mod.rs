@@ -154,13 +154,23 @@ impl Case {
     /// A case for `invocation` in `world` that expects nothing yet (status 0, empty sections):
     /// the start of a case built from a run rather than read from a file.
     pub fn new(path: PathBuf, invocation: Invocation, world: World) -> Case {
-        Case::of_steps(path, vec![Step::new(invocation)], world)
+        Case::of_step(path, Step::new(invocation), world)
     }
 
-    /// A case of these steps in `world` (a scenario when there are two or more).
-    pub fn of_steps(path: PathBuf, steps: Vec<Step>, world: World) -> Case {
+    /// A one-command case of `step` in `world`.
+    pub fn of_step(path: PathBuf, step: Step, world: World) -> Case {
         let name = path.with_extension("").display().to_string();
-        Case { path, name, steps, world, world_file: None, state: None, redact: Vec::new() }
+        Case { path, name, steps: vec![step], world, world_file: None, state: None, redact: Vec::new() }
+    }
+
+    /// A case of these steps in `world` (a scenario when there are two or more); a case without a
+    /// command line is an error, since there is nothing to run or write.
+    pub fn of_steps(path: PathBuf, steps: Vec<Step>, world: World) -> Result<Case, CaseError> {
+        if steps.is_empty() {
+            return Err(CaseError::at(&path, 1, "a case needs at least one command line"));
+        }
+        let name = path.with_extension("").display().to_string();
+        Ok(Case { path, name, steps, world, world_file: None, state: None, redact: Vec::new() })
     }
 
     /// Whether the case is a scenario: written with `[[step]]` tables and numbered sections.

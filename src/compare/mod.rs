@@ -23,6 +23,9 @@ pub enum Aspect {
     Calls,
     /// The world after the run, where the case asserts it.
     State,
+    /// How many steps ran: a subject that gives fewer (or more) recordings than the case has
+    /// steps leaves steps unchecked, so the count is held too.
+    Steps,
 }
 
 impl Aspect {
@@ -33,6 +36,7 @@ impl Aspect {
             Aspect::Trace => "trace",
             Aspect::Calls => "calls",
             Aspect::State => "state",
+            Aspect::Steps => "steps",
         }
     }
 }
@@ -40,9 +44,9 @@ impl Aspect {
 /// One difference: the expected and the actual bytes of an aspect.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mismatch {
-    /// The scenario's step it is in, as reports name it (`step 2 (weave hide 10.2.0.1/24)`); `None`
-    /// in a one-command case, and for the state a scenario leaves.
-    pub step: Option<String>,
+    /// The index of the step it is in (0 in a one-command case); `None` for the state the case
+    /// leaves and the step count. Reports name it through [`Verdict::label`].
+    pub step: Option<usize>,
     pub aspect: Aspect,
     pub expected: Vec<u8>,
     pub actual: Vec<u8>,
@@ -52,6 +56,9 @@ pub struct Mismatch {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
     pub case: String,
+    /// A scenario's steps as reports name them (`step 2 (weave hide 10.2.0.1/24)`), by index;
+    /// empty for a one-command case, whose report names no step.
+    pub steps: Vec<String>,
     pub mismatches: Vec<Mismatch>,
     /// Ways the subject reached outside the sandbox; any one fails the case, whatever it printed.
     pub escapes: Vec<String>,
@@ -70,14 +77,19 @@ impl Mismatch {
 }
 
 impl Verdict {
+    /// How reports name the step of `m`: `None` outside a scenario's steps.
+    pub fn label(&self, m: &Mismatch) -> Option<&str> {
+        m.step.and_then(|k| self.steps.get(k)).map(String::as_str)
+    }
+
     /// What differs, in one line: `trace, stdout`, or in a scenario by step:
     /// `step 2 (weave hide 10.2.0.1/24): trace, stdout; state`.
     pub fn differing(&self) -> String {
         let mut groups: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
         for m in &self.mismatches {
             match groups.last_mut() {
-                Some((step, aspects)) if *step == m.step.as_deref() => aspects.push(m.aspect.name()),
-                _ => groups.push((m.step.as_deref(), vec![m.aspect.name()])),
+                Some((step, aspects)) if *step == self.label(m) => aspects.push(m.aspect.name()),
+                _ => groups.push((self.label(m), vec![m.aspect.name()])),
             }
         }
         let groups: Vec<String> = groups
@@ -93,7 +105,7 @@ impl Verdict {
     /// The scenario steps whose recordings diverge, in order, each once.
     pub fn failing_steps(&self) -> Vec<&str> {
         let mut steps: Vec<&str> = Vec::new();
-        for step in self.mismatches.iter().filter_map(|m| m.step.as_deref()) {
+        for step in self.mismatches.iter().filter_map(|m| self.label(m)) {
             if !steps.contains(&step) {
                 steps.push(step);
             }
@@ -236,14 +248,16 @@ pub fn compare(case: &Case, recs: &[Recording]) -> Verdict {
 pub fn compare_at(case: &Case, recs: &[Recording], level: Level) -> Verdict {
     let mut verdict = compare_all(case, recs);
     if level == Level::Commands {
-        verdict.mismatches.retain(|m| matches!(m.aspect, Aspect::Calls | Aspect::State));
+        verdict.mismatches.retain(|m| matches!(m.aspect, Aspect::Calls | Aspect::State | Aspect::Steps));
     }
     verdict
 }
 
 fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
+    let labels = case.steps.iter().enumerate().map(|(k, step)| step.label(k));
     let mut verdict = Verdict {
         case: case.name.clone(),
+        steps: if case.is_scenario() { labels.collect() } else { Vec::new() },
         mismatches: Vec::new(),
         escapes: Vec::new(),
         unmodeled: Vec::new(),
@@ -258,15 +272,24 @@ fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
         .collect();
     // Placeholders bind across the sections of one case, steps and all, in this order.
     let mut bindings = patterns::Bindings::new();
+    // Each step is held against its own recording: a missing one would leave its step unchecked.
+    if recs.len() != case.steps.len() {
+        verdict.mismatches.push(Mismatch::of(
+            Aspect::Steps,
+            case.steps.len().to_string().into_bytes(),
+            recs.len().to_string().into_bytes(),
+        ));
+        return verdict;
+    }
     for (k, (step, rec)) in case.steps.iter().zip(recs).enumerate() {
-        let label = case.is_scenario().then(|| step.label(k));
+        let label = verdict.steps.get(k).cloned();
         let named = |what: String| match &label {
             Some(label) => format!("{label}: {what}"),
             None => what,
         };
         if rec.status != Status::Exited(step.status) {
             verdict.mismatches.push(Mismatch {
-                step: label.clone(),
+                step: Some(k),
                 aspect: Aspect::Status,
                 expected: step.status.to_string().into_bytes(),
                 actual: rec.status.to_string().into_bytes(),
@@ -293,7 +316,7 @@ fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
                 *expected == actual
             };
             if !holds {
-                verdict.mismatches.push(Mismatch { step: label.clone(), aspect, expected: expected.clone(), actual });
+                verdict.mismatches.push(Mismatch { step: Some(k), aspect, expected: expected.clone(), actual });
             }
         }
         verdict.escapes.extend(escapes(rec, ps4).into_iter().map(named));
@@ -313,4 +336,48 @@ fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
         }
     }
     verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Invocation, Step};
+
+    fn two_steps() -> Case {
+        let step = |arg: &str| Step { invocation: Invocation::from_args(&[arg.to_string()]), ..Step::default() };
+        Case::of_steps("two.case".into(), vec![step("ps"), step("status")], Default::default()).unwrap()
+    }
+
+    fn ran(status: i32) -> Recording {
+        Recording {
+            trace: Default::default(),
+            stdout: Vec::new(),
+            status: Status::Exited(status),
+            calls: Vec::new(),
+            terminal: None,
+            state: None,
+        }
+    }
+
+    #[test]
+    fn a_missing_recording_fails_the_case_instead_of_leaving_its_step_unchecked() {
+        let case = two_steps();
+        assert!(compare(&case, &[ran(0), ran(0)]).holds());
+        for recs in [&[ran(0)][..], &[], &[ran(0), ran(0), ran(0)]] {
+            let v = compare_at(&case, recs, Level::Commands);
+            assert!(!v.holds(), "{} recordings", recs.len());
+            assert_eq!(v.differing(), "steps");
+            assert_eq!(v.mismatches[0].expected, b"2");
+            assert_eq!(v.mismatches[0].actual, recs.len().to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn a_mismatch_carries_its_step_index_and_reports_name_the_step() {
+        let v = compare(&two_steps(), &[ran(0), ran(1)]);
+        assert_eq!(v.mismatches.len(), 1, "{v:?}");
+        assert_eq!(v.mismatches[0].step, Some(1));
+        assert_eq!(v.label(&v.mismatches[0]), Some("step 2 (weave status)"));
+        assert_eq!(v.failing_steps(), ["step 2 (weave status)"]);
+    }
 }

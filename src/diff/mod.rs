@@ -25,12 +25,6 @@ pub fn random_draws(n: usize, seed: u64) -> Vec<Draw> {
     (0..n).map(|_| grammar::draw(&mut rng)).collect()
 }
 
-/// Draws `n` single command lines from the grammar with a fixed seed.
-pub fn random_invocations(n: usize, seed: u64) -> Vec<Invocation> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..n).map(|_| grammar::invocation(&mut rng)).collect()
-}
-
 /// The worlds random draws span when no world is given: the default world (nothing runs), and
 /// worlds where the router, weaveDNS, or both (with a container on weave) run. Built in, so that
 /// `diff` runs from anywhere; a draw's world is picked by its place in the run (`index % 4`), so
@@ -106,20 +100,11 @@ pub fn parse_cases(text: &str) -> Result<Vec<Invocation>, (usize, String)> {
     Ok(out)
 }
 
-/// The spec's run of `inv`, as the case a script must match.
-pub fn spec_case(world: &World, inv: &Invocation, fake_bin: &Path) -> Result<(Case, Recording), SubjectError> {
-    let (case, mut recs) = spec_case_in(world, std::slice::from_ref(inv), &Sandbox::new(world, fake_bin, None)?)?;
-    Ok((case, recs.remove(0)))
-}
-
 /// The spec's runs of a draw's command lines, one after another, as the case a script must match,
 /// in a given sandbox: the in-process spec only reads it, so the script can run there after it.
 fn spec_case_in(world: &World, draw: &[Invocation], sandbox: &Sandbox) -> Result<(Case, Vec<Recording>), SubjectError> {
     let spec = InProcessSpec { arg0: "weave".into() };
-    let recs = match draw {
-        [one] => vec![spec.run(one, sandbox)?],
-        all => spec.run_steps(all, sandbox)?,
-    };
+    let recs = spec.run_steps(draw, sandbox)?;
     let steps = draw
         .iter()
         .zip(&recs)
@@ -136,7 +121,13 @@ fn spec_case_in(world: &World, draw: &[Invocation], sandbox: &Sandbox) -> Result
             note: None,
         })
         .collect();
-    let case = Case { name: draw_line(draw), ..Case::of_steps("diff.case".into(), steps, world.clone()) };
+    // Draws hold one command line or more (the grammar's and a cases file's alike): an empty one
+    // is the harness's fault, not the user's.
+    let case = Case::of_steps("diff.case".into(), steps, world.clone()).map_err(|e| SubjectError::Spawn {
+        what: "an empty draw".into(),
+        err: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+    })?;
+    let case = Case { name: draw_line(draw), ..case };
     Ok((case, recs))
 }
 
@@ -151,10 +142,7 @@ pub fn differ(
 ) -> Result<(Case, Verdict), SubjectError> {
     let sandbox = Sandbox::new(world, fake_bin, script.script())?;
     let (case, _) = spec_case_in(world, draw, &sandbox)?;
-    let recs = match draw {
-        [one] => vec![script.run(one, &sandbox)?],
-        all => script.run_steps(all, &sandbox)?,
-    };
+    let recs = script.run_steps(draw, &sandbox)?;
     let mut verdict = compare_at(&case, &recs, level);
     // Both sides met the same fakes: a call they do not model is a gap in the models, answered
     // alike for both, not a divergence between them. It is told as a note.
@@ -266,9 +254,8 @@ mod tests {
 
     #[test]
     fn the_same_seed_draws_the_same_lines() {
-        assert_eq!(random_invocations(50, 7), random_invocations(50, 7));
-        assert_ne!(random_invocations(50, 7), random_invocations(50, 8));
         assert_eq!(random_draws(50, 7), random_draws(50, 7));
+        assert_ne!(random_draws(50, 7), random_draws(50, 8));
     }
 
     #[test]

@@ -19,11 +19,13 @@ pub fn human(out: &mut dyn Write, verdict: &Verdict) -> std::io::Result<()> {
     }
     for m in &verdict.mismatches {
         // In a scenario, each difference names its step.
-        let step = m.step.as_ref().map_or(String::new(), |s| format!("{s}: "));
-        if m.aspect == Aspect::Status {
+        let step = verdict.label(m).map_or(String::new(), |s| format!("{s}: "));
+        // A count is told as numbers, not as a diff.
+        if matches!(m.aspect, Aspect::Status | Aspect::Steps) {
             writeln!(
                 out,
-                "  {step}status: expected {}, got {}",
+                "  {step}{}: expected {}, got {}",
+                m.aspect.name(),
                 String::from_utf8_lossy(&m.expected),
                 String::from_utf8_lossy(&m.actual)
             )?;
@@ -219,10 +221,11 @@ mod tests {
             unmodeled: vec![],
             notes: vec![],
             case: "traces/run".into(),
+            steps: vec![],
             mismatches: vec![
                 Mismatch::of(Aspect::Status, b"0".to_vec(), b"1".to_vec()),
                 Mismatch {
-                    step: None,
+                    step: Some(0),
                     aspect: Aspect::Trace,
                     expected: b"+ a\n+ b\n".to_vec(),
                     actual: b"+ a\n+ c\x1b\n".to_vec(),
@@ -241,14 +244,15 @@ mod tests {
 
     #[test]
     fn a_failing_scenario_names_its_steps() {
-        let step = Some("step 2 (weave --local hide 10.2.0.1/24)".to_string());
+        let step = Some(1);
         let v = Verdict {
             escapes: vec![],
             unmodeled: vec![],
             notes: vec![],
             case: "traces/scenario".into(),
+            steps: vec!["step 1 (weave --local launch)".into(), "step 2 (weave --local hide 10.2.0.1/24)".into()],
             mismatches: vec![
-                Mismatch { step: step.clone(), aspect: Aspect::Status, expected: b"0".to_vec(), actual: b"1".to_vec() },
+                Mismatch { step, aspect: Aspect::Status, expected: b"0".to_vec(), actual: b"1".to_vec() },
                 Mismatch { step, aspect: Aspect::Stdout, expected: b"a\n".to_vec(), actual: b"b\n".to_vec() },
                 Mismatch::of(Aspect::State, b"x\n".to_vec(), b"y\n".to_vec()),
             ],
@@ -260,5 +264,20 @@ mod tests {
         assert!(text.contains("  step 2 (weave --local hide 10.2.0.1/24): stdout differs (first at line 1):\n"));
         assert!(text.contains("\n  state differs"), "{text}");
         assert_eq!(v.differing(), "step 2 (weave --local hide 10.2.0.1/24): status, stdout; state");
+    }
+
+    #[test]
+    fn a_short_run_says_how_many_steps_it_recorded() {
+        let v = Verdict {
+            escapes: vec![],
+            unmodeled: vec![],
+            notes: vec![],
+            case: "traces/scenario".into(),
+            steps: vec!["step 1 (weave ps)".into(), "step 2 (weave status)".into()],
+            mismatches: vec![Mismatch::of(Aspect::Steps, b"2".to_vec(), b"1".to_vec())],
+        };
+        let mut out = Vec::new();
+        human(&mut out, &v).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "FAIL  traces/scenario\n  steps: expected 2, got 1\n");
     }
 }

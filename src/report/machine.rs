@@ -137,8 +137,8 @@ impl Reporter for Json {
                     "expected": visible(&m.expected),
                     "actual": visible(&m.actual),
                 });
-                if let Some(step) = &m.step {
-                    one["step"] = step.clone().into();
+                if let Some(step) = verdict.label(m) {
+                    one["step"] = step.into();
                 }
                 one
             })

@@ -24,11 +24,6 @@ pub struct Shown<'a> {
 }
 
 impl<'a> Session<'a> {
-    /// A session of one command line.
-    pub fn one(command: String, terminal: &'a [u8], calls: &'a [Call], nested: bool) -> Session<'a> {
-        Session { steps: vec![Shown { command, terminal, calls }], nested }
-    }
-
     /// The command lines, as a title: one, or all of a scenario's joined by `; `.
     pub fn title(&self) -> String {
         self.steps.iter().map(|s| s.command.as_str()).collect::<Vec<_>>().join("; ")
@@ -159,14 +154,10 @@ fn text(b: &[u8]) -> String {
 
 /// The calls of a run as a sequence diagram. A `docker run` of the weaveexec image is a container
 /// of its own, started for its one `--local` command; `docker run -d` starts the application
-/// container; an `attach` reaches the container it names.
-pub fn diagram(calls: &[Call]) -> Diagram {
-    diagram_of(calls, false)
-}
-
-/// [`diagram`]; with `nested`, also the calls made inside each weaveexec container: to the host's
-/// docker, and to the host's network (ip, iptables, ethtool, ...).
-pub fn diagram_of(calls: &[Call], nested: bool) -> Diagram {
+/// container; an `attach` reaches the container it names. With `nested`, also the calls made
+/// inside each weaveexec container: to the host's docker, and to the host's network (ip,
+/// iptables, ethtool, ...).
+fn diagram_of(calls: &[Call], nested: bool) -> Diagram {
     diagram_marked(calls, &[], nested)
 }
 
@@ -358,6 +349,11 @@ mod tests {
         }
     }
 
+    /// A session of one command line, as `render` and `docs` build it for a one-command case.
+    fn one<'a>(command: &str, terminal: &'a [u8], calls: &'a [Call]) -> Session<'a> {
+        Session { steps: vec![Shown { command: command.into(), terminal, calls }], nested: false }
+    }
+
     #[test]
     fn three_containers_for_one_command() {
         let calls = [
@@ -367,7 +363,7 @@ mod tests {
             call("docker run --dns 172.17.42.1 -d -ti ubuntu", "f4e6e596d10c383466966bfadc7f01c913c275dab148cd3153d4d44830c7a2a9\n"),
             call("docker run --rm weaveworks/weaveexec:0.10.0 --local attach 10.2.0.1/24 f4e6e596d10c383466966bfadc7f01c913c275dab148cd3153d4d44830c7a2a9", ""),
         ];
-        let d = diagram(&calls);
+        let d = one("sh -x weave run", b"", &calls).diagram();
         assert_eq!(
             d.participants,
             [
@@ -400,7 +396,7 @@ mod tests {
 
     #[test]
     fn html_keeps_backslashes_and_escapes_markup() {
-        let s = Session::one("sh -x weave run x".into(), b"+ sed s|a \\(b\\)|\\1|p\n+ echo <a&b>\n", &[], false);
+        let s = one("sh -x weave run x", b"+ sed s|a \\(b\\)|\\1|p\n+ echo <a&b>\n", &[]);
         let h = html(&s, false, false);
         assert!(h.contains("+ sed s|a \\(b\\)|\\1|p\n+ echo &lt;a&amp;b&gt;"), "{h}");
         assert!(html(&s, true, false).starts_with("<p class=\"weavetrace\"><br> $ sh -x weave run x<br> + sed"));
@@ -440,6 +436,6 @@ mod tests {
         assert_eq!(svg.matches("<g class=\"mark\">").count(), 3);
         assert!(svg.contains("<title>sh -x weave ps; sh -x weave status; sh -x weave run -d ubuntu</title>"));
         // One command line: no marks, the diagram as it always was.
-        assert!(Session::one("sh -x weave ps".into(), b"", &first, false).diagram().marks.is_empty());
+        assert!(one("sh -x weave ps", b"", &first).diagram().marks.is_empty());
     }
 }

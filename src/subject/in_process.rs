@@ -72,7 +72,7 @@ impl InProcessSpec {
 
     /// A scenario's command lines run one after another on one world: the fakes' state and the
     /// files carry from step to step, as a sandbox's do on disk.
-    pub fn run_steps_in(&self, world: &World, sandbox: &Sandbox, invs: &[Invocation]) -> Vec<Recording> {
+    fn run_steps_in(&self, world: &World, sandbox: &Sandbox, invs: &[Invocation]) -> Vec<Recording> {
         let mut state = fake::State::default();
         let mut fs = crate::fs::MemFs::default();
         invs.iter()

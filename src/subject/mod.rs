@@ -26,6 +26,9 @@ pub enum SubjectError {
     Spawn { what: String, err: std::io::Error },
     #[error("the spec binary {} does not exist (build it with `cargo build`, or set WEAVETRACE_SPEC_BIN)", .0.display())]
     NoSpec(std::path::PathBuf),
+    /// A run gave a recording count other than its command lines': steps would go unchecked.
+    #[error("{what} gave {got} recordings for {expected} command lines")]
+    Short { what: String, expected: usize, got: usize },
 }
 
 /// Something that runs weave command lines.

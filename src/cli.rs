@@ -160,10 +160,10 @@ pub struct DiffArgs {
     #[arg(long, value_name = "FILE")]
     pub world: Option<PathBuf>,
     /// Command lines run at once (default: the number of cores).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one)]
     pub jobs: Option<usize>,
     /// Seconds a script run may take before its whole process group is killed.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    #[arg(long, default_value_t = 10.0, value_name = "SECS", value_parser = seconds)]
     pub timeout: f64,
     /// Compare everything, or only the external commands.
     #[arg(long, value_enum, default_value_t = LevelArg::Trace)]
@@ -185,7 +185,7 @@ pub struct SubjectArgs {
     #[arg(long)]
     pub in_process: bool,
     /// Seconds a run may take before its whole process group is killed.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    #[arg(long, default_value_t = 10.0, value_name = "SECS", value_parser = seconds)]
     pub timeout: f64,
 }
 
@@ -195,7 +195,7 @@ pub struct CheckArgs {
     #[arg(default_value = "traces")]
     pub paths: Vec<PathBuf>,
     /// Cases run at once (default: the number of cores).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one)]
     pub jobs: Option<usize>,
     /// Compare everything, or only the external commands (the documented command sequence).
     #[arg(long, value_enum, default_value_t = LevelArg::Trace)]
@@ -332,4 +332,23 @@ pub struct RecordArgs {
     /// next command line of a scenario (`-- launch -- ps -- stop`).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
+}
+
+/// `--timeout`: a number of seconds above 0 and at most a day, so that every run ends and the
+/// clock can hold the bound.
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(secs),
+        Ok(_) => Err(format!("{text} is not a number of seconds above 0 and at most 86400")),
+        Err(_) => Err(format!("{text} is not a number of seconds")),
+    }
+}
+
+/// `--jobs`: one run at a time at least (with none, nothing would run and all would pass).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("0 jobs would run nothing: give 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text} is not a number of jobs")),
+    }
 }

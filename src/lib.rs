@@ -16,6 +16,7 @@ pub mod docs;
 pub mod exit;
 pub mod fake;
 pub mod fs;
+pub mod input;
 pub mod recording;
 pub mod replay;
 pub mod report;

@@ -401,8 +401,37 @@ fn a_bad_command_line_is_clap_s_usage_error_with_exit_2() {
     for args in [&["check", "--no-such-option"][..], &["record", "--format", "pdf"], &["frobnicate"], &["diff"]] {
         weavetrace().args(args).assert().code(2).stderr(predicate::str::starts_with("error: "));
     }
-    // Not clap's, but a bad command line all the same.
-    let out = weavetrace().args(["record", "--timeout", "0", "--", "launch"]).output().unwrap();
+    // Values out of bounds: a timeout no clock holds (it once panicked), no jobs at all.
+    for (args, says) in [
+        (&["record", "--timeout", "0", "--", "launch"][..], "'0' for '--timeout <SECS>'"),
+        (&["check", "--timeout", "1e30"], "'1e30' for '--timeout <SECS>'"),
+        (&["diff", "--timeout", "nan", "--random", "1"], "'nan' for '--timeout <SECS>'"),
+        (&["check", "--jobs", "0"], "0 jobs would run nothing"),
+        (&["diff", "-j", "0", "--random", "1"], "0 jobs would run nothing"),
+    ] {
+        let out = weavetrace().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let first = stderr_of(&out).lines().next().unwrap_or_default().to_string();
+        assert!(first.starts_with("error: invalid value ") && first.contains(says), "{args:?}: {first}");
+    }
+}
+
+#[test]
+fn a_world_file_or_case_that_is_no_regular_file_is_refused_at_once() {
+    let dir = visible_dir();
+    let fifo = dir.path().join("fifo.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for world in ["/dev/zero", fifo.to_str().unwrap()] {
+        let case = write(
+            dir.path(),
+            "w.case",
+            &case_text(&format!("command = \"weave\"\nstatus = 0\nworld_file = {world:?}")),
+        );
+        let out = weavetrace().args(["check"]).arg(&case).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{world}");
+        assert_eq!(stderr_of(&out), format!("{world}:1: cannot read world file: not a regular file\n"), "{world}");
+    }
+    let out = weavetrace().args(["check", "/dev/zero"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stderr_of(&out), "--timeout 0: must be a positive number of seconds\n");
+    assert_eq!(stderr_of(&out), "/dev/zero:1: cannot read case file: not a regular file\n");
 }

@@ -137,6 +137,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
             let Some(status) = s.status else {
                 return Err(err(at.step(k, "status"), format!("step {} has no `status`", k + 1)));
             };
+            exit_status(status).map_err(|m| err(at.step(k, "status"), m))?;
             let invocation = invocation(&command, at.step(k, "command"))?;
             steps.push((Step { invocation, status, note: s.note, ..Step::default() }, s.pipelines));
         }
@@ -147,6 +148,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         let Some(status) = header.status else {
             return Err(err(at.top("command"), "the case has no `status`".into()));
         };
+        exit_status(status).map_err(|m| err(at.top("status"), m))?;
         let invocation = invocation(&command, at.top("command"))?;
         steps.push((Step { invocation, status, ..Step::default() }, header.pipelines.unwrap_or_default()));
     }
@@ -263,9 +265,22 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
             return Err(err(line, format!("pipeline [{a}, {b}] is not a range of trace lines (1 to {line_count})")));
         }
         step.pipelines = pipelines.into_iter().flatten().collect();
+        // Each trace line belongs to one pipeline at most: two that share lines cannot both be
+        // read back as the shell wrote them.
+        let mut spans: Vec<(usize, usize)> = step.pipelines.iter().map(|p| (p.writers[0], p.end)).collect();
+        spans.sort_unstable();
+        if let Some(w) = spans.windows(2).find(|w| w[1].0 <= w[0].1) {
+            let line = if scenario { at.step(k, "pipelines") } else { at.top("pipelines") };
+            let ((a, b), (c, d)) = (w[0], w[1]);
+            return Err(err(line, format!("pipelines [{a}, {b}] and [{c}, {d}] share trace lines")));
+        }
         out.push(step);
     }
     for r in &header.redact {
+        if r.regex.is_empty() {
+            let line = header_text.find("[[redact]]").map_or(1, |o| crate::world::line_of(&header_text, o));
+            return Err(err(line, "bad redaction: an empty regex matches everywhere".into()));
+        }
         if let Err(e) = regex::bytes::Regex::new(&r.regex) {
             let message = e.to_string().lines().last().unwrap_or_default().trim().to_string();
             let line = header_text.find(&r.regex).map_or(1, |o| crate::world::line_of(&header_text, o));
@@ -273,6 +288,14 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         }
     }
     Ok(Case { redact: header.redact, world_file, state, ..Case::of_steps(path.to_path_buf(), out, world)? })
+}
+
+/// A case's `status`: what a process can exit with.
+fn exit_status(status: i32) -> Result<(), String> {
+    match status {
+        0..=255 => Ok(()),
+        _ => Err(format!("status {status} is not an exit status (0 to 255)")),
+    }
 }
 
 /// Lines without their newlines; a final newline does not start another line.
@@ -542,6 +565,30 @@ mod tests {
             assert_eq!((back.world_file.as_deref(), &back.redact), (Some("w.toml"), &c.redact));
             assert_eq!(write_case(&back, "a comment"), bytes);
         }
+    }
+
+    #[test]
+    fn a_status_no_process_exits_with_overlapping_pipelines_and_an_empty_redaction_are_refused() {
+        let body = "\n~~~ trace\n+ a\n+ b\n+ c\n~~~\n\n~~~ stdout\n~~~\n\n~~~ calls\n~~~\n";
+        for (header, line, says) in [
+            ("command = \"weave\"\nstatus = 256\n", 2, "status 256 is not an exit status (0 to 255)"),
+            ("command = \"weave\"\nstatus = -1\n", 2, "status -1 is not an exit status (0 to 255)"),
+            ("command = \"weave\"\nstatus = 0\npipelines = [[1, 2], [2, 3]]\n", 3, "share trace lines"),
+            ("command = \"weave\"\nstatus = 0\npipelines = [[1, 2], [1, 2]]\n", 3, "share trace lines"),
+            (
+                "command = \"weave\"\nstatus = 0\n\n[[redact]]\nregex = \"\"\nplaceholder = \"[X]\"\n",
+                4,
+                "an empty regex matches everywhere",
+            ),
+        ] {
+            let text = format!("{header}{body}");
+            let e = parse_case(Path::new("x.case"), text.as_bytes()).unwrap_err();
+            assert_eq!(e.line, line, "{e}");
+            assert!(e.to_string().contains(says), "{e}");
+        }
+        // Pipelines side by side are fine.
+        let text = format!("command = \"weave\"\nstatus = 0\npipelines = [[1, 2], [3, 3]]\n{body}");
+        assert!(parse_case(Path::new("x.case"), text.as_bytes()).is_ok());
     }
 
     #[test]

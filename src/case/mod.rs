@@ -211,7 +211,7 @@ pub const EXTENSION: &str = "case";
 
 /// Reads a case file.
 pub fn load(path: &Path) -> Result<Case, CaseError> {
-    let bytes = std::fs::read(path).map_err(|e| CaseError::at(path, 1, format!("cannot read case file: {e}")))?;
+    let bytes = crate::input::read(path).map_err(|e| CaseError::at(path, 1, format!("cannot read case file: {e}")))?;
     parse_case(path, &bytes)
 }
 

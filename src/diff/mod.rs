@@ -48,18 +48,22 @@ pub fn draw_line(draw: &[Invocation]) -> String {
     draw.iter().map(Invocation::to_command_line).collect::<Vec<_>>().join(" ; ")
 }
 
+/// The text of a cases file: a regular file of bounded size, UTF-8.
+fn cases_text(path: &Path) -> Result<String, CaseError> {
+    let cannot = |why: String| CaseError::at(path, 1, format!("cannot read cases file: {why}"));
+    String::from_utf8(crate::input::read(path).map_err(cannot)?).map_err(|_| cannot("not UTF-8 text".into()))
+}
+
 /// Reads the cases file at `path` (see [`parse_cases`]).
 pub fn read_cases(path: &Path) -> Result<Vec<Invocation>, CaseError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| CaseError::at(path, 1, format!("cannot read cases file: {e}")))?;
+    let text = cases_text(path)?;
     parse_cases(&text).map_err(|(line, message)| CaseError::at(path, line, message))
 }
 
 /// Reads a cases file for `diff`: as [`read_cases`], but a lone `;` word chains command lines into
 /// one draw, run one after another in one world (`--local expose 10.2.0.1/24 ; --local ps`).
 pub fn read_draws(path: &Path) -> Result<Vec<Draw>, CaseError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| CaseError::at(path, 1, format!("cannot read cases file: {e}")))?;
+    let text = cases_text(path)?;
     let mut draws = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let words = shell_words::split(line)

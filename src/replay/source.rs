@@ -22,7 +22,7 @@ pub struct Source {
 /// Reads the trace at `path` for the command line `args` (weave's arguments). A trace that cannot
 /// be read for a replay is bad input, `path:line: what is wrong`, as a case file's is.
 pub fn read_source(path: &Path, args: &[String]) -> Result<Source, CaseError> {
-    let bytes = std::fs::read(path).map_err(|e| CaseError::at(path, 1, format!("cannot read the trace: {e}")))?;
+    let bytes = crate::input::read(path).map_err(|e| CaseError::at(path, 1, format!("cannot read the trace: {e}")))?;
     if bytes.windows(4).any(|w| w.eq_ignore_ascii_case(b"<br>")) {
         return article(&String::from_utf8_lossy(&bytes), args).map_err(|(line, m)| CaseError::at(path, line, m));
     }

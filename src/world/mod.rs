@@ -448,11 +448,13 @@ impl World {
     /// Reads a world file.
     pub fn load(path: &Path) -> Result<World, WorldError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| WorldError {
+        let cannot = |why: String| WorldError {
             path: display.clone(),
             line: 1,
-            message: format!("cannot read world file: {e}"),
-        })?;
+            message: format!("cannot read world file: {why}"),
+        };
+        let bytes = crate::input::read(path).map_err(cannot)?;
+        let text = String::from_utf8(bytes).map_err(|_| cannot("not UTF-8 text".into()))?;
         World::parse(&text, &display, 1)
     }
 

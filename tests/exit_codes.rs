@@ -435,3 +435,17 @@ fn a_world_file_or_case_that_is_no_regular_file_is_refused_at_once() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stderr_of(&out), "/dev/zero:1: cannot read case file: not a regular file\n");
 }
+
+#[test]
+fn a_script_that_is_no_text_is_refused_before_it_runs() {
+    let dir = visible_dir();
+    let binary = dir.path().join("weave");
+    std::fs::write(&binary, b"#!/bin/sh\necho hi\n\x7fELF\x00\x01").unwrap();
+    let out = weavetrace().args(["check", "--script"]).arg(&binary).arg("traces/run.case").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let first = without_namespaces_note(&stderr_of(&out));
+    assert_eq!(first, format!("{}:3: not a shell script: it holds a NUL byte\n", binary.display()));
+    let out = weavetrace().args(["diff", "--random", "1", "--script"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(without_namespaces_note(&stderr_of(&out)).ends_with(": cannot read the script: not a regular file\n"));
+}

@@ -65,8 +65,15 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Error> {
         eprintln!("weavetrace: note: {reason}; subjects run without user, network and mount namespaces");
     }
     if let Some(path) = &args.script {
-        if !path.is_file() {
+        if !path.exists() {
             return Err(Error::Input(format!("{}:1: no such script", path.display())));
+        }
+        // A shell reads text: a file with NUL bytes (a program, say) is no script to run.
+        let text = crate::input::read(path)
+            .map_err(|why| Error::Input(format!("{}:1: cannot read the script: {why}", path.display())))?;
+        if let Some(at) = text.iter().position(|&b| b == 0) {
+            let line = 1 + text[..at].iter().filter(|&&b| b == b'\n').count();
+            return Err(Error::Input(format!("{}:{line}: not a shell script: it holds a NUL byte", path.display())));
         }
         let shell =
             which(&args.shell).ok_or_else(|| Error::Input(format!("{}:1: no such shell", args.shell.display())))?;

@@ -394,6 +394,16 @@ fn review() {
     weavetrace().args(["review", "--accept"]).arg(d).assert().code(0).stdout(predicate::str::contains("1 accepted"));
     weavetrace().arg("check").arg(&case).assert().code(0);
     weavetrace().arg("review").arg(d).assert().code(0).stdout("no pending results\n");
+    // A pending result of random bytes is never installed over the golden.
+    let golden = std::fs::read(&case).unwrap();
+    let new = d.join(format!("{}.new", case.file_name().unwrap().to_string_lossy()));
+    std::fs::write(&new, b"\x00\xff garbage\n").unwrap();
+    let out = weavetrace().args(["review", "--accept"]).arg(d).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr_of(&out);
+    assert!(said.starts_with(&format!("{}:1: ", new.display())) && said.lines().count() == 1, "{said}");
+    assert_eq!(std::fs::read(&case).unwrap(), golden);
+    assert!(new.exists());
 }
 
 #[test]

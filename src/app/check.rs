@@ -157,7 +157,7 @@ pub(super) fn review(args: ReviewArgs) -> Result<u8, Error> {
     }
     let stdin = std::io::stdin();
     let mut answers = std::io::BufRead::lines(stdin.lock());
-    let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
+    let (mut accepted, mut rejected, mut skipped, mut refused) = (0, 0, 0, 0);
     for new in pending {
         let golden = PathBuf::from(new.to_string_lossy().trim_end_matches(".new").to_string());
         let choice = if args.accept {
@@ -175,6 +175,13 @@ pub(super) fn review(args: ReviewArgs) -> Result<u8, Error> {
         };
         match choice.trim() {
             "a" | "accept" => {
+                // A pending result that is no case (edited by hand, or not ours) never replaces a golden.
+                if let Err(e) = crate::case::load(&new) {
+                    eprintln!("{e}");
+                    println!("kept {} pending: it does not read as a case", new.display());
+                    refused += 1;
+                    continue;
+                }
                 std::fs::rename(&new, &golden).map_err(|e| OutputError::new(&new, "accept it", e))?;
                 println!("accepted {}", golden.display());
                 accepted += 1;
@@ -191,5 +198,5 @@ pub(super) fn review(args: ReviewArgs) -> Result<u8, Error> {
         }
     }
     println!("{accepted} accepted, {rejected} rejected, {skipped} skipped");
-    Ok(exit::HOLD)
+    Ok(if refused > 0 { exit::BAD_INPUT } else { exit::HOLD })
 }

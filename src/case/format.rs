@@ -586,6 +586,16 @@ mod tests {
             assert_eq!(e.line, line, "{e}");
             assert!(e.to_string().contains(says), "{e}");
         }
+        // What no command line can pass: a NUL byte, a word longer than Linux gives a program.
+        for (command, says) in [
+            ("weave a\\u0000b".to_string(), "NUL byte"),
+            (format!("weave {}", "x".repeat(crate::case::MAX_WORD + 1)), "longer than Linux passes"),
+        ] {
+            let text = format!("command = \"{command}\"\nstatus = 0\n{body}");
+            let e = parse_case(Path::new("x.case"), text.as_bytes()).unwrap_err();
+            assert_eq!(e.line, 1, "{e}");
+            assert!(e.to_string().contains(says), "{e}");
+        }
         // Pipelines side by side are fine.
         let text = format!("command = \"weave\"\nstatus = 0\npipelines = [[1, 2], [3, 3]]\n{body}");
         assert!(parse_case(Path::new("x.case"), text.as_bytes()).is_ok());

@@ -65,6 +65,18 @@ impl Invocation {
     /// Splits words as a case file gives them: leading `NAME=value` words are environment, then
     /// the word `weave`, then weave's arguments.
     pub fn from_words(words: &[String]) -> Result<Invocation, String> {
+        // What execve cannot pass is no command line a user could run.
+        for w in words {
+            if w.contains('\0') {
+                return Err("a word holds a NUL byte, which no command line can pass".into());
+            }
+            if w.len() > MAX_WORD {
+                return Err(format!(
+                    "a word of {} bytes is longer than Linux passes to a program ({MAX_WORD})",
+                    w.len()
+                ));
+            }
+        }
         let mut inv = Invocation::from_args(words);
         match inv.args.first().map(String::as_str) {
             Some("weave") => drop(inv.args.remove(0)),
@@ -208,6 +220,9 @@ impl From<WorldError> for CaseError {
 
 /// The extension of case files.
 pub const EXTENSION: &str = "case";
+
+/// The longest word a program can be given on Linux (`MAX_ARG_STRLEN`, 32 pages).
+pub const MAX_WORD: usize = 131_072;
 
 /// Reads a case file.
 pub fn load(path: &Path) -> Result<Case, CaseError> {

@@ -537,7 +537,11 @@ impl World {
                 ));
             }
             for a in &l.addresses {
-                if !a.contains(':') && addr::Cidr::parse(a).is_none() {
+                // An IPv6 address (the kernel's own link-local ones) is kept as text, but must be one.
+                let v6 = a.split_once('/').is_some_and(|(ip, len)| {
+                    ip.parse::<std::net::Ipv6Addr>().is_ok() && len.parse::<u8>().is_ok_and(|l| l <= 128)
+                });
+                if !v6 && addr::Cidr::parse(a).is_none() {
                     return Err(Problem::at(
                         a,
                         format!("bad world: link {:?}: address {a:?} is not ADDRESS/PREFIX", l.name),
@@ -707,6 +711,20 @@ mod tests {
         // A link of an older world file, with only a name and addresses, still loads.
         let w = World::parse("[[host.link]]\nname = \"br0\"\naddresses = [\"10.1.42.1/24\"]\n", "w.toml", 1).unwrap();
         assert_eq!((w.host.links[0].kind, w.host.links[0].up, w.host.links[0].mtu), (LinkKind::Ether, true, None));
+    }
+
+    #[test]
+    fn a_links_address_is_an_ipv4_or_ipv6_one_with_its_prefix_length() {
+        let link =
+            |a: &str| World::parse(&format!("[[host.link]]\nname = \"br0\"\naddresses = [\"{a}\"]\n"), "w.toml", 1);
+        for good in ["10.1.42.1/24", "fe80::1/64"] {
+            assert!(link(good).is_ok(), "{good}");
+        }
+        for bad in ["junk:junk", "fe80::1", "fe80::1/129", "10.1.42.300/24"] {
+            let e = link(bad).unwrap_err();
+            assert_eq!(e.line, 3, "{e}");
+            assert!(e.message.contains("is not ADDRESS/PREFIX"), "{e}");
+        }
     }
 
     #[test]

@@ -82,26 +82,11 @@ const FIRST_PID: u32 = 40001;
 /// The id of the image a container runs: the world's image of that tag (or the registry's),
 /// else one derived from the name.
 fn image_id(world: &World, image: &str) -> String {
-    let tag = image::with_tag(image);
-    if let Some(i) =
-        world.docker.images.iter().find(|i| i.tags.iter().any(|t| image::with_tag(t) == tag) || i.id == image)
-    {
-        return i.id.clone();
+    match (world.docker.image(image), world.docker.registry_image(image, image)) {
+        (Some(i), _) => i.id.clone(),
+        (None, Some(r)) => r.id.clone(),
+        (None, None) => image::derived_id(image),
     }
-    match registry_entry(world, image) {
-        Some(r) => r.id.clone(),
-        None => image::derived_id(image),
-    }
-}
-
-/// The registry's image of that name (a tag) or id.
-fn registry_entry<'w>(world: &'w World, image: &str) -> Option<&'w RegistryImage> {
-    world.docker.registry_image(image, image)
-}
-
-/// Whether some image of the registry is tagged in `repository`.
-fn registry_lists_repository(world: &World, repository: &str) -> bool {
-    world.docker.registry.iter().flat_map(|r| &r.tags).any(|t| image::repository(t) == repository)
 }
 
 /// An image the daemon has: its id, tags, and `docker images`' CREATED and VIRTUAL SIZE.
@@ -120,17 +105,12 @@ impl DockerState {
     /// only images the world lists or a container uses, as the script inspects an image by name
     /// only for weave's own, and a bare name like `weave` is a missing container far more often.)
     fn has_image(&self, world: &World, image: &str) -> bool {
-        if world
-            .docker
-            .images
-            .iter()
-            .any(|i| i.id == image || i.tags.iter().any(|t| image::with_tag(t) == image::with_tag(image)))
-        {
+        if world.docker.image(image).is_some() {
             return true;
         }
-        match registry_entry(world, image) {
+        match world.docker.registry_image(image, image) {
             Some(r) => self.holds(r),
-            None => !registry_lists_repository(world, image::repository(image)),
+            None => !world.docker.registry_lists(image::repository(image)),
         }
     }
 
@@ -643,10 +623,10 @@ fn pull(world: &World, state: &mut State, name: &str) -> Reply {
     let repository = image::repository(name);
     let tagged = image::with_tag(name);
     let mut stdout = format!("Pulling repository {repository}\n");
-    let Some(entry) = registry_entry(world, name) else {
+    let Some(entry) = world.docker.registry_image(name, name) else {
         // Docker Hub's v1 answers differ for a repository it lacks and a tag a repository lacks
         // (moby v1.3.1 graph/pull.go).
-        let message = match (registry_lists_repository(world, repository), image::tag(&tagged)) {
+        let message = match (world.docker.registry_lists(repository), image::tag(&tagged)) {
             (true, Some(tag)) => format!("Tag {tag} not found in repository {repository}"),
             _ => format!("Error: image {repository} not found"),
         };

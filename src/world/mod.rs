@@ -378,6 +378,18 @@ impl Docker {
         self.registry.iter().find(|r| r.id == id || r.tags.iter().any(|t| image::with_tag(t) == tag))
     }
 
+    /// The world's `[[docker.image]]` with id `name`, or with the tag `name`.
+    pub fn image(&self, name: &str) -> Option<&Image> {
+        let tag = image::with_tag(name);
+        self.images.iter().find(|i| i.id == name || i.tags.iter().any(|t| image::with_tag(t) == tag))
+    }
+
+    /// Whether some image of the registry is tagged in `repository` (then the registry has every
+    /// tag of it there is).
+    pub fn registry_lists(&self, repository: &str) -> bool {
+        self.registry.iter().flat_map(|r| &r.tags).any(|t| image::repository(t) == repository)
+    }
+
     /// What the router or weaveDNS of image `name` (id `id`) prints as its version: the registry's
     /// `version`, else the tag the release stamps in.
     pub fn stamped_version(&self, name: &str, id: &str) -> String {

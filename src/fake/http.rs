@@ -69,13 +69,7 @@ pub fn curl(world: &World, docker: &DockerState, net: &Net, services: &mut Servi
     match listens(world, container, service, &iface) {
         Listens::Yes => {}
         Listens::No => return refused(&request),
-        Listens::Exited(why) => {
-            return Reply::not_modeled(&format!(
-                "{} (the service exited: {why})",
-                String::from_utf8_lossy(&argv.join(&b' '))
-            ))
-        }
-        Listens::Unknown(why) => {
+        Listens::Unmodeled(why) => {
             return Reply::not_modeled(&format!("{} ({why})", String::from_utf8_lossy(&argv.join(&b' '))))
         }
     }
@@ -107,11 +101,9 @@ fn refused(request: &Request) -> Reply {
 enum Listens {
     Yes,
     No,
-    /// Its program would have exited before listening (why): when, against the script's next
-    /// calls, is a race the models do not follow.
-    Exited(String),
-    /// Whether it listens depends on what the models do not know (why).
-    Unknown(String),
+    /// Whether it listens is not modeled (why): its program exits before listening at a moment
+    /// that races the script's next calls, or it depends on a name lookup.
+    Unmodeled(String),
 }
 
 /// The flags of the router's and weaveDNS's programs that take a value (Go's `flag`: every other
@@ -185,8 +177,8 @@ fn listens(world: &World, c: &Container, service: Service, iface: &Iface) -> Lis
         for p in peers {
             match resolve_tcp4(p) {
                 Some(Ok(_)) => {}
-                Some(Err(e)) => return Listens::Exited(e),
-                None => return Listens::Unknown(format!("its peer {p:?} needs a name lookup")),
+                Some(Err(e)) => return Listens::Unmodeled(format!("the service exited: {e}")),
+                None => return Listens::Unmodeled(format!("its peer {p:?} needs a name lookup")),
             }
         }
     }

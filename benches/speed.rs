@@ -129,14 +129,10 @@ fn bare_runs(cases: &[Case], script: &Path, isolated: bool) -> Duration {
                 .envs(sandbox.env(&case.steps[0].invocation.env))
                 .current_dir(sandbox.work());
             if isolated {
-                let own = sandbox.own_netns();
                 let isolation = sandbox.isolation(&[]);
-                // SAFETY: both only make system calls on data prepared before the fork.
+                // SAFETY: only makes system calls on data prepared before the fork.
                 unsafe {
-                    cmd.pre_exec(move || {
-                        own.create()?;
-                        isolation.as_ref().map_or(Ok(()), |i| i.apply())
-                    });
+                    cmd.pre_exec(move || isolation.as_ref().map_or(Ok(()), |i| i.apply()));
                 }
             }
             cmd.output().unwrap();

@@ -271,6 +271,19 @@ impl Fs for RealFs {
 /// process, which finds the sandbox's files under it).
 pub const SANDBOX_ENV: &str = "WEAVETRACE_SANDBOX";
 
+/// The host's directories of binaries. In the sandbox's namespaces each is covered by a stand-in
+/// whose every name runs the fake: a fake started from one of them was run from outside the
+/// sandbox's PATH.
+pub const HOST_BIN_DIRS: [&str; 6] = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+/// The sandbox's directory of records (the world, its state, the calls log, the faults).
+pub const RECORDS_DIR: &str = "rec";
+
+/// The descriptor through which a fake reaches the records when the subject runs in the sandbox's
+/// namespaces, where `RECORDS_DIR` is covered: a directory opened `O_PATH`, which a shell can
+/// neither name in a redirection (dash and busybox take one digit) nor make.
+pub const RECORDS_FD: i32 = 100;
+
 /// Where a sandbox keeps the directories its mount namespace puts over the host's: `ROOT/fs/proc`
 /// over `/proc`, `ROOT/fs/run` over `/run` (and so `/var/run`), `ROOT/fs/sys-class-net` over
 /// `/sys/class/net`.

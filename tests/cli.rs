@@ -53,8 +53,9 @@ fn the_weave_binary_alone_is_the_spec() {
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_weavetrace-fake"), dir.path().join("docker")).unwrap();
     // weaveexec's answer to launch pinned, as the launch golden's world has it.
     let pinned = r#"{"docker": {"answer": [{"args": "--local launch$", "stdout": "", "status": 0}]}}"#;
-    std::fs::write(dir.path().join("world.json"), pinned).unwrap();
-    std::fs::write(dir.path().join("calls.jsonl"), "").unwrap();
+    std::fs::create_dir(dir.path().join("rec")).unwrap();
+    std::fs::write(dir.path().join("rec/world.json"), pinned).unwrap();
+    std::fs::write(dir.path().join("rec/calls.jsonl"), "").unwrap();
     let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_weave"))
         .env_clear()
         .env("PATH", dir.path())

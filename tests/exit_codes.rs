@@ -41,7 +41,7 @@ fn wrapped_fake(dir: &Path, name: &str, before: &str) -> PathBuf {
 /// The real fake, except that it fails inside the sandbox (its world file emptied under it) on a
 /// call with the word `word`: it passes the harness's probe, then fails mid-run.
 fn fake_failing_on(dir: &Path, word: &str) -> PathBuf {
-    let empty_the_world = "[ -n \"$WEAVETRACE_SANDBOX\" ] && : > \"$WEAVETRACE_SANDBOX/world.json\"";
+    let empty_the_world = "[ -n \"$WEAVETRACE_SANDBOX\" ] && : > \"$WEAVETRACE_SANDBOX/rec/world.json\"";
     wrapped_fake(
         dir,
         &format!("fake-failing-on-{word}"),
@@ -51,8 +51,14 @@ fn fake_failing_on(dir: &Path, word: &str) -> PathBuf {
 
 /// The real fake, except that it writes a line that is not JSON into the invocation log.
 fn fake_corrupting_the_log(dir: &Path) -> PathBuf {
-    let garbage = "[ -n \"$WEAVETRACE_SANDBOX\" ] && echo garbage >> \"$WEAVETRACE_SANDBOX/calls.jsonl\"";
+    let garbage = "[ -n \"$WEAVETRACE_SANDBOX\" ] && echo garbage >> \"$WEAVETRACE_SANDBOX/rec/calls.jsonl\"";
     wrapped_fake(dir, "fake-corrupting-the-log", garbage)
+}
+
+/// `WEAVETRACE_FAKE_BIN=fake` for `cmd`, the fake a wrapper that breaks the records by their
+/// path: only without the namespaces, in which the subject (and so a wrapper) cannot reach them.
+fn broken_fake<'a>(cmd: &'a mut assert_cmd::Command, fake: &Path) -> &'a mut assert_cmd::Command {
+    cmd.env("WEAVETRACE_FAKE_BIN", fake).env("WEAVETRACE_NO_NAMESPACES", "1")
 }
 
 /// A temporary directory that a subject in the sandbox sees too: outside /tmp, which the sandbox
@@ -156,7 +162,7 @@ fn check_counts_a_fake_failing_mid_run_as_an_error_of_its_case_never_a_failure()
     let fake = fake_failing_on(d, "launch");
     let run = |format: &str| {
         let mut cmd = weavetrace();
-        cmd.args(["check", "-j1", "--format", format]).arg(&holds).arg(&launch).env("WEAVETRACE_FAKE_BIN", &fake);
+        broken_fake(cmd.args(["check", "-j1", "--format", format]).arg(&holds).arg(&launch), &fake);
         cmd.output().unwrap()
     };
     let out = run("human");
@@ -188,6 +194,7 @@ fn check_counts_a_fake_failing_mid_run_as_an_error_of_its_case_never_a_failure()
         .arg(&mismatch)
         .arg(&launch)
         .env("WEAVETRACE_FAKE_BIN", &fake)
+        .env("WEAVETRACE_NO_NAMESPACES", "1")
         .assert()
         .code(3)
         .stdout(predicate::str::contains("1 passed, 0 failed, 2 errors\n"));
@@ -196,6 +203,7 @@ fn check_counts_a_fake_failing_mid_run_as_an_error_of_its_case_never_a_failure()
         .arg("check")
         .arg(&holds)
         .env("WEAVETRACE_FAKE_BIN", fake_corrupting_the_log(d))
+        .env("WEAVETRACE_NO_NAMESPACES", "1")
         .assert()
         .code(3)
         .stdout(predicate::str::contains("0 passed, 0 failed, 1 error\n"))
@@ -223,10 +231,7 @@ fn record() {
         weavetrace().args(["record", "--", "launch"]).env("WEAVETRACE_FAKE_BIN", crashing_fake(d)),
         "killed by signal",
     );
-    harness(
-        weavetrace().args(["record", "--", "launch"]).env("WEAVETRACE_FAKE_BIN", fake_failing_on(d, "launch")),
-        "the fake `",
-    );
+    harness(broken_fake(weavetrace().args(["record", "--", "launch"]), &fake_failing_on(d, "launch")), "the fake `");
     harness(weavetrace().args(["record", "--", "launch"]).env("WEAVETRACE_SPEC_BIN", d.join("nothing")), "spec binary");
     harness(
         weavetrace().args(["record", "--", "launch"]).env("WEAVETRACE_TMPDIR", d.join("nothing")),
@@ -263,7 +268,7 @@ fn replay() {
         let mut cmd = weavetrace();
         cmd.arg("replay").arg(&trace).args(["--", "launch"]);
         if let Some(fake) = fake {
-            cmd.env("WEAVETRACE_FAKE_BIN", fake);
+            broken_fake(&mut cmd, fake);
         }
         cmd
     };
@@ -325,7 +330,7 @@ fn diff() {
         let mut cmd = weavetrace();
         cmd.args(["diff", "--script", "fixtures/scripts/substitutions.sh", "--cases"]).arg(&cases);
         if let Some(fake) = fake {
-            cmd.env("WEAVETRACE_FAKE_BIN", fake);
+            broken_fake(&mut cmd, fake);
         }
         cmd
     };

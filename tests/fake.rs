@@ -36,7 +36,7 @@ fn concurrent_calls_never_lose_or_tear_a_record() {
             });
         }
     });
-    let log = std::fs::read(sandbox.root().join("calls.jsonl")).unwrap();
+    let log = std::fs::read(sandbox.root().join("rec/calls.jsonl")).unwrap();
     let records = read_log(&log).expect("every line is one whole record");
     assert_eq!(records.len(), threads * calls);
     let mut seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
@@ -80,7 +80,7 @@ fn a_call_by_path_is_an_escape_and_gets_no_answer() {
     assert_eq!(out.status.code(), Some(126));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("weavetrace: escape: /"));
-    let records = read_log(&std::fs::read(sandbox.root().join("calls.jsonl")).unwrap()).unwrap();
+    let records = read_log(&std::fs::read(sandbox.root().join("rec/calls.jsonl")).unwrap()).unwrap();
     assert!(records[0].escape);
 }
 
@@ -98,7 +98,7 @@ fn stdin_is_recorded_when_a_pipe_gives_it() {
     child.stdin.take().unwrap().write_all(b"image bytes\xff").unwrap();
     // `docker load` is not modeled: it says so, and its stdin is kept all the same.
     assert_eq!(child.wait().unwrap().code(), Some(127));
-    let records = read_log(&std::fs::read(sandbox.root().join("calls.jsonl")).unwrap()).unwrap();
+    let records = read_log(&std::fs::read(sandbox.root().join("rec/calls.jsonl")).unwrap()).unwrap();
     assert_eq!(records[0].stdin.0, b"image bytes\xff");
     assert!(records[0].unmodeled);
 }

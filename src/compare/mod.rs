@@ -177,7 +177,15 @@ pub fn escapes(rec: &Recording, ps4: &[u8]) -> Vec<String> {
         .calls
         .iter()
         .filter(|c| c.escape)
-        .map(|c| format!("call {} ran {} by its path", c.seq, String::from_utf8_lossy(&c.argv[0].0)))
+        .map(|c| match c.path.0.is_empty() {
+            true => format!("call {} ran {} by its path", c.seq, String::from_utf8_lossy(&c.argv[0].0)),
+            false => format!(
+                "call {} ran {} (as `{}`), outside the sandbox's PATH",
+                c.seq,
+                String::from_utf8_lossy(&c.path.0),
+                String::from_utf8_lossy(&c.argv.iter().map(|a| a.0.as_slice()).collect::<Vec<_>>().join(&b' '))
+            ),
+        })
         .collect();
     for (n, line) in rec.trace.lines.iter().enumerate() {
         if line.kind != Kind::Xtrace {

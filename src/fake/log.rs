@@ -85,6 +85,10 @@ pub struct Call {
     /// host binary (which the sandbox covers with the fake) and was refused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub escape: bool,
+    /// The path the fake was started by, when that was outside the sandbox's `bin/` (a stand-in
+    /// over a host directory): an escape whatever the name.
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub path: Bytes,
     /// A replay's cassette did not expect this call (or expected another one here).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unexpected: bool,

@@ -345,8 +345,22 @@ pub fn answer(
     } else {
         host_model(world, state, fs, fake, argv)
     };
+    let mut call = record(state, argv, env, stdin, &reply);
+    call.escape = escape;
+    call.unexpected = unexpected;
+    Some((reply, call))
+}
+
+/// The log's record of a call that `reply` answered, numbered next.
+fn record(
+    state: &mut State,
+    argv: &[Vec<u8>],
+    env: &dyn Fn(&str) -> Option<Vec<u8>>,
+    stdin: Vec<u8>,
+    reply: &Reply,
+) -> Call {
     state.calls += 1;
-    let call = Call {
+    Call {
         seq: state.calls,
         argv: argv.iter().cloned().map(Bytes).collect(),
         env: PASSED_ENV.iter().filter_map(|&k| env(k).map(|v| (k.to_string(), Bytes(v)))).collect(),
@@ -354,12 +368,30 @@ pub fn answer(
         stdout: Bytes(reply.stdout.clone()),
         stderr: Bytes(reply.stderr.clone()),
         status: reply.status,
-        escape,
-        unexpected,
         unmodeled: reply.unmodeled,
         nested: reply.nested.clone(),
-    };
-    Some((reply, call))
+        ..Call::default()
+    }
+}
+
+/// A fake started from `path`, outside the sandbox's `bin/`: a stand-in over a host directory, run
+/// by whatever route (a path, `exec`, `env`, a PATH reset). An escape, answered and recorded as one
+/// whatever name it was called by; the host's binary is not run.
+pub fn escape(
+    state: &mut State,
+    argv: &[Vec<u8>],
+    path: &[u8],
+    env: &dyn Fn(&str) -> Option<Vec<u8>>,
+    stdin: Vec<u8>,
+) -> (Reply, Call) {
+    let mut stderr = b"weavetrace: escape: ".to_vec();
+    stderr.extend_from_slice(path);
+    stderr.extend_from_slice(b" is outside the sandbox's PATH: the host's binaries are not run\n");
+    let reply = Reply { stderr, status: 126, ..Reply::default() };
+    let mut call = record(state, argv, env, stdin, &reply);
+    call.escape = true;
+    call.path = Bytes(path.to_vec());
+    (reply, call)
 }
 
 /// The model of a host command, in the host's network namespace.

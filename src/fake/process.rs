@@ -3,7 +3,7 @@
 //! This runs once per fake call, so it does as little as it can: no argument parser, the world
 //! read only after the lock is taken, one write per record.
 
-use super::{answer, materialize, State, FAULT_FILE, LOG_FILE, STATE_FILE, WORLD_FILE};
+use super::{answer, escape, materialize, State, FAULT_FILE, LOG_FILE, STATE_FILE, WORLD_FILE};
 use crate::fs::{self, SANDBOX_ENV};
 use crate::world::World;
 use std::ffi::OsString;
@@ -30,11 +30,18 @@ pub fn main() -> i32 {
         return 127;
     };
     report_panics(this_call);
-    match serve(&dir, argv) {
+    let records = match Records::find(&dir) {
+        Ok(records) => records,
+        Err(why) => {
+            eprintln!("weavetrace-fake: {why}");
+            return 3;
+        }
+    };
+    match serve(&dir, &records, argv) {
         Ok(status) => status,
         Err(e) => {
             eprintln!("weavetrace-fake: sandbox {}: {e}", dir.display());
-            record_fault(&dir, &format!("{} failed: {e}", this_call()));
+            record_fault(&records, &format!("{} failed: {e}", this_call()));
             // 3 is the harness's own failure; a subject sees a failed command, the harness the
             // fault.
             3
@@ -52,15 +59,60 @@ fn this_call() -> String {
     }
 }
 
+/// Where the records are: through the descriptor the sandbox's isolation hands the fakes, or,
+/// run without it, in the sandbox's records directory.
+pub enum Records {
+    Fd,
+    Dir(PathBuf),
+}
+
+impl Records {
+    /// The records of the sandbox at `dir`; an error when the descriptor is there but is not the
+    /// harness's (a subject put a directory of its own at that number).
+    pub fn find(dir: &Path) -> Result<Records, String> {
+        // SAFETY: only inspected; a descriptor that is not open gives an error.
+        let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(fs::RECORDS_FD) };
+        match rustix::fs::fcntl_getfl(fd) {
+            Ok(flags) if flags.contains(rustix::fs::OFlags::PATH) => Ok(Records::Fd),
+            Ok(_) => Err(format!(
+                "descriptor {} is not the sandbox's records: the subject put something else there",
+                fs::RECORDS_FD
+            )),
+            Err(_) => Ok(Records::Dir(dir.join(fs::RECORDS_DIR))),
+        }
+    }
+
+    fn open(&self, name: &str, flags: rustix::fs::OFlags) -> std::io::Result<std::fs::File> {
+        let flags = flags | rustix::fs::OFlags::CLOEXEC;
+        let mode = rustix::fs::Mode::from_raw_mode(0o644);
+        let fd = match self {
+            // SAFETY: checked open by `find`, and never closed by this process.
+            Records::Fd => {
+                rustix::fs::openat(unsafe { rustix::fd::BorrowedFd::borrow_raw(fs::RECORDS_FD) }, name, flags, mode)?
+            }
+            Records::Dir(dir) => rustix::fs::open(dir.join(name), flags, mode)?,
+        };
+        Ok(std::fs::File::from(fd))
+    }
+
+    fn read(&self, name: &str) -> std::io::Result<Vec<u8>> {
+        let mut data = Vec::new();
+        self.open(name, rustix::fs::OFlags::RDONLY)?.read_to_end(&mut data)?;
+        Ok(data)
+    }
+
+    fn write(&self, name: &str, data: &[u8]) -> std::io::Result<()> {
+        let flags = rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CREATE | rustix::fs::OFlags::TRUNC;
+        self.open(name, flags)?.write_all(data)
+    }
+}
+
 /// Appends `message`, as one line, to the sandbox's faults file. Nothing is left to tell of a
 /// failure to write it.
-pub fn record_fault(dir: &Path, message: &str) {
+pub fn record_fault(records: &Records, message: &str) {
     let line = format!("{}\n", message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "));
-    let _ = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(dir.join(FAULT_FILE))
-        .and_then(|mut f| f.write_all(line.as_bytes()));
+    let flags = rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::APPEND | rustix::fs::OFlags::CREATE;
+    let _ = records.open(FAULT_FILE, flags).and_then(|mut f| f.write_all(line.as_bytes()));
 }
 
 /// Makes a panic of this process, run in a sandbox, a fault the harness reads (`who` names the
@@ -68,20 +120,21 @@ pub fn record_fault(dir: &Path, message: &str) {
 /// that failed, which would otherwise pass for a mismatch.
 pub fn report_panics(who: fn() -> String) {
     let Some(dir) = std::env::var_os(SANDBOX_ENV).map(PathBuf::from) else { return };
+    let Ok(records) = Records::find(&dir) else { return };
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        record_fault(&dir, &format!("{} {info}", who()));
+        record_fault(&records, &format!("{} {info}", who()));
         default(info);
     }));
 }
 
-fn serve(dir: &Path, argv: Vec<Vec<u8>>) -> std::io::Result<i32> {
+fn serve(dir: &Path, records: &Records, argv: Vec<Vec<u8>>) -> std::io::Result<i32> {
     let stdin = read_stdin_if_given();
     // The log is also the lock: whoever holds it owns the state until its record is written.
-    let mut log = std::fs::OpenOptions::new().append(true).open(dir.join(LOG_FILE))?;
+    let mut log = records.open(LOG_FILE, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::APPEND)?;
     rustix::fs::flock(&log, rustix::fs::FlockOperation::LockExclusive)?;
-    let world: World = serde_json::from_slice(&std::fs::read(dir.join(WORLD_FILE))?).map_err(std::io::Error::other)?;
-    let mut state: State = match std::fs::read(dir.join(STATE_FILE)) {
+    let world: World = serde_json::from_slice(&records.read(WORLD_FILE)?).map_err(std::io::Error::other)?;
+    let mut state: State = match records.read(STATE_FILE) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(std::io::Error::other)?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
         Err(e) => return Err(e),
@@ -89,25 +142,49 @@ fn serve(dir: &Path, argv: Vec<Vec<u8>>) -> std::io::Result<i32> {
     let env = |k: &str| std::env::var_os(k).map(|v| v.as_bytes().to_vec());
     // The sandbox's directories as its subject sees them at /proc, /run, /sys/class/net and /tmp.
     let mut files = fs::sandbox_fs(dir);
-    let Some((reply, call)) = answer(&world, &mut state, &mut files, &argv, &env, stdin) else {
+    // Started from a host directory of binaries (the stand-in over it): an escape, whatever name
+    // it was called by.
+    let outside = started_from().filter(|path| {
+        let dir = &path[..path.iter().rposition(|&b| b == b'/').unwrap_or(0)];
+        fs::HOST_BIN_DIRS.iter().any(|d| d.as_bytes() == dir)
+    });
+    let answered = match outside {
+        Some(path) => Some(escape(&mut state, &argv, &path, &env, stdin)),
+        None => answer(&world, &mut state, &mut files, &argv, &env, stdin),
+    };
+    let Some((reply, call)) = answered else {
         drop(log);
         // The sandbox links only names a fake answers to: another is the harness's mistake.
         let name = String::from_utf8_lossy(argv.first().map_or(&b""[..], |a| a));
         eprintln!("weavetrace-fake: no fake is named {name:?}");
-        record_fault(dir, &format!("weavetrace-fake: no fake is named {name:?}"));
+        record_fault(records, &format!("weavetrace-fake: no fake is named {name:?}"));
         return Ok(127);
     };
     if reply.changed {
         materialize(&state, &mut files, b"/proc");
     }
     log.write_all(&call.to_line())?;
-    std::fs::write(dir.join(STATE_FILE), serde_json::to_vec(&state).map_err(std::io::Error::other)?)?;
+    records.write(STATE_FILE, &serde_json::to_vec(&state).map_err(std::io::Error::other)?)?;
     drop(log);
     // A reader that went away (a pipeline cut short) is not the fake's failure.
     let _ = std::io::stdout().write_all(&reply.stdout);
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().write_all(&reply.stderr);
     Ok(reply.status)
+}
+
+/// The path this process was started by (what the shell handed to execve, `AT_EXECFN`), when
+/// it is absolute.
+fn started_from() -> Option<Vec<u8>> {
+    // SAFETY: getauxval only reads the process's auxiliary vector; AT_EXECFN, when present, points
+    // at a NUL-terminated string the kernel placed on the stack for the process's life.
+    let ptr = unsafe { libc::getauxval(libc::AT_EXECFN) } as *const libc::c_char;
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: as above.
+    let path = unsafe { std::ffi::CStr::from_ptr(ptr) }.to_bytes().to_vec();
+    path.starts_with(b"/").then_some(path)
 }
 
 /// stdin when the caller gave one (a pipe or a file); a terminal or /dev/null is not read.

@@ -6,8 +6,9 @@
 //!                   the spec), as when a person runs `sh -x weave ...` beside the script
 //! ROOT/home/, tmp/  HOME and TMPDIR
 //! ROOT/fs/          what the subject sees at /proc, /run and /sys/class/net (see `isolate`)
-//! ROOT/world.json   the world the fakes answer from
-//! ROOT/calls.jsonl  the invocation log the fakes append to
+//! ROOT/rec/         the records, out of the subject's sight in its namespaces (the fakes reach
+//!                   them through a descriptor): world.json, the world the fakes answer from;
+//!                   calls.jsonl, the invocation log they append to; state.json; faults.log
 //! ```
 //! The subject's environment is scrubbed to [`Sandbox::env`]: nothing of the harness's own leaks in.
 
@@ -15,7 +16,7 @@ mod exec;
 mod isolate;
 
 pub use exec::{spawn, wait_with_timeout};
-pub use isolate::{available as isolation_available, Isolation};
+pub use isolate::{available as isolation_available, Isolation, SUBJECT_PID};
 
 use crate::fake::{self, log::Call};
 use crate::world::World;
@@ -46,7 +47,11 @@ pub struct Sandbox {
     dir: tempfile::TempDir,
     /// The scenario steps whose calls [`Sandbox::next_step`] has set aside.
     steps_done: std::sync::atomic::AtomicU32,
+    /// The host's binary directories and their stand-ins (see `isolate`).
+    stand_ins: Vec<(PathBuf, PathBuf)>,
 }
+
+pub use crate::fs::RECORDS_DIR;
 
 impl Sandbox {
     /// The name of the script in the working directory.
@@ -58,9 +63,10 @@ impl Sandbox {
         check_fake(fake_bin)?;
         let dir = tempfile::Builder::new().prefix("weavetrace-").tempdir_in(sandbox_parent())?;
         let root = dir.path();
-        for sub in ["bin", "work", "home", "tmp"] {
+        for sub in ["bin", "work", "home", "tmp", RECORDS_DIR] {
             std::fs::create_dir(root.join(sub))?;
         }
+        let fake_bin = &cached_copy(fake_bin)?;
         for (_, dir) in crate::fs::SANDBOX_MOUNTS {
             std::fs::create_dir_all(root.join(dir))?;
         }
@@ -72,17 +78,28 @@ impl Sandbox {
         }
         let script_link = root.join("work").join(Self::SCRIPT_NAME);
         match script {
-            Some(path) => place(path, &script_link)?,
+            // A binary (the spec) is shared, read-only in the subject's sight; a script is the run's
+            // own copy, which nothing it does can carry to another run.
+            Some(path) if is_binary(path)? => place(path, &script_link)?,
+            Some(path) => {
+                std::fs::copy(path, &script_link)?;
+            }
             None => std::fs::write(script_link, b"")?,
         }
-        std::fs::write(root.join(fake::LOG_FILE), b"")?;
-        std::fs::write(root.join(fake::WORLD_FILE), serde_json::to_vec(world).map_err(std::io::Error::other)?)?;
+        let rec = root.join(RECORDS_DIR);
+        std::fs::write(rec.join(fake::LOG_FILE), b"")?;
+        std::fs::write(rec.join(fake::WORLD_FILE), serde_json::to_vec(world).map_err(std::io::Error::other)?)?;
         // The files the local side probes, as the world has them before the first call. The state
         // itself is not kept: the first fake call that needs it builds the same from the world, and
         // the others (`docker -v`) read no more than they must.
         let mut state = fake::State::default();
         fake::inline::initial_fs(world, &mut state, &mut crate::fs::sandbox_fs(root), b"/proc", None);
-        Ok(Sandbox { dir, steps_done: 0.into() })
+        give_to_subject(root)?;
+        let stand_ins = match isolation_available() {
+            Ok(()) => stand_ins_for(fake_bin)?,
+            Err(_) => Vec::new(),
+        };
+        Ok(Sandbox { dir, steps_done: 0.into(), stand_ins })
     }
 
     pub fn root(&self) -> &Path {
@@ -101,17 +118,22 @@ impl Sandbox {
 
     /// The subject's own `PROC/PID/ns/net` (the shell's `$$`), made in the child before it runs.
     pub fn own_netns(&self) -> OwnNetns {
-        let dir = self.root().join("fs/proc");
-        OwnNetns {
-            dir: std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str())).unwrap_or_default(),
-            target: std::ffi::CString::new(format!("net:[{}]", fake::net::HOST_NETNS_INODE)).unwrap_or_default(),
-        }
+        OwnNetns::new(self.root())
     }
 
     /// The namespaces and mounts a subject process enters, when this kernel allows them; the files
-    /// in `keep` (a shell the user named under /tmp, say) stay reachable at the paths given.
+    /// in `keep` (a shell the user named under /tmp, say) stay reachable at the paths given. The
+    /// isolation makes the subject's `PROC/PID/ns/net` itself, in the pid namespace.
     pub fn isolation(&self, keep: &[PathBuf]) -> Option<Isolation> {
-        isolation_available().ok().map(|()| Isolation::new(self.root(), true, keep))
+        let cache = cache_dir().ok()?;
+        isolation_available()
+            .ok()
+            .map(|()| Isolation::new(self.root(), &cache, &self.stand_ins, keep, self.own_netns()))
+    }
+
+    /// The directory of records (see the module's layout).
+    fn records(&self) -> PathBuf {
+        self.root().join(RECORDS_DIR)
     }
 
     /// The subject's whole environment: the sandbox's own variables, then the case's.
@@ -134,7 +156,7 @@ impl Sandbox {
 
     /// The world as the fakes left it (as the world has it, when no call changed it).
     pub fn state(&self) -> Result<Option<fake::State>, SandboxError> {
-        match std::fs::read(self.root().join(fake::STATE_FILE)) {
+        match std::fs::read(self.records().join(fake::STATE_FILE)) {
             Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).map_err(std::io::Error::other)?)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(fake::State::default())),
             Err(e) => Err(e.into()),
@@ -146,17 +168,18 @@ impl Sandbox {
     /// calls made after this. The fakes' state and the files are kept: the next step finds the
     /// world as this one left it.
     pub fn next_step(&self) -> Result<(), SandboxError> {
-        let log = self.root().join(fake::LOG_FILE);
+        let log = self.records().join(fake::LOG_FILE);
         let done = self.steps_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        std::fs::rename(&log, self.root().join(format!("calls-{done}.jsonl")))?;
+        std::fs::rename(&log, self.records().join(format!("calls-{done}.jsonl")))?;
         std::fs::write(&log, b"")?;
+        give_to_subject(&log)?;
         Ok(())
     }
 
     /// The calls the fakes recorded (in this step of a scenario), in sequence order; the first fault a fake (or the spec
     /// process) left instead, if one failed: then the calls are not what the subject made.
     pub fn calls(&self) -> Result<Vec<Call>, SandboxError> {
-        match std::fs::read_to_string(self.root().join(fake::FAULT_FILE)) {
+        match std::fs::read_to_string(self.records().join(fake::FAULT_FILE)) {
             Ok(faults) => {
                 if let Some(first) = faults.lines().next() {
                     return Err(SandboxError::Fault(first.to_string()));
@@ -165,7 +188,7 @@ impl Sandbox {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e.into()),
         }
-        let path = self.root().join(fake::LOG_FILE);
+        let path = self.records().join(fake::LOG_FILE);
         let text = match std::fs::read(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -189,6 +212,14 @@ pub struct OwnNetns {
 }
 
 impl OwnNetns {
+    pub fn new(root: &Path) -> OwnNetns {
+        let dir = root.join("fs/proc");
+        OwnNetns {
+            dir: std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str())).unwrap_or_default(),
+            target: std::ffi::CString::new(format!("net:[{}]", fake::net::HOST_NETNS_INODE)).unwrap_or_default(),
+        }
+    }
+
     pub fn create(&self) -> std::io::Result<()> {
         let mut buf = [0u8; 1024];
         let dir = self.dir.as_bytes();
@@ -220,7 +251,11 @@ impl OwnNetns {
             buf[len + part.len()] = 0;
             let path = std::ffi::CStr::from_bytes_until_nul(&buf).map_err(|_| too_long())?;
             match part {
-                b"/ns/net" => rustix::fs::symlink(self.target.as_c_str(), path)?,
+                // A scenario's next step is the same pid in its namespace: the link is there.
+                b"/ns/net" => match rustix::fs::symlink(self.target.as_c_str(), path) {
+                    Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                    Err(e) => return Err(e.into()),
+                },
                 _ => match rustix::fs::mkdir(path, mode) {
                     Ok(()) | Err(rustix::io::Errno::EXIST) => {}
                     Err(e) => return Err(e.into()),
@@ -245,35 +280,106 @@ fn host_utilities() -> &'static [(&'static str, PathBuf)] {
     })
 }
 
-/// Makes `link` run `target`: a symbolic link; to a cached copy where the subject's namespace would
-/// not see the target (the isolation mounts the sandbox's own `tmp/` over `/tmp`).
+/// Makes `link` run `target`: a symbolic link to the cached copy of it, which the subject sees
+/// read-only whatever it covers (the project the binary was built in, /tmp).
 fn place(target: &Path, link: &Path) -> std::io::Result<()> {
-    let target = target.canonicalize()?;
-    let target = if target.starts_with("/tmp") { visible_copy(&target)? } else { target };
-    std::os::unix::fs::symlink(target, link)
+    std::os::unix::fs::symlink(cached_copy(target)?, link)
 }
 
-/// A copy of `file` outside /tmp, made once per version of the file (named by its path, size and
-/// modification time) in `weavetrace-cache/` beside the sandboxes. Copying per sandbox instead would
-/// cost a binary's size in every run, and exec'ing a file just written races with other threads'
-/// forks (ETXTBSY).
-fn visible_copy(file: &Path) -> std::io::Result<PathBuf> {
+/// Whether `path` is an executable binary rather than a script.
+fn is_binary(path: &Path) -> std::io::Result<bool> {
+    let mut magic = [0u8; 4];
+    let n = std::io::Read::read(&mut std::fs::File::open(path)?, &mut magic)?;
+    Ok(n == 4 && &magic == b"\x7fELF")
+}
+
+/// The cache of binaries beside the sandboxes, made on first use.
+pub(crate) fn cache_dir() -> std::io::Result<PathBuf> {
+    let dir = sandbox_parent().join("weavetrace-cache");
+    // Not `create_dir_all`: a sandbox parent that does not exist is the user's mistake to hear of.
+    match std::fs::create_dir(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(dir),
+    }
+}
+
+/// A copy of `file` in the cache, made once per version of the file (named by its path, size and
+/// modification time). Copying per sandbox instead would cost a binary's size in every run, and
+/// exec'ing a file just written races with other threads' forks (ETXTBSY).
+fn cached_copy(file: &Path) -> std::io::Result<PathBuf> {
     use std::hash::{Hash, Hasher};
     use std::os::unix::fs::MetadataExt;
+    let file = file.canonicalize()?;
+    let dir = cache_dir()?;
+    if file.parent() == Some(dir.as_path()) {
+        return Ok(file);
+    }
     let meta = file.metadata()?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (file, meta.len(), meta.mtime(), meta.mtime_nsec()).hash(&mut hasher);
-    let dir = sandbox_parent().join("weavetrace-cache");
-    std::fs::create_dir_all(&dir)?;
+    (&file, meta.len(), meta.mtime(), meta.mtime_nsec()).hash(&mut hasher);
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let cached = dir.join(format!("{:016x}-{name}", hasher.finish()));
     if !cached.exists() {
         // Written under a name of its own, then renamed: a reader never sees half a file.
         let partial = tempfile::NamedTempFile::new_in(&dir)?;
-        std::fs::copy(file, partial.path())?;
+        std::fs::copy(&file, partial.path())?;
         partial.persist(&cached).map_err(|e| e.error)?;
+        prune(&dir, &cached, &format!("-{name}"));
     }
     Ok(cached)
+}
+
+/// Removes from the cache the older versions of what `current` replaces (the names ending with
+/// `suffix`, or starting with it), once they have not been made for a while: every build of the
+/// fake would otherwise stay in memory (/dev/shm) for good. A run still using one that goes makes
+/// it again ([`cached_copy`] looks before each sandbox).
+pub(crate) fn prune(dir: &Path, current: &Path, suffix: &str) {
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let same = name.ends_with(suffix) || name.starts_with(suffix);
+        let stale = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < old);
+        if same && stale && path != current {
+            let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+        }
+    }
+}
+
+/// The stand-ins of the host's binary directories for the cached fake `fake`, made once per
+/// process (and kept in the cache across processes).
+fn stand_ins_for(fake: &Path) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
+    type StandIns = Vec<(PathBuf, PathBuf)>;
+    static MADE: std::sync::Mutex<Vec<(PathBuf, StandIns)>> = std::sync::Mutex::new(Vec::new());
+    let mut made = MADE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, pairs)) = made.iter().find(|(f, _)| f == fake) {
+        return Ok(pairs.clone());
+    }
+    let pairs = isolate::stand_ins(&cache_dir()?, fake, ALLOWED_UTILITIES)?;
+    made.push((fake.to_path_buf(), pairs.clone()));
+    Ok(pairs)
+}
+
+/// Gives the sandbox's files to the id a subject has outside its namespaces: as root, `nobody`
+/// (see `isolate`); otherwise they are the harness's own already.
+pub(crate) fn give_to_subject(path: &Path) -> std::io::Result<()> {
+    if !rustix::process::geteuid().is_root() {
+        return Ok(());
+    }
+    let id = isolate::NOBODY;
+    // SAFETY: any id may be given; the kernel checks it.
+    let (uid, gid) = unsafe { (rustix::process::Uid::from_raw(id), rustix::process::Gid::from_raw(id)) };
+    let mut todo = vec![path.to_path_buf()];
+    while let Some(p) = todo.pop() {
+        rustix::fs::chownat(rustix::fs::CWD, &p, Some(uid), Some(gid), rustix::fs::AtFlags::SYMLINK_NOFOLLOW)?;
+        if p.symlink_metadata()?.is_dir() {
+            for entry in std::fs::read_dir(&p)? {
+                todo.push(entry?.path());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where sandboxes go: WEAVETRACE_TMPDIR if set, else /dev/shm where it is a writable directory

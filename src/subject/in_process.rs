@@ -88,7 +88,8 @@ impl InProcessSpec {
 
 /// The world the sandbox was laid out with.
 fn world_of(sandbox: &Sandbox) -> Result<World, SubjectError> {
-    let world_json = std::fs::read(sandbox.root().join(fake::WORLD_FILE)).map_err(crate::sandbox::SandboxError::Io)?;
+    let world_json = std::fs::read(sandbox.root().join(crate::fs::RECORDS_DIR).join(fake::WORLD_FILE))
+        .map_err(crate::sandbox::SandboxError::Io)?;
     Ok(serde_json::from_slice(&world_json).map_err(|e| crate::sandbox::SandboxError::Io(std::io::Error::other(e)))?)
 }
 

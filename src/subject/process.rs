@@ -21,11 +21,11 @@ pub fn run(
     sandbox: &Sandbox,
     keep: &[PathBuf],
 ) -> Result<Recording, SubjectError> {
-    prepare(&mut cmd, inv, sandbox, keep);
+    let inner = prepare(&mut cmd, inv, sandbox, keep);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
     let child = spawn(&mut cmd).map_err(spawn_error)?;
-    let pid = child.id();
+    let pid = inner.unwrap_or(child.id());
     let (mut output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
     let status = status_of(&output, timed_out);
     own_pid_as_in_process(&mut output.stderr, pid);
@@ -55,10 +55,10 @@ pub fn run_merged(
     let spawn_error = |err| SubjectError::Spawn { what: what.to_string(), err };
     let (reader, writer) = rustix::pipe::pipe().map_err(|e| spawn_error(e.into()))?;
     let writer2 = writer.try_clone().map_err(spawn_error)?;
-    prepare(&mut cmd, inv, sandbox, keep);
+    let inner = prepare(&mut cmd, inv, sandbox, keep);
     cmd.stdout(Stdio::from(writer)).stderr(Stdio::from(writer2));
     let child = spawn(&mut cmd).map_err(spawn_error)?;
-    let pid = child.id();
+    let pid = inner.unwrap_or(child.id());
     // The command holds the writing ends now; ours must go for the reader to see the end.
     drop(cmd);
     // Read while waiting: the timeout must still be able to end a subject that never closes it.
@@ -113,18 +113,25 @@ pub fn own_pid_as_in_process(bytes: &mut Vec<u8>, pid: u32) {
 
 /// What every subject process gets: the sandbox's environment and working directory, no stdin,
 /// and the namespaces ([`spawn`] gives it a process group of its own, so a timeout kills
-/// everything it started).
-fn prepare(cmd: &mut Command, inv: &Invocation, sandbox: &Sandbox, keep: &[PathBuf]) {
+/// everything it started); the subject's own pid as its trace and output will show it.
+fn prepare(cmd: &mut Command, inv: &Invocation, sandbox: &Sandbox, keep: &[PathBuf]) -> Option<u32> {
     cmd.env_clear().envs(sandbox.env(&inv.env)).current_dir(sandbox.work()).stdin(Stdio::null());
-    let own = sandbox.own_netns();
-    // SAFETY: `create` only makes system calls on data prepared before the fork.
-    unsafe {
-        cmd.pre_exec(move || own.create());
-    }
-    if let Some(isolation) = sandbox.isolation(keep) {
-        // SAFETY: `apply` only makes system calls on data prepared before the fork.
-        unsafe {
-            cmd.pre_exec(move || isolation.apply());
+    match sandbox.isolation(keep) {
+        // The isolation makes the subject's /proc entry itself, inside its pid namespace.
+        Some(isolation) => {
+            // SAFETY: `apply` only makes system calls on data prepared before the fork.
+            unsafe {
+                cmd.pre_exec(move || isolation.apply());
+            }
+            Some(crate::sandbox::SUBJECT_PID)
+        }
+        None => {
+            let own = sandbox.own_netns();
+            // SAFETY: `create` only makes system calls on data prepared before the fork.
+            unsafe {
+                cmd.pre_exec(move || own.create());
+            }
+            None
         }
     }
 }

@@ -30,9 +30,11 @@ pub const MISMATCH: u8 = 1;
 pub const BAD_INPUT: u8 = 2;
 /// The harness failed.
 pub const HARNESS: u8 = 3;
+/// Stopped by SIGINT or SIGTERM (128 + SIGINT, as a shell reports Ctrl-C).
+pub const INTERRUPTED: u8 = 130;
 
 /// The table as `--help` (short) and the man page (in full) give it.
-pub const TABLE: [(u8, &str, &str); 4] = [
+pub const TABLE: [(u8, &str, &str); 5] = [
     (HOLD, "every case holds", "every case holds (record: the subject's own status is passed through instead)"),
     (MISMATCH, "a case does not hold", "at least one case does not hold (a mismatch or an escape)"),
     (
@@ -46,6 +48,12 @@ pub const TABLE: [(u8, &str, &str); 4] = [
         "the harness failed",
         "the harness failed: a sandbox could not be built, a companion binary is missing or crashed, the machine \
          failed writing an output (no space, an I/O error)",
+    ),
+    (
+        INTERRUPTED,
+        "interrupted",
+        "interrupted by SIGINT (Ctrl-C) or SIGTERM: the running subjects were killed and their sandboxes removed; \
+         the cases that finished are reported, then how many did not; a second signal exits at once",
     ),
 ];
 
@@ -80,6 +88,10 @@ pub enum Error {
     /// `record -o` would write calls the fakes do not model into a golden: the harness's gap.
     #[error("{}:1: not written: the fakes do not model {}; a golden never records a fake's gap", .path.display(), .calls.join("; "))]
     Unmodeled { path: PathBuf, calls: Vec<String> },
+    /// SIGINT or SIGTERM stopped the run: `not_run` of the `total` runs (cases, command lines)
+    /// were not started or were killed before they finished, and give no verdict.
+    #[error("weavetrace: interrupted: {not_run} of {total} {what} did not run to the end")]
+    Interrupted { not_run: usize, total: usize, what: &'static str },
 }
 
 impl Error {
@@ -95,6 +107,7 @@ impl Error {
             // docs/ cannot show a golden the spec no longer writes: that case does not hold.
             Error::Docs(DocsError::Stale { .. }) => MISMATCH,
             Error::Output(e) => e.code(),
+            Error::Interrupted { .. } => INTERRUPTED,
         }
     }
 }

@@ -11,7 +11,11 @@ use weavetrace::cli::Cli;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    match app::run(Cli::parse()) {
+    let result = app::run(Cli::parse());
+    // Every sandbox is gone by now (each is removed when dropped), so the lock that guards them is
+    // no longer needed; a run that ends otherwise leaves it to the next run's sweep.
+    weavetrace::sandbox::live::release();
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("{e}");

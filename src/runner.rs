@@ -45,7 +45,9 @@ fn probes_host_files(trace: &[u8]) -> bool {
 
 /// Runs every case on `jobs` threads; `each` sees the results in the cases' order, as soon as the
 /// ones before them are done. A case that could not be run (an error) does not stop the others
-/// unless `fail_fast`; it is the caller's to report as such, not as a failure.
+/// unless `fail_fast`; it is the caller's to report as such, not as a failure. After an interrupt
+/// ([`crate::sandbox::live::kill_all`]) no case starts, and one that ends is no verdict (its
+/// subject may have been killed): `each` does not see it. Returns how many cases `each` saw.
 pub fn run_all(
     cases: &[Case],
     subject: &dyn Subject,
@@ -53,21 +55,32 @@ pub fn run_all(
     jobs: usize,
     level: Level,
     fail_fast: bool,
-    each: impl FnMut(usize, Result<Outcome, SubjectError>),
-) {
+    mut each: impl FnMut(usize, Result<Outcome, SubjectError>),
+) -> usize {
     let stop = AtomicBool::new(false);
     let run = |case: &Case| {
         let result = run_case(case, subject, fake_bin, level);
+        if crate::sandbox::live::interrupted() {
+            return None;
+        }
         // Decided by the worker itself, so that it starts nothing after the first failure.
         if fail_fast && result.as_ref().map_or(true, |o| !o.verdict.holds()) {
             stop.store(true, Ordering::Relaxed);
         }
-        result
+        Some(result)
     };
-    in_order(cases, jobs, &stop, run, each)
+    let mut seen = 0;
+    in_order(cases, jobs, &stop, run, |i, result| {
+        if let Some(result) = result {
+            seen += 1;
+            each(i, result);
+        }
+    });
+    seen
 }
 
 /// Maps `f` over `items` on `jobs` threads, handing the results to `each` in the items' order.
+/// Starts no item once `stop` is set, or the run is interrupted.
 pub fn in_order<T: Sync, R: Send>(
     items: &[T],
     jobs: usize,
@@ -82,7 +95,7 @@ pub fn in_order<T: Sync, R: Send>(
             let tx = tx.clone();
             let (next, f) = (&next, &f);
             s.spawn(move || loop {
-                if stop.load(Ordering::Relaxed) {
+                if stop.load(Ordering::Relaxed) || crate::sandbox::live::interrupted() {
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);

@@ -26,43 +26,44 @@ pub(super) fn check(args: CheckArgs) -> Result<u8, Error> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let is_spec = args.subject.script.is_none();
-    runner::run_all(&cases, subject.as_ref(), &fake, jobs, args.level.into(), args.fail_fast, |i, result| {
-        let path = cases[i].path.display().to_string();
-        progress.clear();
-        match result {
-            Ok(outcome) => {
-                if outcome.verdict.holds() {
-                    totals.passed += 1;
-                } else {
-                    totals.failed += 1;
-                }
-                let _ = reporter.case(&mut out, &path, &outcome.verdict, outcome.elapsed);
-                if (args.bless || args.pending) && !outcome.verdict.holds() {
-                    match update_golden(&cases[i], &outcome, is_spec, args.bless, &fake) {
-                        Ok(message) => {
-                            updated += 1;
-                            eprintln!("{message}");
-                        }
-                        Err(NotUpdated::Refused(why)) => eprintln!("{path}: not updated: {why}"),
-                        Err(NotUpdated::Failed(e)) => {
-                            eprintln!("{e}");
-                            worst = worst.max(e.code());
+    let finished =
+        runner::run_all(&cases, subject.as_ref(), &fake, jobs, args.level.into(), args.fail_fast, |i, result| {
+            let path = cases[i].path.display().to_string();
+            progress.clear();
+            match result {
+                Ok(outcome) => {
+                    if outcome.verdict.holds() {
+                        totals.passed += 1;
+                    } else {
+                        totals.failed += 1;
+                    }
+                    let _ = reporter.case(&mut out, &path, &outcome.verdict, outcome.elapsed);
+                    if (args.bless || args.pending) && !outcome.verdict.holds() {
+                        match update_golden(&cases[i], &outcome, is_spec, args.bless, &fake) {
+                            Ok(message) => {
+                                updated += 1;
+                                eprintln!("{message}");
+                            }
+                            Err(NotUpdated::Refused(why)) => eprintln!("{path}: not updated: {why}"),
+                            Err(NotUpdated::Failed(e)) => {
+                                eprintln!("{e}");
+                                worst = worst.max(e.code());
+                            }
                         }
                     }
                 }
+                Err(e) => {
+                    // No verdict: an error of the harness, reported in the case's place.
+                    let e = Error::from(e);
+                    totals.errors += 1;
+                    worst = worst.max(e.code());
+                    let _ = reporter.error(&mut out, &path, &cases[i].name, &e.to_string());
+                    first_error.get_or_insert_with(|| format!("{path}: {e}"));
+                }
             }
-            Err(e) => {
-                // No verdict: an error of the harness, reported in the case's place.
-                let e = Error::from(e);
-                totals.errors += 1;
-                worst = worst.max(e.code());
-                let _ = reporter.error(&mut out, &path, &cases[i].name, &e.to_string());
-                first_error.get_or_insert_with(|| format!("{path}: {e}"));
-            }
-        }
-        let _ = out.flush();
-        progress.show(i + 1, &cases[i].name);
-    });
+            let _ = out.flush();
+            progress.show(i + 1, &cases[i].name);
+        });
     progress.clear();
     let _ = reporter.finish(&mut out, totals, start.elapsed());
     if let Some(first) = first_error {
@@ -90,6 +91,8 @@ pub(super) fn check(args: CheckArgs) -> Result<u8, Error> {
             exit::MISMATCH
         }
     };
+    // After the summary of what finished: an interrupted run's verdict is not the suite's.
+    interrupted(finished, cases.len(), "cases")?;
     Ok(verdict.max(worst))
 }
 

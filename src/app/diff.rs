@@ -47,12 +47,19 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     let progress = report::Progress::new(draws.len());
     // Where a draw ran, when not in the default world.
     let place = |w: usize| if w == 0 && args.world.is_none() { String::new() } else { format!("  in {}", worlds[w].0) };
+    let mut finished = 0;
     runner::in_order(
         &draws,
         jobs,
         &stop,
-        |(draw, w)| crate::diff::differ(&worlds[*w].2, draw, script.as_ref(), &fake, level),
+        |(draw, w)| {
+            let result = crate::diff::differ(&worlds[*w].2, draw, script.as_ref(), &fake, level);
+            // A script killed by the interrupt would pass for a divergence.
+            (!crate::sandbox::live::interrupted()).then_some(result)
+        },
         |i, result| {
+            let Some(result) = result else { return };
+            finished += 1;
             let line = crate::diff::draw_line(&draws[i].0);
             match result {
                 Ok((_, verdict)) if verdict.holds() => {
@@ -79,6 +86,11 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
         },
     );
     progress.clear();
+    if crate::sandbox::live::interrupted() {
+        // No shrinking: it would run the script again. What finished, then what did not.
+        let _ = report::summary(&mut out, report::Totals { passed: held, failed: diverged.len(), errors: 0 });
+        interrupted(finished, draws.len(), "command lines")?;
+    }
     if let Some(e) = harness_error {
         return Err(e);
     }

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 mod check;
 mod diff;
+mod interrupt;
 mod record;
 mod render;
 mod replay;
@@ -33,6 +34,11 @@ use replay::replay;
 
 /// Runs the command `cli` names.
 pub fn run(cli: Cli) -> Result<u8, Error> {
+    if matches!(cli.command, Command::Check(_) | Command::Record(_) | Command::Diff(_) | Command::Replay(_)) {
+        if let Err(e) = interrupt::install() {
+            eprintln!("weavetrace: note: cannot handle SIGINT and SIGTERM ({e}); they end the run at once");
+        }
+    }
     match cli.command {
         Command::Check(args) => check(args),
         Command::Record(args) => record(args),
@@ -107,4 +113,12 @@ fn relative_to(path: &Path, dir: &Path) -> String {
         .unwrap_or_else(|| path.to_path_buf())
         .display()
         .to_string()
+}
+
+/// The error of a run that SIGINT or SIGTERM stopped, when it was: `finished` of `total` ran.
+fn interrupted(finished: usize, total: usize, what: &'static str) -> Result<(), Error> {
+    match crate::sandbox::live::interrupted() {
+        true => Err(Error::Interrupted { not_run: total.saturating_sub(finished), total, what }),
+        false => Ok(()),
+    }
 }

@@ -37,7 +37,9 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
     let fake = fake_bin()?;
     let sandbox = Sandbox::new(&world, &fake, subject.script())?;
     if let Some(format) = args.format {
-        let recs = subject.run_steps_terminal(&invocations, &sandbox)?;
+        let recs = subject.run_steps_terminal(&invocations, &sandbox);
+        interrupted(0, 1, "recordings")?;
+        let recs = recs?;
         let runs: Vec<crate::docs::Ran> = invocations
             .iter()
             .zip(&recs)
@@ -50,7 +52,10 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
         exit::to_stdout(&rendered(&crate::docs::Ran::session(&runs, args.nested), format, false, false))?;
         return passed_through(last_status(&recs));
     }
-    let recordings = subject.run_steps(&invocations, &sandbox)?;
+    let recordings = subject.run_steps(&invocations, &sandbox);
+    // A subject the interrupt killed: its status is no recording of it.
+    interrupted(0, 1, "recordings")?;
+    let recordings = recordings?;
     let Some(out) = args.output else {
         // Each step's own bytes in turn, as the terminal got them from each command.
         for recording in &recordings {

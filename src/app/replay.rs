@@ -33,7 +33,9 @@ pub(super) fn replay(args: ReplayArgs) -> Result<u8, Error> {
         eprintln!("notice: {notice}");
     }
     let subject = subject(&args.subject)?;
-    let outcome = runner::replay(&world, &invocation, &source, subject.as_ref(), &fake_bin()?)?;
+    let outcome = runner::replay(&world, &invocation, &source, subject.as_ref(), &fake_bin()?);
+    interrupted(0, 1, "replays")?;
+    let outcome = outcome?;
     for notice in &outcome.notices {
         eprintln!("notice: {notice}");
     }

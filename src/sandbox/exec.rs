@@ -18,6 +18,7 @@ pub fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
                 tries += 1;
                 std::thread::sleep(Duration::from_millis(5));
             }
+            Ok(child) => return Ok(super::live::register(child)),
             other => return other,
         }
     }
@@ -40,6 +41,7 @@ pub fn wait_with_timeout(
         false
     });
     let output = child.wait_with_output();
+    super::live::unregister(pgid);
     let _ = done.send(());
     let timed_out = watchdog.join().unwrap_or(false);
     Ok((output?, timed_out))

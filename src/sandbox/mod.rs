@@ -14,6 +14,7 @@
 
 mod exec;
 mod isolate;
+pub mod live;
 
 pub use exec::{spawn, wait_with_timeout};
 pub use isolate::{available as isolation_available, Isolation, SUBJECT_PID};
@@ -61,7 +62,7 @@ impl Sandbox {
     /// file of its own, an empty stand-in) as `work/weave`.
     pub fn new(world: &World, fake_bin: &Path, script: Option<&Path>) -> Result<Sandbox, SandboxError> {
         check_fake(fake_bin)?;
-        let dir = tempfile::Builder::new().prefix("weavetrace-").tempdir_in(sandbox_parent())?;
+        let dir = tempfile::Builder::new().prefix(live::prefix(&sandbox_parent())).tempdir_in(sandbox_parent())?;
         let root = dir.path();
         for sub in ["bin", "work", "home", "tmp", RECORDS_DIR] {
             std::fs::create_dir(root.join(sub))?;

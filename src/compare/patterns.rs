@@ -23,16 +23,22 @@ const KINDS: [(&str, &str); 4] = [
 pub type Bindings = HashMap<String, Vec<u8>>;
 
 /// A placeholder token at the start of `s`: its length and its key (`CONTAINER_ID_2`) and value regex.
+/// Read forward from the `[`, never further than the token, so that a text full of `[` (shell
+/// tests, sed classes) is scanned in linear time.
 fn placeholder(s: &[u8]) -> Option<(usize, String, &'static str)> {
-    let end = s.iter().position(|&b| b == b']')?;
-    let key = std::str::from_utf8(s.get(1..end)?).ok()?;
+    let rest = s.strip_prefix(b"[")?;
     for (kind, re) in KINDS {
-        if let Some(rest) = key.strip_prefix(kind) {
-            if rest.is_empty()
-                || (rest.starts_with('_') && rest.len() > 1 && rest[1..].bytes().all(|b| b.is_ascii_digit()))
-            {
-                return Some((end + 1, key.to_string(), re));
-            }
+        let Some(after) = rest.strip_prefix(kind.as_bytes()) else { continue };
+        let digits = match after.strip_prefix(b"_") {
+            Some(n) => match n.iter().take_while(|b| b.is_ascii_digit()).count() {
+                0 => continue,
+                d => d + 1,
+            },
+            None => 0,
+        };
+        if after.get(digits) == Some(&b']') {
+            let len = 1 + kind.len() + digits;
+            return Some((len + 1, String::from_utf8_lossy(&s[1..len]).into_owned(), re));
         }
     }
     None
@@ -57,25 +63,29 @@ pub fn matches(expected: &[u8], actual: &[u8], bindings: &mut Bindings) -> bool 
     false
 }
 
-fn lines(e: &[&[u8]], a: &[&[u8]], b: &mut Bindings) -> bool {
-    match e.split_first() {
-        None => a.is_empty(),
-        Some((&first, rest)) if first == b"..." => (0..=a.len()).any(|k| {
-            let mut trial = b.clone();
-            let ok = lines(rest, &a[k..], &mut trial);
-            if ok {
-                *b = trial;
+/// Line by line, in a loop: a trace of 100k lines would overflow the stack as recursion. Only a
+/// `...` line tries where to go on, each try with its own copy of the bindings.
+fn lines(mut e: &[&[u8]], mut a: &[&[u8]], b: &mut Bindings) -> bool {
+    loop {
+        match e.split_first() {
+            None => return a.is_empty(),
+            Some((&first, rest)) if first == b"..." => {
+                return (0..=a.len()).any(|k| {
+                    let mut trial = b.clone();
+                    let ok = lines(rest, &a[k..], &mut trial);
+                    if ok {
+                        *b = trial;
+                    }
+                    ok
+                })
             }
-            ok
-        }),
-        Some((&first, rest)) => {
-            let Some((&line, after)) = a.split_first() else { return false };
-            let mut trial = b.clone();
-            let ok = line_matches(first, line, &mut trial) && lines(rest, after, &mut trial);
-            if ok {
-                *b = trial;
+            Some((&first, rest)) => {
+                let Some((&line, after)) = a.split_first() else { return false };
+                if !line_matches(first, line, b) {
+                    return false;
+                }
+                (e, a) = (rest, after);
             }
-            ok
         }
     }
 }
@@ -191,6 +201,16 @@ mod tests {
                 && has_patterns(b"[MAC]")
                 && !has_patterns(b"[ a = b ]")
         );
+    }
+
+    #[test]
+    fn a_long_text_with_a_placeholder_is_matched_without_a_frame_per_line() {
+        let body = "+ i=1\n".repeat(100_000);
+        let expected = format!("pid [PID]\n{body}");
+        let mut b = Bindings::new();
+        assert!(matches(expected.as_bytes(), format!("pid 42\n{body}").as_bytes(), &mut b));
+        assert_eq!(b["PID"], b"42");
+        assert!(!matches(expected.as_bytes(), format!("pid 42\n{body}x").as_bytes(), &mut Bindings::new()));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! - the spec in-process, in cases per second on one core, and the spec as a process per case;
 //! - `weavetrace check --script` against running `sh -x` bare over the same fakes (needs the real
 //!   script: set WEAVE_0_10_SCRIPT; otherwise the fixture scripts stand in);
-//! - `check --jobs 2` against `--jobs 1`.
+//! - `check --jobs 2` against `--jobs 1`;
+//! - `replay` of a 100k-line trace against a 10k-line one, per line.
 //!
 //! Nothing here asserts a time: the figures go to the issues' closing notes.
 
@@ -210,6 +211,29 @@ fn spec_process_and_jobs(cases: &[Case]) {
     );
 }
 
+/// `weavetrace replay` of `n` lines of `+ docker ps` against `weave ps`: a long trace that the
+/// run does not write, so the cassette, the comparison and the report's diff all see every line.
+fn replay_lines(n: usize) -> Duration {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("ps.trace");
+    std::fs::write(&trace, "+ docker ps\n".repeat(n)).unwrap();
+    best(3, || {
+        let out = weavetrace().arg("replay").arg(&trace).args(["--", "ps"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    })
+}
+
+fn replay_per_line() {
+    let (short, long) = (replay_lines(10_000), replay_lines(100_000));
+    let per = |d: Duration, n: f64| d.as_secs_f64() * 1e6 / n;
+    println!(
+        "replay: {:.1} us per line of a 10k-line trace, {:.1} us of a 100k-line one: {:.2}x per line (1x is linear)",
+        per(short, 1e4),
+        per(long, 1e5),
+        per(long, 1e5) / per(short, 1e4)
+    );
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` would pass nothing and expects no work.
     if !std::env::args().any(|a| a == "--bench") {
@@ -224,8 +248,13 @@ fn main() {
     if std::env::var("SPEED_ONLY").as_deref() == Ok("in-process") {
         return spec_in_process(&cases);
     }
+    // SPEED_ONLY=replay measures the replay figure alone.
+    if std::env::var("SPEED_ONLY").as_deref() == Ok("replay") {
+        return replay_per_line();
+    }
     fake_call_vs_exec_floor();
     spec_in_process(&cases);
     spec_process_and_jobs(&cases);
     script_check_vs_bare(&cases);
+    replay_per_line();
 }

@@ -464,3 +464,51 @@ fn a_script_that_is_no_text_is_refused_before_it_runs() {
     assert_eq!(out.status.code(), Some(2));
     assert!(without_namespaces_note(&stderr_of(&out)).ends_with(": cannot read the script: not a regular file\n"));
 }
+
+/// Asserts that stderr names `what` too (after [`bad_input`]'s checks).
+fn bad_input_saying(cmd: &mut assert_cmd::Command, file: &str, line: usize, what: &[&str]) {
+    let out = cmd.output().unwrap();
+    let stderr = stderr_of(&out);
+    bad_input(cmd, file, line);
+    for w in what {
+        assert!(stderr.contains(w), "no `{w}` in: {stderr}");
+    }
+}
+
+#[test]
+fn a_placeholder_no_pattern_reads_or_one_in_a_command_is_refused_where_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let case = |name: &str, header: &str, trace: &str, calls: &str| {
+        let text = format!("{header}\n\n~~~ trace\n{trace}~~~\n\n~~~ stdout\n~~~\n\n~~~ calls\n{calls}~~~\n");
+        write(d, name, &text)
+    };
+    let header = "command = \"weave\"\nstatus = 0";
+    let shell_text = "+ [ -n x ]\n+ sed -e s/[A-Z]/x/\n+ ls [ab]\n";
+    // Line 7: the trace's third line.
+    let nope = case("nope.case", header, &format!("+ set -e\n+ a=[CONTAINER_ID]\n+ echo [NOPE]\n{shell_text}"), "");
+    let valid = ["`[NOPE]`", "`[CONTAINER_ID]`, `[PID]`, `[MAC]`, `[TMP]`, numbered from 2"];
+    bad_input_saying(weavetrace().arg("check").arg(&nope), "nope.case", 7, &valid);
+    // Line 12 (the calls' first): a kind, numbered as no placeholder is.
+    let zero = case("zero.case", header, "+ set -e\n", "docker attach [CONTAINER_ID_0]\n");
+    bad_input_saying(weavetrace().arg("check").arg(&zero), "zero.case", 12, &["`[CONTAINER_ID_0]`", "`[PID]`"]);
+    // A redaction's placeholder is one the case may write; the message lists it with the kinds.
+    let redacted = "command = \"weave\"\nstatus = 0\n\n[[redact]]\nregex = '[0-9a-f]{64}'\nplaceholder = '[ID]'";
+    let with_id = case("redacted.case", redacted, "+ echo [ID] [X]\n", "");
+    bad_input_saying(weavetrace().arg("check").arg(&with_id), "redacted.case", 9, &["`[X]`", "redactions' `[ID]`"]);
+    // What is not refused: bracketed text of other forms, known placeholders, the redaction's own.
+    let fine = case("fine.case", redacted, &format!("+ echo [ID] [PID_2]\n{shell_text}"), "");
+    weavetrace().arg("check").arg(&fine).assert().code(1);
+    // A placeholder in a command line: that command's line, the top-level one or a step's.
+    let in_command = case("in-command.case", "status = 0\ncommand = \"weave attach [CONTAINER_ID]\"", "", "");
+    bad_input_saying(weavetrace().arg("check").arg(&in_command), "in-command.case", 2, &["`[CONTAINER_ID]`"]);
+    let steps =
+        "[[step]]\ncommand = \"weave ps\"\nstatus = 0\n\n[[step]]\nstatus = 0\ncommand = \"weave attach [PID_2]\"\n";
+    let sections: String =
+        (1..=2).map(|k| format!("~~~ trace {k}\n~~~\n~~~ stdout {k}\n~~~\n~~~ calls {k}\n~~~\n")).collect();
+    let scenario = write(d, "scenario.case", &format!("{steps}\n{sections}"));
+    bad_input_saying(weavetrace().arg("check").arg(&scenario), "scenario.case", 7, &["`[PID_2]`"]);
+    // A glob in brackets is an argument like any other.
+    let glob = case("glob.case", "command = \"weave run ls '[ab]' '[A-Z]'\"\nstatus = 0", "", "");
+    weavetrace().arg("check").arg(&glob).assert().code(1);
+}

@@ -14,6 +14,7 @@ fn main() {
         a_saved_cassette_is_readable_editable_and_strict,
         placeholders_bind_two_containers_consistently,
         bless_rewrites_only_what_fails_keeping_patterns_and_review_accepts_or_rejects,
+        a_twenty_thousand_line_trace_replays_and_its_one_changed_word_is_named,
     ])
 }
 
@@ -217,4 +218,37 @@ fn bless_rewrites_only_what_fails_keeping_patterns_and_review_accepts_or_rejects
         .code(0)
         .stdout(predicate::str::contains("accepted "));
     weavetrace().arg("check").arg(dir.path()).assert().code(0);
+}
+
+/// A long trace holds, and a change deep in it is found: nothing here is timed (`cargo bench` has the
+/// replay's speed), but a quadratic step would make this test crawl and a recursive one overflow.
+fn a_twenty_thousand_line_trace_replays_and_its_one_changed_word_is_named() {
+    let n = 10_000;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("long.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "set -e\nV=$(docker -v)\ni=0\nwhile [ $i -lt {n} ]; do\n  i=$((i+1))\ndone\necho \"[PID] $V\"\nexit 0\n"
+        ),
+    )
+    .unwrap();
+    // What dash writes for it; the docker line tells the cassette what `docker -v` answered, and
+    // `[PID]` (a placeholder's own text) sends the comparison through the patterns.
+    let mut trace = String::from("+ set -e\n+ docker -v\n+ V=Docker version 1.6.0, build a82d35e\n+ i=0\n");
+    for k in 0..n {
+        trace.push_str(&format!("+ [ {k} -lt {n} ]\n+ i={}\n", k + 1));
+    }
+    trace.push_str(&format!("+ [ {n} -lt {n} ]\n+ echo [PID] Docker version 1.6.0, build a82d35e\n+ exit 0\n"));
+    assert_eq!(trace.lines().count(), 2 * n + 7);
+    let long = dir.path().join("long.trace");
+    std::fs::write(&long, &trace).unwrap();
+    let replay =
+        |path: &std::path::Path| weavetrace().arg("replay").arg("--script").arg(&script).arg(path).arg("--").assert();
+    replay(&long).code(0).stdout(predicate::str::starts_with("ok    replay of weave\n"));
+    let changed = dir.path().join("changed.trace");
+    std::fs::write(&changed, trace.replacen("+ i=7000\n", "+ i=7001\n", 1)).unwrap();
+    replay(&changed).code(1).stdout(predicate::str::contains(
+        "note: trace line 14004, word 1: the trace has `i=7001`, the subject wrote `i=7000`",
+    ));
 }

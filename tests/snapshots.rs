@@ -136,7 +136,7 @@ fn bad(what: &'static str, files: Vec<(&'static str, String)>, args: &[&'static 
 
 fn bad_inputs() -> Vec<Bad> {
     let version = std::fs::read_to_string(common::root().join("traces/version.case")).unwrap();
-    // `[VERSION]` is no placeholder kind, so it stands only for itself.
+    // `[VERSION]` is written as a placeholder is, but is none: refused where it is written.
     let placeholder = version.replace("+ SCRIPT_VERSION=0.10.0\n", "+ SCRIPT_VERSION=[VERSION]\n");
     assert_ne!(placeholder, version, "traces/version.case sets SCRIPT_VERSION");
     vec![
@@ -186,7 +186,7 @@ fn bad_inputs() -> Vec<Bad> {
             &["check", "{tmp}/bad.case"],
         ),
         bad(
-            "an unknown placeholder, `[VERSION]` in a copy of traces/version.case (no error: it matches only itself)",
+            "an unknown placeholder, `[VERSION]` in a copy of traces/version.case (its trace line 2)",
             vec![("placeholder.case", placeholder)],
             &["check", "{tmp}/placeholder.case"],
         ),

@@ -106,6 +106,16 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
 
     // The command lines: the top-level one, or one per [[step]].
     let invocation = |command: &str, line: usize| -> Result<Invocation, CaseError> {
+        // A command line is run as written: a placeholder there would reach weave as its own text.
+        if let Some(token) = crate::compare::patterns::placeholder_in(command.as_bytes()) {
+            return Err(err(
+                line,
+                format!(
+                    "`command` holds the placeholder `{token}`: a command line is run as written, so placeholders \
+                     belong only in the trace, stdout, calls and state sections"
+                ),
+            ));
+        }
         let words = shell_words::split(command)
             .map_err(|e| err(line, format!("command is not a valid shell command line: {e}")))?;
         Invocation::from_words(&words).map_err(|m| err(line, m))
@@ -165,6 +175,9 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         }
         (None, None) => (World::default(), None),
     };
+
+    // What a section may write in brackets besides the kinds: what the redactions leave.
+    let redactions: Vec<&str> = header.redact.iter().chain(&world.redact).map(|r| r.placeholder.as_str()).collect();
 
     // The sections: per step (numbered in a scenario), then the state.
     let n = steps.len();
@@ -234,6 +247,13 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         let Some(close) = (start..lines.len()).find(|&j| lines[j] == fence) else {
             return Err(err(i + 1, format!("section `{name}` is never closed by a `{}` line", &text[..tildes])));
         };
+        // A misspelt placeholder would be compared as literal text and fail every run, unexplained.
+        for (j, line) in lines[start..close].iter().enumerate() {
+            if let Some(token) = crate::compare::patterns::unknown_placeholder(line, &redactions) {
+                let known = crate::compare::patterns::known_placeholders(&redactions);
+                return Err(err(start + j + 1, format!("unknown placeholder `{token}`: the placeholders are {known}")));
+            }
+        }
         let mut content: Vec<u8> = lines[start..close].iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
         if no_eol && content.pop().is_none() {
             return Err(err(i + 1, format!("section `{name}` is empty, so it cannot lack a final newline")));

@@ -23,19 +23,85 @@ const KINDS: [(&str, &str); 4] = [
 pub type Bindings = HashMap<String, Vec<u8>>;
 
 /// A placeholder token at the start of `s`: its length and its key (`CONTAINER_ID_2`) and value regex.
+/// Read forward from the `[`, never further than the token, so that a text full of `[` (shell
+/// tests, sed classes) is scanned in linear time.
 fn placeholder(s: &[u8]) -> Option<(usize, String, &'static str)> {
-    let end = s.iter().position(|&b| b == b']')?;
-    let key = std::str::from_utf8(s.get(1..end)?).ok()?;
+    let rest = s.strip_prefix(b"[")?;
     for (kind, re) in KINDS {
-        if let Some(rest) = key.strip_prefix(kind) {
-            if rest.is_empty()
-                || (rest.starts_with('_') && rest.len() > 1 && rest[1..].bytes().all(|b| b.is_ascii_digit()))
-            {
-                return Some((end + 1, key.to_string(), re));
-            }
+        let Some(after) = rest.strip_prefix(kind.as_bytes()) else { continue };
+        let digits = match after.strip_prefix(b"_") {
+            Some(n) => match n.iter().take_while(|b| b.is_ascii_digit()).count() {
+                0 => continue,
+                d => d + 1,
+            },
+            None => 0,
+        };
+        if after.get(digits) == Some(&b']') {
+            let len = 1 + kind.len() + digits;
+            return Some((len + 1, String::from_utf8_lossy(&s[1..len]).into_owned(), re));
         }
     }
     None
+}
+
+/// Whether `key` (`PID_2`) is a kind alone or numbered from 2: the first value of a kind is the
+/// unnumbered one, so `_0`, `_1` or `_02` would be a second name for no clear value.
+fn known(key: &str) -> bool {
+    KINDS.iter().any(|(kind, _)| match key.strip_prefix(kind) {
+        Some("") => true,
+        Some(rest) => rest.strip_prefix('_').is_some_and(|n| {
+            n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0') && n.parse::<u64>().is_ok_and(|n| n >= 2)
+        }),
+        None => false,
+    })
+}
+
+/// The first `[NAME]` in `line` (capitals, digits and `_` in brackets, as every placeholder is
+/// written) that is no placeholder: neither a kind, numbered from 2, nor one of `redactions` (what
+/// the case's redaction rules leave). Brackets around anything else (`[ -n x ]`, `[A-Z]`, `[ab]`)
+/// are literal text, as the patterns read them.
+pub fn unknown_placeholder<'a>(line: &'a [u8], redactions: &[&str]) -> Option<&'a str> {
+    let mut i = 0;
+    while i < line.len() {
+        // As `line_matches` reads a line: a `[..]` first.
+        if line[i..].starts_with(b"[..]") {
+            i += 4;
+            continue;
+        }
+        let name = line[i + 1..].iter().take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_');
+        let len = name.count();
+        let written = line[i] == b'['
+            && line.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+            && line.get(i + 1 + len) == Some(&b']');
+        if written {
+            // ASCII by construction.
+            let token = std::str::from_utf8(&line[i..i + len + 2]).unwrap_or_default();
+            if !known(&token[1..token.len() - 1]) && !redactions.contains(&token) {
+                return Some(token);
+            }
+            i += len + 2;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The placeholders `unknown_placeholder` takes, as a message lists them.
+pub fn known_placeholders(redactions: &[&str]) -> String {
+    let kinds: Vec<String> = KINDS.iter().map(|(k, _)| format!("`[{k}]`")).collect();
+    let mut out = format!("{}, numbered from 2 when several (`[PID_2]`)", kinds.join(", "));
+    if !redactions.is_empty() {
+        out.push_str(&format!(", and the redactions' `{}`", redactions.join("`, `")));
+    }
+    out
+}
+
+/// The first placeholder the patterns would read in `text`, as written (`[CONTAINER_ID_2]`).
+pub fn placeholder_in(text: &[u8]) -> Option<String> {
+    (0..text.len()).find_map(|i| {
+        (text[i] == b'[').then(|| placeholder(&text[i..])).flatten().map(|(_, key, _)| format!("[{key}]"))
+    })
 }
 
 /// Whether `expected` uses any pattern at all.
@@ -57,25 +123,29 @@ pub fn matches(expected: &[u8], actual: &[u8], bindings: &mut Bindings) -> bool 
     false
 }
 
-fn lines(e: &[&[u8]], a: &[&[u8]], b: &mut Bindings) -> bool {
-    match e.split_first() {
-        None => a.is_empty(),
-        Some((&first, rest)) if first == b"..." => (0..=a.len()).any(|k| {
-            let mut trial = b.clone();
-            let ok = lines(rest, &a[k..], &mut trial);
-            if ok {
-                *b = trial;
+/// Line by line, in a loop: a trace of 100k lines would overflow the stack as recursion. Only a
+/// `...` line tries where to go on, each try with its own copy of the bindings.
+fn lines(mut e: &[&[u8]], mut a: &[&[u8]], b: &mut Bindings) -> bool {
+    loop {
+        match e.split_first() {
+            None => return a.is_empty(),
+            Some((&first, rest)) if first == b"..." => {
+                return (0..=a.len()).any(|k| {
+                    let mut trial = b.clone();
+                    let ok = lines(rest, &a[k..], &mut trial);
+                    if ok {
+                        *b = trial;
+                    }
+                    ok
+                })
             }
-            ok
-        }),
-        Some((&first, rest)) => {
-            let Some((&line, after)) = a.split_first() else { return false };
-            let mut trial = b.clone();
-            let ok = line_matches(first, line, &mut trial) && lines(rest, after, &mut trial);
-            if ok {
-                *b = trial;
+            Some((&first, rest)) => {
+                let Some((&line, after)) = a.split_first() else { return false };
+                if !line_matches(first, line, b) {
+                    return false;
+                }
+                (e, a) = (rest, after);
             }
-            ok
         }
     }
 }
@@ -191,6 +261,36 @@ mod tests {
                 && has_patterns(b"[MAC]")
                 && !has_patterns(b"[ a = b ]")
         );
+    }
+
+    #[test]
+    fn a_long_text_with_a_placeholder_is_matched_without_a_frame_per_line() {
+        let body = "+ i=1\n".repeat(100_000);
+        let expected = format!("pid [PID]\n{body}");
+        let mut b = Bindings::new();
+        assert!(matches(expected.as_bytes(), format!("pid 42\n{body}").as_bytes(), &mut b));
+        assert_eq!(b["PID"], b"42");
+        assert!(!matches(expected.as_bytes(), format!("pid 42\n{body}x").as_bytes(), &mut Bindings::new()));
+    }
+
+    #[test]
+    fn only_bracketed_capitals_that_no_pattern_reads_are_unknown_placeholders() {
+        let unknown = |line: &str| unknown_placeholder(line.as_bytes(), &["[ID]"]).map(str::to_string);
+        assert_eq!(unknown("+ echo [NOPE] [PID]").as_deref(), Some("[NOPE]"));
+        for bad in ["[CONTAINER_ID_0]", "[CONTAINER_ID_1]", "[PID_02]", "[PIDS]", "[X]", "[MAC_]"] {
+            assert_eq!(unknown(&format!("a {bad} b")).as_deref(), Some(bad), "{bad}");
+        }
+        for fine in [
+            "+ [ -n x ]",
+            "+ sed -e s/[A-Z]/x/",
+            "+ ls [ab] [0-9] [_X] []",
+            "[CONTAINER_ID] [CONTAINER_ID_2] [PID_10] [MAC] [TMP] [ID]",
+            "[..]X] [ID",
+        ] {
+            assert_eq!(unknown(fine), None, "{fine}");
+        }
+        assert_eq!(placeholder_in(b"weave attach [CONTAINER_ID_2] x"), Some("[CONTAINER_ID_2]".into()));
+        assert_eq!(placeholder_in(b"weave run ls '[ab]' [NOPE] [..]"), None);
     }
 
     #[test]

@@ -53,10 +53,11 @@ fn notes(out: &mut dyn Write, verdict: &Verdict) -> std::io::Result<()> {
 /// A unified diff, indented, with invisible bytes shown (`\x1b`, `\r`) so that a difference in
 /// them can be seen.
 pub fn write_diff(out: &mut dyn Write, expected: &[u8], actual: &[u8]) -> std::io::Result<()> {
-    let diff = similar::TextDiff::from_lines(expected, actual);
-    for hunk in diff.unified_diff().context_radius(3).header("expected", "actual").iter_hunks() {
-        writeln!(out, "    {}", hunk.header())?;
-        for change in hunk.iter_changes() {
+    let diff = super::linediff::line_diff(expected, actual);
+    // As similar's unified diff groups and heads its hunks, with 3 lines of context.
+    for hunk in similar::group_diff_ops(diff.ops, 3).into_iter().filter(|ops| !ops.is_empty()) {
+        writeln!(out, "    {}", similar::udiff::UnifiedHunkHeader::new(&hunk))?;
+        for change in hunk.iter().flat_map(|op| op.iter_changes(&diff.old[..], &diff.new[..])) {
             let sign = match change.tag() {
                 similar::ChangeTag::Delete => '-',
                 similar::ChangeTag::Insert => '+',
@@ -97,13 +98,13 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> usize {
 pub fn explain_calls(expected: &[u8], actual: &[u8]) -> Vec<String> {
     let words =
         |line: &str| units(&shell_words::split(line).unwrap_or_else(|_| line.split(' ').map(String::from).collect()));
-    let diff = similar::TextDiff::from_lines(expected, actual);
+    let diff = super::linediff::line_diff(expected, actual);
     let mut out = Vec::new();
-    for op in diff.ops() {
+    for op in &diff.ops {
         let similar::DiffOp::Replace { old_index, old_len, new_index, new_len } = *op else { continue };
         for k in 0..old_len.min(new_len) {
-            let old_line = String::from_utf8_lossy(diff.old_slices()[old_index + k]).trim_end().to_string();
-            let new_line = String::from_utf8_lossy(diff.new_slices()[new_index + k]).trim_end().to_string();
+            let old_line = String::from_utf8_lossy(diff.old[old_index + k]).trim_end().to_string();
+            let new_line = String::from_utf8_lossy(diff.new[new_index + k]).trim_end().to_string();
             let (old, new) = (words(&old_line), words(&new_line));
             // Units (whole arguments) that left one place and arrived at another have moved.
             let mut removed: Vec<usize> = Vec::new();

@@ -4,6 +4,7 @@
 //! JSON reporters write as they go, JUnit (one document) at the end.
 
 mod human;
+mod linediff;
 mod machine;
 pub mod render;
 

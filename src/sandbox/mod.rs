@@ -294,14 +294,24 @@ fn is_binary(path: &Path) -> std::io::Result<bool> {
     Ok(n == 4 && &magic == b"\x7fELF")
 }
 
-/// The cache of binaries beside the sandboxes, made on first use.
+/// The cache of binaries beside the sandboxes, made on first use: one per user, since what is in
+/// it runs as that user's fakes. One someone else made, or may write, is refused: a shared
+/// directory like /dev/shm lets anyone create any name first.
 pub(crate) fn cache_dir() -> std::io::Result<PathBuf> {
-    let dir = sandbox_parent().join("weavetrace-cache");
-    // Not `create_dir_all`: a sandbox parent that does not exist is the user's mistake to hear of.
-    match std::fs::create_dir(&dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
-        _ => Ok(dir),
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let uid = rustix::process::geteuid().as_raw();
+    let dir = sandbox_parent().join(format!("weavetrace-cache-{uid}"));
+    // Not recursive: a sandbox parent that does not exist is the user's mistake to hear of.
+    match std::fs::DirBuilder::new().mode(0o755).create(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
     }
+    let meta = std::fs::symlink_metadata(&dir)?;
+    if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o022 != 0 {
+        let why = format!("{} is not a directory of this user's that only it may write", dir.display());
+        return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, why));
+    }
+    Ok(dir)
 }
 
 /// A copy of `file` in the cache, made once per version of the file (named by its path, size and

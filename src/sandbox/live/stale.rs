@@ -6,7 +6,7 @@
 //! sandbox it sweeps: every lock file whose lock it can take belongs to a dead process, whose
 //! sandboxes it removes, then the lock file. A lock is held as long as its owner lives, whatever
 //! became of its pid, so a reused pid never costs a live harness its sandboxes. Nothing else there
-//! is touched: `weavetrace-cache`, sandboxes named the old way (no owner to ask), another user's.
+//! is touched: the cache (`weavetrace-cache-UID`), sandboxes named the old way (no owner to ask), another user's.
 
 use rustix::fs::{FlockOperation, Mode, OFlags};
 use std::os::fd::OwnedFd;
@@ -152,7 +152,8 @@ mod tests {
         // Alive: a lock held here.
         let held = lock_path(p, "22");
         std::fs::write(&held, "").expect("written");
-        let fd = rustix::fs::open(&held, OFlags::RDONLY, Mode::empty()).expect("opened");
+        // CLOEXEC: a process another test forks meanwhile must not hold the lock on.
+        let fd = rustix::fs::open(&held, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).expect("opened");
         rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).expect("locked");
         mkdir("weavetrace-22-bbbbbb");
         // Not the dead one's, though their names start alike; no owner; the cache.
@@ -169,7 +170,15 @@ mod tests {
             assert!(p.join(name).join("sub/file").exists(), "{name} was touched");
         }
         drop(fd);
-        sweep(p);
+        // A child another test forks holds every descriptor until it execs (a subject's init never
+        // does, but closes them first): the lock may outlive `drop` by that long.
+        for _ in 0..200 {
+            sweep(p);
+            if !p.join("weavetrace-22-bbbbbb").exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         assert!(!p.join("weavetrace-22-bbbbbb").exists(), "its owner is gone now");
     }
 }

@@ -17,6 +17,7 @@ fn main() {
         a_detached_child_ends_with_its_subject,
         at_the_timeout_the_subject_and_its_detached_children_end,
         killing_the_harness_ends_its_subjects,
+        a_shell_started_again_whose_commands_stay_inside_is_no_escape,
     ])
 }
 
@@ -147,4 +148,12 @@ fn killing_the_harness_ends_its_subjects() -> Needs {
         "the subject outlived its harness"
     );
     Ok(())
+}
+
+fn a_shell_started_again_whose_commands_stay_inside_is_no_escape() {
+    weavetrace()
+        .args(["check", "--script", "fixtures/scripts/sh-c.sh", "fixtures/scripts/sh-c.case"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("escape").not());
 }

@@ -198,7 +198,7 @@ pub fn escapes(rec: &Recording, ps4: &[u8]) -> Vec<String> {
         let first = words.next().unwrap_or_default();
         let what = if first.starts_with(b"PATH=") {
             "PATH is reset"
-        } else if first.contains(&b'/') && !first.contains(&b'=') {
+        } else if first.contains(&b'/') && !first.contains(&b'=') && !offered(first) {
             "a command run by its path"
         } else if first == b"command" && words.next() == Some(b"-p") {
             "`command -p` uses the system's PATH"
@@ -211,6 +211,16 @@ pub fn escapes(rec: &Recording, ps4: &[u8]) -> Vec<String> {
         found.push(format!("{} was run by its path (script line {}), and is not in the sandbox", missing.0, missing.1));
     }
     found
+}
+
+/// Whether `path` names, in a host directory of binaries, a program the sandbox offers on its PATH
+/// as well (`/bin/sh`, `/usr/bin/sed`): the same binary, so no step outside (`/bin/sh -c` whose
+/// commands stay inside is no escape).
+fn offered(path: &[u8]) -> bool {
+    let Some(cut) = path.iter().rposition(|&b| b == b'/') else { return false };
+    let (dir, name) = (&path[..cut], &path[cut + 1..]);
+    crate::fs::HOST_BIN_DIRS.iter().any(|d| d.as_bytes() == dir)
+        && crate::fake::inline::UTILITIES.iter().any(|u| u.as_bytes() == name)
 }
 
 /// Commands dash could not find in the sandbox (`NAME: N: CMD: not found` on stderr), with the

@@ -44,7 +44,7 @@ fn weavetrace_entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("weavetrace-") && n != "weavetrace-cache")
+        .filter(|n| n.starts_with("weavetrace-") && !n.starts_with("weavetrace-cache"))
         .collect();
     names.sort();
     names

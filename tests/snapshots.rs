@@ -13,7 +13,7 @@ use std::path::Path;
 
 /// Lines that vary from run to run, or from machine to machine, each with what it becomes.
 mod filters {
-    /// `check`'s note where user, network and mount namespaces are unavailable: dropped.
+    /// `check`'s note where the subjects' namespaces are unavailable: dropped.
     pub const NAMESPACES_NOTE: (&str, &str) = (super::common::NAMESPACES_NOTE, "");
     /// JUnit's `time` attributes (seconds a case or the run took).
     pub const JUNIT_TIME: (&str, &str) = (r#"time="[0-9.]+""#, r#"time="[SECS]""#);

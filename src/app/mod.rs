@@ -68,7 +68,9 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Error> {
     // clap has held --timeout to (0, 86400] seconds.
     let timeout = Duration::from_secs_f64(args.timeout);
     if let Err(reason) = crate::sandbox::isolation_available() {
-        eprintln!("weavetrace: note: {reason}; subjects run without user, network and mount namespaces");
+        eprintln!(
+            "weavetrace: note: {reason}; subjects run without their namespaces (user, pid, mount, network, ipc, uts)"
+        );
     }
     if let Some(path) = &args.script {
         if !path.exists() {

@@ -43,7 +43,7 @@ pub fn pinned_world() -> PathBuf {
 /// namespaces are unavailable (a container without privileges): a regex matching the whole line.
 /// It depends on the machine, not on weavetrace, so tests drop it.
 pub const NAMESPACES_NOTE: &str =
-    r"(?m)^weavetrace: note: .*; subjects run without user, network and mount namespaces\n";
+    r"(?m)^weavetrace: note: .*; subjects run without their namespaces \(user, pid, mount, network, ipc, uts\)\n";
 
 /// `text` without the [`NAMESPACES_NOTE`] line.
 pub fn without_namespaces_note(text: &str) -> String {
@@ -220,9 +220,7 @@ pub fn namespaces() -> Result<(), Missing> {
         };
         Missing {
             need: "namespaces",
-            reason: format!(
-                "needs namespaces for the sandbox (mount and network, and user when not root): {why}; {how}"
-            ),
+            reason: format!("needs namespaces for the sandbox (user, pid, mount, network, ipc and uts): {why}; {how}"),
         }
     })
 }

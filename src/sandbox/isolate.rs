@@ -99,13 +99,13 @@ fn c(path: &Path) -> CString {
 impl Isolation {
     /// The isolation for a sandbox at `root`, whose `bin/` holds the fakes, `rec/` the records and
     /// `work/` the subject's working directory; `cache` holds the binaries the sandbox links to (the
-    /// fake) and the stand-ins of the host's binary directories. Each file in `keep` stays the real
-    /// one at its path (a shell the user named, under /tmp or in a covered directory).
+    /// fake) and the stand-ins of the host's binary directories. Each (copy, path) in `keep` puts
+    /// the copy at the path (a shell the user named, under /tmp or in a covered directory).
     pub fn new(
         root: &Path,
         cache: &Path,
         stand_ins: &[(PathBuf, PathBuf)],
-        keep: &[PathBuf],
+        keep: &[(PathBuf, PathBuf)],
         own_netns: super::OwnNetns,
     ) -> Isolation {
         let uid = rustix::process::geteuid().as_raw();
@@ -132,18 +132,21 @@ impl Isolation {
         }
         // Last: a sandbox under /tmp is hidden once its tmp/ is there.
         binds.push((c(&root.join("tmp")), c(Path::new("/tmp"))));
-        let mut covers: Vec<CString> = ["/home", "/root"].iter().map(|p| c(Path::new(p))).collect();
-        covers.extend(project_dirs().iter().map(|p| c(p)));
+        let covers: Vec<CString> = hidden_dirs().iter().map(|p| c(p)).collect();
         let mut attach = vec![
             Attach { source: c(root), target: c(root), read_only: None, dir: true },
             Attach { source: c(cache), target: c(cache), read_only: Some(locked_flags(cache)), dir: true },
         ];
-        for file in keep {
-            if let Ok(real) = file.canonicalize() {
-                attach.push(Attach { source: c(&real), target: c(file), read_only: None, dir: false });
-            }
+        for (copy, file) in keep {
+            attach.push(Attach { source: c(copy), target: c(file), read_only: None, dir: false });
         }
-        let mut read_only = vec![(c(Path::new("/sys")), locked_flags(Path::new("/sys")))];
+        // The covers are made writable, so that a kept file under one can be attached there, and
+        // then read-only like the rest; / last.
+        let ours = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+        let mut read_only: Vec<(CString, MountFlags)> = covers.iter().map(|d| (d.clone(), ours)).collect();
+        if Path::new("/sys").is_dir() {
+            read_only.push((c(Path::new("/sys")), locked_flags(Path::new("/sys"))));
+        }
         read_only.push((c(Path::new("/")), locked_flags(Path::new("/"))));
         Isolation {
             drop_to,
@@ -231,8 +234,9 @@ impl Isolation {
             mount_recursive_bind(source.as_c_str(), target.as_c_str())?;
         }
         let empty = MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+        let cover = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
         for dir in &self.covers {
-            mount2(Some(c"tmpfs"), dir.as_c_str(), Some(c"tmpfs"), empty, Some(c"size=4k,mode=755"))?;
+            mount2(Some(c"tmpfs"), dir.as_c_str(), Some(c"tmpfs"), cover, Some(c"size=64k,mode=755"))?;
         }
         mount2(Some(c"tmpfs"), c"/dev", Some(c"tmpfs"), MountFlags::NOSUID | MountFlags::NOEXEC, Some(c"mode=755"))?;
         for (fd, dev) in devices.iter().zip(DEVICE_PATHS) {
@@ -486,12 +490,14 @@ fn docker_sockets() -> &'static [PathBuf] {
     })
 }
 
-/// What the subject must not see of the harness's own files: the directory it runs from and the
-/// project its executable was built in (the one holding `Cargo.toml`), when not `/`.
-fn project_dirs() -> &'static [PathBuf] {
+/// What the subject must not see of the host: `/home` and `/root` (where they exist), the
+/// directory the harness runs from and the project its executable was built in (the one holding
+/// `Cargo.toml`), when not `/`.
+fn hidden_dirs() -> &'static [PathBuf] {
     static FOUND: OnceLock<Vec<PathBuf>> = OnceLock::new();
     FOUND.get_or_init(|| {
-        let mut found = Vec::new();
+        let mut found: Vec<PathBuf> =
+            ["/home", "/root"].iter().map(PathBuf::from).filter(|d| d.is_dir() && !d.is_symlink()).collect();
         // What the sandbox puts its own over is not covered again.
         let replaced = ["/tmp", "/dev", "/proc", "/sys", "/run"];
         let mut add = |dir: PathBuf| {

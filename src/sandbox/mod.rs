@@ -126,10 +126,13 @@ impl Sandbox {
     /// in `keep` (a shell the user named under /tmp, say) stay reachable at the paths given. The
     /// isolation makes the subject's `PROC/PID/ns/net` itself, in the pid namespace.
     pub fn isolation(&self, keep: &[PathBuf]) -> Option<Isolation> {
+        isolation_available().ok()?;
         let cache = cache_dir().ok()?;
-        isolation_available()
-            .ok()
-            .map(|()| Isolation::new(self.root(), &cache, &self.stand_ins, keep, self.own_netns()))
+        // Copies in the cache, which the subject may read whoever it is outside (`nobody`, as root,
+        // cannot read a shell under /root).
+        let keep: Vec<(PathBuf, PathBuf)> =
+            keep.iter().filter_map(|file| Some((cached_copy(file).ok()?, file.clone()))).collect();
+        Some(Isolation::new(self.root(), &cache, &self.stand_ins, &keep, self.own_netns()))
     }
 
     /// The directory of records (see the module's layout).

@@ -77,7 +77,8 @@ pub fn blessed(
             step.pipelines = p.clone();
         }
     }
-    Ok((rewrite_case(&original, &steps, state.as_deref()), changed))
+    let known: Vec<&str> = case.redact.iter().chain(&case.world.redact).map(|r| r.placeholder.as_str()).collect();
+    Ok((rewrite_case(&original, &steps, state.as_deref(), &known), changed))
 }
 
 /// Where a pending result for `case` waits.

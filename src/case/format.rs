@@ -385,7 +385,9 @@ fn quote_word(word: &[u8], raw_controls: bool) -> String {
 /// redactions, notes) but for each step's `status` and `pipelines`, its sections replaced.
 /// `steps` are the new expectations, one per step of the case as written (their invocations and
 /// notes are not used); `state` is the optional last section: the world after the run.
-pub fn rewrite_case(original: &[u8], steps: &[Step], state: Option<&[u8]>) -> Vec<u8> {
+/// `known` are the placeholders the case's and its world's redactions leave: placeholder-shaped
+/// text the new sections hold besides those is declared as literal (see [`declared_literals`]).
+pub fn rewrite_case(original: &[u8], steps: &[Step], state: Option<&[u8]>, known: &[&str]) -> Vec<u8> {
     let lines = split_lines(original);
     let header_end = lines.iter().position(|l| l.starts_with(b"~~~")).unwrap_or(lines.len());
     let header = &lines[..header_end];
@@ -433,7 +435,37 @@ pub fn rewrite_case(original: &[u8], steps: &[Step], state: Option<&[u8]>) -> Ve
     while out.ends_with(b"\n\n") {
         out.pop();
     }
+    out.extend_from_slice(&declared_literals(steps, state, known));
     write_sections(&mut out, steps, state);
+    out
+}
+
+/// A `[[redact]]` table for each distinct piece of text in the sections that is written like a
+/// placeholder (`[INFO]`) but is none (not a kind, nor one of `known`): the subject's own text,
+/// which a case that did not declare it would be refused for. Each replaces the text by itself, so
+/// it reads as what it is.
+fn declared_literals(steps: &[Step], state: Option<&[u8]>, known: &[&str]) -> Vec<u8> {
+    let mut found: Vec<String> = Vec::new();
+    let sections = steps.iter().flat_map(|s| [&s.trace, &s.stdout, &s.calls]).map(Vec::as_slice).chain(state);
+    for line in sections.flat_map(|text| text.split(|&b| b == b'\n')) {
+        let mut rest = line;
+        while let Some(token) = crate::compare::patterns::unknown_placeholder(rest, known) {
+            if !found.iter().any(|f| f == token) {
+                found.push(token.to_string());
+            }
+            let at = rest.windows(token.len()).position(|w| w == token.as_bytes()).unwrap_or(0);
+            rest = &rest[at + token.len()..];
+        }
+    }
+    let mut out = Vec::new();
+    for token in found {
+        let table = format!(
+            "\n# `{token}` is the subject's own text, not a placeholder: declared as itself.\n[[redact]]\nregex = {}\nplaceholder = {}\n",
+            toml_string(&regex::escape(&token)),
+            toml_string(&token)
+        );
+        out.extend_from_slice(table.as_bytes());
+    }
     out
 }
 
@@ -513,6 +545,8 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
                 .as_bytes(),
         );
     }
+    let known: Vec<&str> = case.redact.iter().chain(&case.world.redact).map(|r| r.placeholder.as_str()).collect();
+    out.extend_from_slice(&declared_literals(&case.steps, case.state.as_deref(), &known));
     if case.world_file.is_none() && case.world != World::default() {
         let mut wrapped = toml::Table::new();
         wrapped.insert("world".into(), toml::Value::try_from(&case.world).expect("a world always serializes"));
@@ -585,6 +619,21 @@ mod tests {
             assert_eq!((back.world_file.as_deref(), &back.redact), (Some("w.toml"), &c.redact));
             assert_eq!(write_case(&back, "a comment"), bytes);
         }
+    }
+
+    #[test]
+    fn text_written_like_a_placeholder_is_declared_as_itself_so_the_case_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.case");
+        // `[INFO]` twice and `[WARN]` in the sections; `[PID]` is a kind and `[ -n x ]` no placeholder.
+        let c = Case { path: path.clone(), ..case(b"+ echo [INFO] [INFO] [ -n x ]\n+ b\n", b"[WARN] [PID] 7\n") };
+        let bytes = write_case(&c, "a comment");
+        let back = parse_case(&path, &bytes).unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&bytes)));
+        let declared: Vec<&str> = back.redact.iter().map(|r| r.placeholder.as_str()).collect();
+        assert_eq!(declared, ["[INFO]", "[WARN]"]);
+        // Rewritten (bless) with what is declared already known, nothing is declared twice.
+        let known: Vec<&str> = back.redact.iter().map(|r| r.placeholder.as_str()).collect();
+        assert_eq!(rewrite_case(&bytes, &back.steps, back.state.as_deref(), &known), bytes);
     }
 
     #[test]
@@ -680,7 +729,7 @@ mod tests {
         assert!(text.contains("\n[[step]]\ncommand = \"VERSION='a b' weave run ''\"\nstatus = 1\n"), "{text}");
         assert!(text.contains("~~~ trace 1\n") && text.contains("~~~~ trace 2\n") && text.contains("~~~ calls 2\n"));
         // Rewritten with its own expectations, it stays as it was.
-        assert_eq!(rewrite_case(&bytes, &c.steps, c.state.as_deref()), bytes);
+        assert_eq!(rewrite_case(&bytes, &c.steps, c.state.as_deref(), &[]), bytes);
     }
 
     #[test]
@@ -693,7 +742,7 @@ mod tests {
         steps[1].status = 3;
         steps[1].pipelines = vec![Pipeline { writers: vec![1], end: 1 }];
         steps[0].calls = b"docker ps\n".to_vec();
-        let out = rewrite_case(text.as_bytes(), &steps, None);
+        let out = rewrite_case(text.as_bytes(), &steps, None, &[]);
         let back = parse_case(Path::new("t.case"), &out).unwrap();
         assert_eq!((back.steps[0].status, back.steps[1].status), (1, 3));
         assert_eq!(back.steps[1].pipelines, steps[1].pipelines);

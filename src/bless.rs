@@ -77,8 +77,7 @@ pub fn blessed(
             step.pipelines = p.clone();
         }
     }
-    let known: Vec<&str> = case.redact.iter().chain(&case.world.redact).map(|r| r.placeholder.as_str()).collect();
-    Ok((rewrite_case(&original, &steps, state.as_deref(), &known), changed))
+    Ok((rewrite_case(&original, &steps, state.as_deref(), &case.redaction_placeholders()), changed))
 }
 
 /// Where a pending result for `case` waits.

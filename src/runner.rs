@@ -55,41 +55,34 @@ pub fn run_all(
     jobs: usize,
     level: Level,
     fail_fast: bool,
-    mut each: impl FnMut(usize, Result<Outcome, SubjectError>),
+    each: impl FnMut(usize, Result<Outcome, SubjectError>),
 ) -> usize {
     let stop = AtomicBool::new(false);
     let run = |case: &Case| {
         let result = run_case(case, subject, fake_bin, level);
-        if crate::sandbox::live::interrupted() {
-            return None;
-        }
         // Decided by the worker itself, so that it starts nothing after the first failure.
         if fail_fast && result.as_ref().map_or(true, |o| !o.verdict.holds()) {
             stop.store(true, Ordering::Relaxed);
         }
-        Some(result)
+        result
     };
-    let mut seen = 0;
-    in_order(cases, jobs, &stop, run, |i, result| {
-        if let Some(result) = result {
-            seen += 1;
-            each(i, result);
-        }
-    });
-    seen
+    in_order(cases, jobs, &stop, run, each)
 }
 
-/// Maps `f` over `items` on `jobs` threads, handing the results to `each` in the items' order.
-/// Starts no item once `stop` is set, or the run is interrupted.
+/// Maps `f` over `items` on `jobs` threads, handing the results to `each` in the items' order;
+/// returns how many it handed. Starts no item once `stop` is set, or the run is interrupted
+/// ([`crate::sandbox::live::kill_all`]); an item that ends after the interrupt is no result (what
+/// it ran may have been killed) and `each` does not see it.
 pub fn in_order<T: Sync, R: Send>(
     items: &[T],
     jobs: usize,
     stop: &AtomicBool,
     f: impl Fn(&T) -> R + Sync,
     mut each: impl FnMut(usize, R),
-) {
+) -> usize {
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel();
+    let mut handed = 0;
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1).min(items.len().max(1)) {
             let tx = tx.clone();
@@ -100,7 +93,8 @@ pub fn in_order<T: Sync, R: Send>(
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = items.get(i) else { break };
-                if tx.send((i, f(item))).is_err() {
+                let result = f(item);
+                if tx.send((i, (!crate::sandbox::live::interrupted()).then_some(result))).is_err() {
                     break;
                 }
             });
@@ -111,11 +105,15 @@ pub fn in_order<T: Sync, R: Send>(
         for (i, result) in rx {
             pending.insert(i, result);
             while let Some(result) = pending.remove(&want) {
-                each(want, result);
+                if let Some(result) = result {
+                    handed += 1;
+                    each(want, result);
+                }
                 want += 1;
             }
         }
     });
+    handed
 }
 
 /// A replay's verdict, and what is worth telling about how it was reached.

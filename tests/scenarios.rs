@@ -48,7 +48,7 @@ fn every_case_file_rewrites_byte_for_byte() {
     for path in paths {
         let bytes = std::fs::read(&path).unwrap();
         let c = case::parse_case(&path, &bytes).unwrap();
-        let known: Vec<&str> = c.redact.iter().chain(&c.world.redact).map(|r| r.placeholder.as_str()).collect();
+        let known = c.redaction_placeholders();
         assert_eq!(case::rewrite_case(&bytes, &c.steps, c.state.as_deref(), &known), bytes, "{}", path.display());
     }
     // The example, written anew from what it holds (its comment, world file, steps and notes).

@@ -249,7 +249,7 @@ pub fn parse_case(path: &Path, bytes: &[u8]) -> Result<Case, CaseError> {
         };
         // A misspelt placeholder would be compared as literal text and fail every run, unexplained.
         for (j, line) in lines[start..close].iter().enumerate() {
-            if let Some(token) = crate::compare::patterns::unknown_placeholder(line, &redactions) {
+            if let Some(token) = crate::compare::patterns::unknown_placeholders(line, &redactions).next() {
                 let known = crate::compare::patterns::known_placeholders(&redactions);
                 return Err(err(start + j + 1, format!("unknown placeholder `{token}`: the placeholders are {known}")));
             }
@@ -448,13 +448,10 @@ fn declared_literals(steps: &[Step], state: Option<&[u8]>, known: &[&str]) -> Ve
     let mut found: Vec<String> = Vec::new();
     let sections = steps.iter().flat_map(|s| [&s.trace, &s.stdout, &s.calls]).map(Vec::as_slice).chain(state);
     for line in sections.flat_map(|text| text.split(|&b| b == b'\n')) {
-        let mut rest = line;
-        while let Some(token) = crate::compare::patterns::unknown_placeholder(rest, known) {
+        for token in crate::compare::patterns::unknown_placeholders(line, known) {
             if !found.iter().any(|f| f == token) {
                 found.push(token.to_string());
             }
-            let at = rest.windows(token.len()).position(|w| w == token.as_bytes()).unwrap_or(0);
-            rest = &rest[at + token.len()..];
         }
     }
     let mut out = Vec::new();
@@ -545,8 +542,7 @@ pub fn write_case(case: &Case, comment: &str) -> Vec<u8> {
                 .as_bytes(),
         );
     }
-    let known: Vec<&str> = case.redact.iter().chain(&case.world.redact).map(|r| r.placeholder.as_str()).collect();
-    out.extend_from_slice(&declared_literals(&case.steps, case.state.as_deref(), &known));
+    out.extend_from_slice(&declared_literals(&case.steps, case.state.as_deref(), &case.redaction_placeholders()));
     if case.world_file.is_none() && case.world != World::default() {
         let mut wrapped = toml::Table::new();
         wrapped.insert("world".into(), toml::Value::try_from(&case.world).expect("a world always serializes"));
@@ -629,11 +625,9 @@ mod tests {
         let c = Case { path: path.clone(), ..case(b"+ echo [INFO] [INFO] [ -n x ]\n+ b\n", b"[WARN] [PID] 7\n") };
         let bytes = write_case(&c, "a comment");
         let back = parse_case(&path, &bytes).unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&bytes)));
-        let declared: Vec<&str> = back.redact.iter().map(|r| r.placeholder.as_str()).collect();
-        assert_eq!(declared, ["[INFO]", "[WARN]"]);
+        assert_eq!(back.redaction_placeholders(), ["[INFO]", "[WARN]"]);
         // Rewritten (bless) with what is declared already known, nothing is declared twice.
-        let known: Vec<&str> = back.redact.iter().map(|r| r.placeholder.as_str()).collect();
-        assert_eq!(rewrite_case(&bytes, &back.steps, back.state.as_deref(), &known), bytes);
+        assert_eq!(rewrite_case(&bytes, &back.steps, back.state.as_deref(), &back.redaction_placeholders()), bytes);
     }
 
     #[test]

@@ -194,6 +194,16 @@ impl Case {
     pub fn invocations(&self) -> Vec<Invocation> {
         self.steps.iter().map(|s| s.invocation.clone()).collect()
     }
+
+    /// The redactions that apply to the case: its own, then its world's.
+    pub fn redactions(&self) -> impl Iterator<Item = &crate::world::Redaction> {
+        self.redact.iter().chain(&self.world.redact)
+    }
+
+    /// The placeholders its redactions leave (`[ID]`), which its sections may hold.
+    pub fn redaction_placeholders(&self) -> Vec<&str> {
+        self.redactions().map(|r| r.placeholder.as_str()).collect()
+    }
 }
 
 /// A case file that cannot be used.

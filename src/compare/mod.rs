@@ -283,9 +283,7 @@ fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
     };
     // The case's and its world's redactions, on the output only: the golden holds placeholders.
     let rules: Vec<(regex::bytes::Regex, String)> = case
-        .redact
-        .iter()
-        .chain(&case.world.redact)
+        .redactions()
         .filter_map(|r| Some((regex::bytes::Regex::new(&r.regex).ok()?, r.placeholder.clone())))
         .collect();
     // Placeholders bind across the sections of one case, steps and all, in this order.

@@ -56,38 +56,40 @@ fn known(key: &str) -> bool {
     })
 }
 
-/// The first `[NAME]` in `line` (capitals, digits and `_` in brackets, as every placeholder is
+/// Each `[NAME]` in `line` (capitals, digits and `_` in brackets, as every placeholder is
 /// written) that is no placeholder: neither a kind, numbered from 2, nor one of `redactions` (what
-/// the case's redaction rules leave). Brackets around anything else (`[ -n x ]`, `[A-Z]`, `[ab]`)
-/// are literal text, as the patterns read them.
-pub fn unknown_placeholder<'a>(line: &'a [u8], redactions: &[&str]) -> Option<&'a str> {
+/// the case's redaction rules leave), in order. Brackets around anything else (`[ -n x ]`, `[A-Z]`,
+/// `[ab]`) are literal text, as the patterns read them.
+pub fn unknown_placeholders<'a>(line: &'a [u8], redactions: &'a [&str]) -> impl Iterator<Item = &'a str> + 'a {
     let mut i = 0;
-    while i < line.len() {
-        // As `line_matches` reads a line: a `[..]` first.
-        if line[i..].starts_with(b"[..]") {
-            i += 4;
-            continue;
-        }
-        let name = line[i + 1..].iter().take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_');
-        let len = name.count();
-        let written = line[i] == b'['
-            && line.get(i + 1).is_some_and(u8::is_ascii_uppercase)
-            && line.get(i + 1 + len) == Some(&b']');
-        if written {
+    std::iter::from_fn(move || {
+        while i < line.len() {
+            // As `line_matches` reads a line: a `[..]` first.
+            if line[i..].starts_with(b"[..]") {
+                i += 4;
+                continue;
+            }
+            let name = line[i + 1..].iter().take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_');
+            let len = name.count();
+            let written = line[i] == b'['
+                && line.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+                && line.get(i + 1 + len) == Some(&b']');
+            if !written {
+                i += 1;
+                continue;
+            }
             // ASCII by construction.
             let token = std::str::from_utf8(&line[i..i + len + 2]).unwrap_or_default();
+            i += len + 2;
             if !known(&token[1..token.len() - 1]) && !redactions.contains(&token) {
                 return Some(token);
             }
-            i += len + 2;
-        } else {
-            i += 1;
         }
-    }
-    None
+        None
+    })
 }
 
-/// The placeholders `unknown_placeholder` takes, as a message lists them.
+/// The placeholders `unknown_placeholders` passes by, as a message lists them.
 pub fn known_placeholders(redactions: &[&str]) -> String {
     let kinds: Vec<String> = KINDS.iter().map(|(k, _)| format!("`[{k}]`")).collect();
     let mut out = format!("{}, numbered from 2 when several (`[PID_2]`)", kinds.join(", "));
@@ -275,7 +277,7 @@ mod tests {
 
     #[test]
     fn only_bracketed_capitals_that_no_pattern_reads_are_unknown_placeholders() {
-        let unknown = |line: &str| unknown_placeholder(line.as_bytes(), &["[ID]"]).map(str::to_string);
+        let unknown = |line: &str| unknown_placeholders(line.as_bytes(), &["[ID]"]).next().map(str::to_string);
         assert_eq!(unknown("+ echo [NOPE] [PID]").as_deref(), Some("[NOPE]"));
         for bad in ["[CONTAINER_ID_0]", "[CONTAINER_ID_1]", "[PID_02]", "[PIDS]", "[X]", "[MAC_]"] {
             assert_eq!(unknown(&format!("a {bad} b")).as_deref(), Some(bad), "{bad}");

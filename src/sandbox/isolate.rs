@@ -27,7 +27,7 @@
 
 use rustix::fd::{AsRawFd, RawFd};
 use rustix::mount::{
-    mount2, mount_bind, mount_change, mount_recursive_bind, mount_remount, move_mount, open_tree, MountFlags,
+    mount2, mount_change, mount_recursive_bind, mount_remount, move_mount, open_tree, MountFlags,
     MountPropagationFlags, MoveMountFlags, OpenTreeFlags,
 };
 use rustix::thread::{move_into_link_name_space, unshare, LinkNameSpaceType, UnshareFlags};
@@ -68,17 +68,15 @@ pub struct Isolation {
     records: CString,
     /// (source, target) bind mounts made while the host's tree is whole, in order.
     binds: Vec<(CString, CString)>,
-    /// Directories covered by an empty read-only tmpfs.
+    /// Directories covered by an empty tmpfs (read-only once kept files are attached).
     covers: Vec<CString>,
-    /// (source, target, remount flags when read-only) cloned before the covers and attached after
-    /// them at `target`, made first where a cover hid it: the sandbox, the cache, kept files.
+    /// Cloned before the covers and attached after them at `target`, made first where a cover hid
+    /// it: the sandbox (first: the records are opened in its clone), its `bin/`, the cache, kept
+    /// files.
     attach: Vec<Attach>,
     /// The sandbox's records directory as the subject would see it, covered last.
     records_cover: CString,
-    /// The sandbox's `bin/`, made read-only, with the flags its mount keeps.
-    bin: CString,
-    bin_flags: MountFlags,
-    /// Read-only remounts, with the flags the kernel keeps locked on them.
+    /// Read-only remounts, last, with the flags the kernel keeps locked on each mount.
     read_only: Vec<(CString, MountFlags)>,
     work: CString,
     own_netns: super::OwnNetns,
@@ -87,8 +85,6 @@ pub struct Isolation {
 struct Attach {
     source: CString,
     target: CString,
-    /// Remount read-only with these flags (the source's own, which a user namespace may not drop).
-    read_only: Option<MountFlags>,
     dir: bool,
 }
 
@@ -133,17 +129,20 @@ impl Isolation {
         // Last: a sandbox under /tmp is hidden once its tmp/ is there.
         binds.push((c(&root.join("tmp")), c(Path::new("/tmp"))));
         let covers: Vec<CString> = hidden_dirs().iter().map(|p| c(p)).collect();
-        let mut attach = vec![
-            Attach { source: c(root), target: c(root), read_only: None, dir: true },
-            Attach { source: c(cache), target: c(cache), read_only: Some(locked_flags(cache)), dir: true },
-        ];
+        let bin = root.join("bin");
+        let mut attach: Vec<Attach> =
+            [root, &bin, cache].iter().map(|dir| Attach { source: c(dir), target: c(dir), dir: true }).collect();
         for (copy, file) in keep {
-            attach.push(Attach { source: c(copy), target: c(file), read_only: None, dir: false });
+            attach.push(Attach { source: c(copy), target: c(file), dir: false });
         }
         // The covers are made writable, so that a kept file under one can be attached there, and
-        // then read-only like the rest; / last.
+        // then read-only like the rest. The fakes' links in bin/ stay what the harness made (a
+        // script that replaced one would answer its own calls, unrecorded), and so does the cache;
+        // / last.
         let ours = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
         let mut read_only: Vec<(CString, MountFlags)> = covers.iter().map(|d| (d.clone(), ours)).collect();
+        read_only.push((c(&bin), locked_flags(root)));
+        read_only.push((c(cache), locked_flags(cache)));
         if Path::new("/sys").is_dir() {
             read_only.push((c(Path::new("/sys")), locked_flags(Path::new("/sys"))));
         }
@@ -158,8 +157,6 @@ impl Isolation {
             covers,
             attach,
             records_cover: c(&root.join(super::RECORDS_DIR)),
-            bin: c(&root.join("bin")),
-            bin_flags: locked_flags(root),
             read_only,
             work: c(&root.join("work")),
             own_netns,
@@ -257,15 +254,8 @@ impl Isolation {
             let Some(fd) = fd else { continue };
             make_path(a.target.as_c_str(), a.dir)?;
             attach_at(fd, a.target.as_c_str())?;
-            if let Some(flags) = a.read_only {
-                mount_remount(a.target.as_c_str(), MountFlags::BIND | MountFlags::RDONLY | flags, c"")?;
-            }
         }
         mount2(Some(c"tmpfs"), self.records_cover.as_c_str(), Some(c"tmpfs"), empty, Some(c"size=4k,mode=755"))?;
-        // The fakes' links stay what the harness made: a script that replaced one would answer its
-        // own calls, unrecorded.
-        mount_bind(self.bin.as_c_str(), self.bin.as_c_str())?;
-        mount_remount(self.bin.as_c_str(), MountFlags::BIND | MountFlags::RDONLY | self.bin_flags, c"")?;
         for (target, flags) in &self.read_only {
             mount_remount(target.as_c_str(), MountFlags::BIND | MountFlags::RDONLY | *flags, c"")?;
         }
@@ -575,7 +565,7 @@ pub fn stand_ins(cache: &Path, fake: &Path, keep_real: &[&str]) -> std::io::Resu
         // Another run made it first.
         let _ = std::fs::remove_dir_all(&partial);
     }
-    super::prune(cache, &made, "stand-ins-");
+    super::prune(cache, &made, |other| other.starts_with("stand-ins-"));
     Ok(pairs)
 }
 

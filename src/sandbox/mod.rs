@@ -338,24 +338,24 @@ fn cached_copy(file: &Path) -> std::io::Result<PathBuf> {
         let partial = tempfile::NamedTempFile::new_in(&dir)?;
         std::fs::copy(&file, partial.path())?;
         partial.persist(&cached).map_err(|e| e.error)?;
-        prune(&dir, &cached, &format!("-{name}"));
+        let suffix = format!("-{name}");
+        prune(&dir, &cached, |other| other.ends_with(&suffix));
     }
     Ok(cached)
 }
 
-/// Removes from the cache the older versions of what `current` replaces (the names ending with
-/// `suffix`, or starting with it), once they have not been made for a while: every build of the
-/// fake would otherwise stay in memory (/dev/shm) for good. A run still using one that goes makes
-/// it again ([`cached_copy`] looks before each sandbox).
-pub(crate) fn prune(dir: &Path, current: &Path, suffix: &str) {
+/// Removes from the cache the older versions of what `current` replaces (the names `same` holds
+/// for), once they have not been made for a while: every build of the fake would otherwise stay in
+/// memory (/dev/shm) for good. A run still using one that goes makes it again ([`cached_copy`]
+/// looks before each sandbox).
+pub(crate) fn prune(dir: &Path, current: &Path, same: impl Fn(&str) -> bool) {
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
-        let same = name.ends_with(suffix) || name.starts_with(suffix);
         let stale = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < old);
-        if same && stale && path != current {
+        if same(&name) && stale && path != current {
             let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
         }
     }

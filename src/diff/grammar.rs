@@ -215,13 +215,42 @@ pub fn cidr(rng: &mut impl Rng) -> String {
 
 fn docker_args(rng: &mut impl Rng, out: &mut Vec<String>) {
     for _ in 0..rng.gen_range(0..4) {
-        out.extend(DOCKER_FLAGS.choose(rng).unwrap().iter().map(|s| s.to_string()));
+        match rng.gen_bool(0.5) {
+            true => out.extend(DOCKER_FLAGS.choose(rng).unwrap().iter().map(|s| s.to_string())),
+            false => table_flag(rng, out),
+        }
     }
     if rng.gen_bool(0.9) {
         out.push(IMAGES.choose(rng).unwrap().to_string());
     }
     for _ in 0..rng.gen_range(0..3) {
         out.push(if rng.gen_bool(0.5) { HAZARDS.choose(rng).unwrap().to_string() } else { "sh".into() });
+    }
+}
+
+/// A `docker run` spelling of any release from the fake docker's flag table, with a value that
+/// passes its check (or, now and then, one that does not): which releases take it is for the
+/// drawn world's client to say.
+fn table_flag(rng: &mut impl Rng, out: &mut Vec<String>) {
+    use crate::fake::docker::client::{table, Check, Kind};
+    let rows: Vec<_> = table().iter().filter(|s| s.command == "run" && s.flag != "--help").collect();
+    let Some(row) = rows.choose(rng) else { return };
+    let value = match (row.kind, row.checked.map(|(c, _)| c)) {
+        (Kind::Bool, _) => None,
+        _ if rng.gen_bool(0.1) => Some("bad value"),
+        (Kind::Int | Kind::Uint, _) => Some("512"),
+        (_, Some(Check::Path)) => Some("/srv:/srv"),
+        (_, Some(Check::Ip)) => Some("10.2.0.9"),
+        (_, Some(Check::Link)) => Some("db:db"),
+        (_, Some(Check::Host)) => Some("db:10.2.0.9"),
+        (_, Some(Check::Stream)) => Some("stdout"),
+        (_, Some(Check::Domain)) => Some("weave.local"),
+        _ => Some("v"),
+    };
+    match (value, rng.gen_bool(0.5)) {
+        (Some(v), true) => out.push(format!("{}={v}", row.spelling)),
+        (Some(v), false) => out.extend([row.spelling.to_string(), v.to_string()]),
+        (None, _) => out.push(row.spelling.to_string()),
     }
 }
 

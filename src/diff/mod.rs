@@ -25,16 +25,28 @@ pub fn random_draws(n: usize, seed: u64) -> Vec<Draw> {
     (0..n).map(|_| grammar::draw(&mut rng)).collect()
 }
 
-/// The worlds random draws span when no world is given: the default world (nothing runs), and
-/// worlds where the router, weaveDNS, or both (with a container on weave) run. Built in, so that
-/// `diff` runs from anywhere; a draw's world is picked by its place in the run (`index % 4`), so
-/// the same seed meets the same worlds.
+/// The worlds random draws span when no world is given: the default world (nothing runs), worlds
+/// where the router, weaveDNS, or both (with a container on weave) run, and hosts whose docker
+/// client is of each family the flag table tells apart (1.0-1.4 in two, 1.5, 1.7 after the
+/// single-dash names went, 1.10, 1.12 and 1.13). Built in, so that `diff` runs from anywhere; a
+/// draw's world is picked by its place in the run (`index % 11`), so the same seed meets the same
+/// worlds, and a divergence's case names the world's file.
 pub fn draw_worlds() -> Vec<(&'static str, World)> {
-    const FILES: [(&str, &str); 3] = [
-        ("fixtures/worlds/local-router.toml", include_str!("../../fixtures/worlds/local-router.toml")),
-        ("fixtures/worlds/local-weavedns.toml", include_str!("../../fixtures/worlds/local-weavedns.toml")),
-        ("fixtures/worlds/local-services.toml", include_str!("../../fixtures/worlds/local-services.toml")),
-    ];
+    macro_rules! worlds {
+        ($($file:literal),*) => { [$(($file, include_str!(concat!("../../", $file)))),*] };
+    }
+    const FILES: [(&str, &str); 10] = worlds!(
+        "fixtures/worlds/local-router.toml",
+        "fixtures/worlds/local-weavedns.toml",
+        "fixtures/worlds/local-services.toml",
+        "fixtures/worlds/docker-1.0.toml",
+        "fixtures/worlds/docker-1.2.toml",
+        "fixtures/worlds/docker-1.5.toml",
+        "fixtures/worlds/docker-1.7.toml",
+        "fixtures/worlds/docker-1.10.toml",
+        "fixtures/worlds/docker-1.12.toml",
+        "fixtures/worlds/docker-1.13.toml"
+    );
     let mut worlds = vec![("the default world", World::default())];
     for (name, text) in FILES {
         // The files are the crate's own, checked by its tests: one that does not parse is a bug.
@@ -263,6 +275,19 @@ mod tests {
     }
 
     #[test]
+    fn draws_reach_docker_flags_of_every_era_from_the_table() {
+        let words: Vec<String> = random_draws(2000, 5).into_iter().flatten().flat_map(|inv| inv.args).collect();
+        let spelled = |s: &str| words.iter().any(|w| w == s || w.starts_with(&format!("{s}=")));
+        // One only 1.0-1.6 take, one from 1.12 on, one a value check refuses now and then.
+        let eras =
+            [["-rm", "-name", "-sig-proxy"], ["--network", "--sysctl", "--runtime"], ["--dns", "--add-host", "--link"]];
+        for era in eras {
+            assert!(era.iter().any(|s| spelled(s)), "none of {era:?} drawn");
+        }
+        assert!(words.iter().any(|w| w == "bad value"), "no value docker refuses drawn");
+    }
+
+    #[test]
     fn draws_chain_one_to_four_lines() {
         let draws = random_draws(400, 3);
         let lens: Vec<usize> = draws.iter().map(Vec::len).collect();
@@ -273,9 +298,15 @@ mod tests {
     }
 
     #[test]
-    fn the_built_in_worlds_differ_in_what_runs() {
+    fn the_built_in_worlds_differ_in_what_runs_and_span_every_client_family() {
+        use crate::fake::docker::client::{Client, Family};
         let worlds = draw_worlds();
-        assert_eq!(worlds.len(), 4);
+        assert_eq!(worlds.len(), 11);
+        let families: Vec<Option<Family>> =
+            worlds.iter().map(|(_, w)| Client::new(&w.docker.version_output, b"docker").family()).collect();
+        for family in [Family::Usage, Family::Hint, Family::Hint125, Family::Cobra] {
+            assert!(families.contains(&Some(family)), "no world's docker is of {family:?}: {families:?}");
+        }
         let names: Vec<Vec<&str>> =
             worlds.iter().map(|(_, w)| w.docker.containers.iter().map(|c| c.name.as_str()).collect()).collect();
         assert!(names[0].is_empty(), "{names:?}");

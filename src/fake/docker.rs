@@ -1,9 +1,12 @@
 //! The fake docker: the host's docker client and daemon, and the weaveexec image's answers.
 
+pub mod client;
+
 use super::net::{Net, HOST_NETNS_INODE};
 use super::{Reply, State};
 use crate::world::addr::{hash64, Cidr};
 use crate::world::{image, services, Network, RegistryImage, World};
+use client::{Client, Family, Flags};
 use std::net::Ipv4Addr;
 
 /// What the fake docker keeps between calls.
@@ -281,36 +284,7 @@ impl DockerState {
 /// The image whose `--local` commands the model answers.
 const WEAVEEXEC: &str = "weaveworks/weaveexec";
 
-/// `docker run` flags of docker 1.x that take no value; every other flag takes one.
-const RUN_BOOL_FLAGS: [&[u8]; 14] = [
-    b"-d",
-    b"--detach",
-    b"--rm",
-    b"--sig-proxy",
-    b"--privileged",
-    b"-P",
-    b"--publish-all",
-    b"-i",
-    b"--interactive",
-    b"-t",
-    b"--tty",
-    b"--read-only",
-    b"--oom-kill-disable",
-    b"--help",
-];
-
-/// Whether a `docker run` flag word (`--name`, `-ti`, `--net=host`) takes the next word as its value.
-pub fn run_flag_takes_value(flag: &[u8]) -> bool {
-    if flag.len() < 2 || flag[0] != b'-' || flag.contains(&b'=') {
-        return false;
-    }
-    if flag.starts_with(b"--") {
-        return !RUN_BOOL_FLAGS.contains(&flag);
-    }
-    // Short flags may be grouped (`-ti`, `-dit`); only the last of a group may take a value.
-    let last = [b'-', flag[flag.len() - 1]];
-    !RUN_BOOL_FLAGS.contains(&last.as_slice())
-}
+pub use client::run_flag_takes_value;
 
 /// Answers one docker call: an explicit answer of the world if one matches, else the model.
 /// `env` looks up the caller's environment (`docker run -e NAME` passes its value on).
@@ -319,30 +293,50 @@ pub fn docker(world: &World, state: &mut State, argv: &[Vec<u8>], env: &dyn Fn(&
         return r;
     }
     let args = &argv[1.min(argv.len())..];
-    match args.first().map(Vec::as_slice) {
+    let command = match args.first().map(Vec::as_slice) {
         Some(b"-v" | b"--version") => {
             let mut stdout = world.docker.version_output.clone().into_bytes();
             if !stdout.is_empty() {
                 stdout.push(b'\n');
             }
-            Reply { stdout, status: world.docker.version_status, ..Reply::default() }
+            return Reply { stdout, status: world.docker.version_status, ..Reply::default() };
         }
-        Some(b"run") => run(world, state, &args[1..], env),
-        Some(b"inspect") => inspect(world, state, &args[1..]),
-        Some(b"start") => start(world, state, &args[1..]),
-        Some(b"stop") => stop(world, state, argv),
-        Some(b"rm") => rm(world, state, argv),
-        Some(b"pull") => match &args[1..] {
-            [name] if !name.starts_with(b"-") => pull(world, state, &String::from_utf8_lossy(name)),
+        Some(b"run") => "run",
+        Some(b"inspect") => "inspect",
+        Some(b"start") => "start",
+        Some(b"stop") => "stop",
+        Some(b"rm") => "rm",
+        Some(b"pull") => "pull",
+        Some(b"images") => "images",
+        Some(b"ps") => "ps",
+        _ => return Reply::not_modeled_call(argv),
+    };
+    // The client reads the flags first, as its version does: a wrong one is its answer.
+    let client = Client::new(&world.docker.version_output, argv.first().map_or(b"docker", Vec::as_slice));
+    let flags = match client.parse(command, &args[1..]) {
+        Ok(flags) => flags,
+        Err(reply) => return reply,
+    };
+    let mut reply = match command {
+        "run" => run(world, state, &client, &flags, argv, env),
+        "inspect" => inspect(world, state, &client, &flags, argv),
+        "start" => start(world, state, &flags, argv),
+        "stop" => stop(world, state, &flags, argv),
+        "rm" => rm(world, state, &flags, argv),
+        "pull" => match (flags.set.is_empty(), &flags.operands[..]) {
+            (true, [name]) => pull(world, state, &String::from_utf8_lossy(name)),
             _ => Reply::not_modeled_call(argv),
         },
-        Some(b"images") => images(world, state, argv),
-        Some(b"ps") => ps(world, state, argv),
-        _ => Reply::not_modeled_call(argv),
+        "images" => images(world, state, &client, &flags, argv),
+        _ => ps(world, state, &flags, argv),
+    };
+    if !flags.warnings.is_empty() {
+        reply.stderr.splice(0..0, flags.warnings);
     }
+    reply
 }
 
-/// A `docker run` command line, read as docker 1.x reads it.
+/// A `docker run` command line, as a client read it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunArgs<'a> {
     pub detach: bool,
@@ -356,78 +350,35 @@ pub struct RunArgs<'a> {
     pub image: Option<&'a [u8]>,
     /// The command and its arguments after the image.
     pub rest: &'a [Vec<u8>],
-    /// `--name`, `-h`/`--hostname`, `--domainname` and `--net`, the last of each as given.
+    /// `--name`, `-h`/`--hostname` and `--net` (or 1.12's `--network`), the last of each as given.
     pub name: Option<&'a [u8]>,
     pub hostname: Option<&'a [u8]>,
-    pub domainname: Option<&'a [u8]>,
     pub net: Option<&'a [u8]>,
 }
 
-/// A flag's value: `--flag=value` (one pair of quotes stripped, as docker's flag parser does) or
-/// the next word for `--flag value`.
-fn flag_value<'a>(word: &'a [u8], next: Option<&'a Vec<u8>>, names: &[&[u8]]) -> Option<&'a [u8]> {
-    for name in names {
-        if word == *name {
-            return next.map(Vec::as_slice);
-        }
-        if let Some(v) = word.strip_prefix(*name).and_then(|r| r.strip_prefix(b"=")) {
-            let unquoted = [b'"', b'\''].iter().find_map(|&q| v.strip_prefix(&[q]).and_then(|v| v.strip_suffix(&[q])));
-            return Some(unquoted.unwrap_or(v));
-        }
-    }
-    None
-}
-
 impl<'a> RunArgs<'a> {
-    /// Reads the words after `docker run`.
+    /// Reads the words after `docker run` with the flags of every release, never failing: for
+    /// showing a call (the fake reads it with its client's version, [`RunArgs::from_flags`]).
     pub fn parse(args: &'a [Vec<u8>]) -> RunArgs<'a> {
-        let mut parsed = RunArgs::default();
-        let mut i = 0;
-        while i < args.len() {
-            let a = args[i].as_slice();
-            if a == b"--" {
-                i += 1;
-                break;
-            }
-            if a.len() < 2 || a[0] != b'-' {
-                break;
-            }
-            if a == b"--detach" || (!a.starts_with(b"--") && a[1..].contains(&b'd')) {
-                parsed.detach = true;
-            }
-            let env_flag = match a {
-                b"-e" | b"--env" => args.get(i + 1).map(Vec::as_slice),
-                _ => a.strip_prefix(b"--env=").or_else(|| a.strip_prefix(b"-e=")),
-            };
-            parsed.env_flags.extend(env_flag);
-            let volume = match a {
-                b"-v" | b"--volume" => args.get(i + 1).map(Vec::as_slice),
-                _ => a.strip_prefix(b"--volume=").or_else(|| a.strip_prefix(b"-v=")),
-            };
-            parsed.volumes.extend(volume);
-            let port = match a {
-                b"-p" | b"--publish" => args.get(i + 1).map(Vec::as_slice),
-                _ => a.strip_prefix(b"--publish=").or_else(|| a.strip_prefix(b"-p=")),
-            };
-            parsed.ports.extend(port);
-            let next = args.get(i + 1);
-            if let Some(v) = flag_value(a, next, &[b"--name", b"-name"]) {
-                parsed.name = Some(v);
-            }
-            if let Some(v) = flag_value(a, next, &[b"--hostname", b"-h"]) {
-                parsed.hostname = Some(v);
-            }
-            if let Some(v) = flag_value(a, next, &[b"--domainname"]) {
-                parsed.domainname = Some(v);
-            }
-            if let Some(v) = flag_value(a, next, &[b"--net", b"-net"]) {
-                parsed.net = Some(v);
-            }
-            i += if run_flag_takes_value(a) { 2 } else { 1 };
+        RunArgs::from_flags(&client::read_any("run", args))
+    }
+
+    /// What the model acts on among the flags a client read.
+    pub fn from_flags(flags: &Flags<'a>) -> RunArgs<'a> {
+        RunArgs {
+            detach: flags.on("--detach"),
+            env_flags: flags.values("--env").collect(),
+            volumes: flags.values("--volume").collect(),
+            ports: flags.values("--publish").collect(),
+            image: flags.rest.first().map(Vec::as_slice),
+            rest: flags.rest.get(1..).unwrap_or_default(),
+            name: flags.last("--name"),
+            hostname: flags.last("--hostname"),
+            net: flags.set.iter().rev().find_map(|(f, v)| match (*f, v) {
+                ("--net" | "--network", client::Value::Text(t)) => Some(*t),
+                _ => None,
+            }),
         }
-        parsed.image = args.get(i).map(Vec::as_slice);
-        parsed.rest = args.get(i + 1..).unwrap_or_default();
-        parsed
     }
 
     /// Where the container sees the host's /proc: the target of a `-v /proc:TARGET` volume.
@@ -448,16 +399,9 @@ impl<'a> RunArgs<'a> {
 /// `docker ps -q [--no-trunc]`: the running containers' ids, newest first (docker lists by
 /// creation, newest on top). The table without `-q` has columns that differ per client version:
 /// not modeled.
-fn ps(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
-    let (mut quiet, mut full) = (false, false);
-    for flag in &argv[2..] {
-        match flag.as_slice() {
-            b"-q" | b"--quiet" => quiet = true,
-            b"--no-trunc" => full = true,
-            _ => return Reply::not_modeled_call(argv),
-        }
-    }
-    if !quiet {
+fn ps(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
+    let (quiet, full) = (flags.on("--quiet"), flags.on("--no-trunc"));
+    if !quiet || !flags.operands.is_empty() || flags.other_than(&["--quiet", "--no-trunc"]).is_some() {
         return Reply::not_modeled_call(argv);
     }
     let (docker, _) = state.parts(world);
@@ -471,16 +415,29 @@ fn ps(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
 }
 
 /// `docker run FLAGS IMAGE ARGS`.
-fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) -> Option<Vec<u8>>) -> Reply {
-    let parsed = RunArgs::parse(args);
+fn run(
+    world: &World,
+    state: &mut State,
+    client: &Client,
+    flags: &Flags,
+    argv: &[Vec<u8>],
+    env: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Reply {
+    let parsed = RunArgs::from_flags(flags);
     let Some(image) = parsed.image else {
-        // The text of docker 1.5 and 1.6, the clients weave 0.10 meets most.
-        return Reply {
-            stderr: b"docker: \"run\" requires a minimum of 1 argument. See 'docker run --help'.\n".to_vec(),
-            status: 1,
-            ..Reply::default()
-        };
+        return missing_image(client);
     };
+    if parsed.detach && flags.on("--rm") {
+        if let Some(reply) = rm_and_detach(world, client) {
+            return reply;
+        }
+    }
+    // Other combinations clients refuse, each in its own releases (`-a` with `-d`; `--rm` with a
+    // restart policy): not modeled rather than a container created.
+    let restarts = flags.last("--restart").is_some_and(|r| r.starts_with(b"always") || r.starts_with(b"on-failure"));
+    if (parsed.detach && flags.values("--attach").next().is_some()) || (flags.on("--rm") && restarts) {
+        return Reply::not_modeled_call(argv);
+    }
     // The container's environment: `-e NAME=value`, or `-e NAME` with the caller's value.
     let resolved_env: Vec<(Vec<u8>, Option<Vec<u8>>)> = parsed
         .env_flags
@@ -514,8 +471,7 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
         if reply.unmodeled {
             // What a container prints in the foreground is its program's: only the services'
             // `--version` and weaveexec's are modeled.
-            let words: Vec<Vec<u8>> = [b"docker run".to_vec()].into_iter().chain(args.iter().cloned()).collect();
-            reply = Reply::not_modeled_call(&words);
+            reply = Reply::not_modeled_call(argv);
         }
         pulled.extend_from_slice(&reply.stderr);
         return Reply { stderr: pulled, ..reply };
@@ -535,6 +491,12 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
     let name = match text(parsed.name) {
         Some(name) => {
             if let Some(other) = docker.containers.iter().find(|c| c.name == name) {
+                // From 1.10 the client reports a daemon's refusal in words not measured here.
+                if client.version() >= Some((1, 10)) {
+                    return Reply::not_modeled(&format!(
+                        "docker run --name {name} of a name in use, docker 1.10 or newer"
+                    ));
+                }
                 let short = &other.id[..12.min(other.id.len())];
                 let message = match client_version(world) {
                     (1, 0..=4) => format!("Conflict, The name {name} is already assigned to {short}. You have to delete (or rename) that container to be able to assign {name} to a container again."),
@@ -547,7 +509,7 @@ fn run(world: &World, state: &mut State, args: &[Vec<u8>], env: &dyn Fn(&str) ->
         None => generated_name(&id),
     };
     docker.started += 1;
-    let mut domainname = text(parsed.domainname).unwrap_or_default();
+    let mut domainname = String::new();
     let hostname = match text(parsed.hostname) {
         // The client splits `-h` at its first dot into hostname and domain name (runconfig/parse.go,
         // 1.3 to 1.6), so `-h app.weave.local` is found by weaveDNS under weave.local.
@@ -620,6 +582,10 @@ fn foreground(world: &World, state: &mut State, image: &str, rest: &[Vec<u8>]) -
 /// all its tags, the lines the world gives (or 1.3's for a one-layer image) on stdout; an image
 /// the registry lacks, or one the world makes fail, ends with the client's error.
 fn pull(world: &World, state: &mut State, name: &str) -> Reply {
+    // 1.10 pulls by content from the v2 registry, whose progress lines the model does not write.
+    if client_version(world) >= (1, 10) {
+        return Reply::not_modeled(&format!("docker pull {name} by a docker 1.10 client or newer"));
+    }
     let repository = image::repository(name);
     let tagged = image::with_tag(name);
     let mut stdout = format!("Pulling repository {repository}\n");
@@ -668,13 +634,15 @@ fn pull(world: &World, state: &mut State, name: &str) -> Reply {
 
 /// `docker images --no-trunc`: docker 1.3-1.6's table (Go's tabwriter: columns at least 20 wide,
 /// padded by 3), a row per tag (`<none>` for an image without one).
-fn images(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
-    if argv[2..].iter().any(|a| a != b"--no-trunc") || argv.len() != 3 {
+fn images(world: &World, state: &mut State, client: &Client, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
+    if !flags.on("--no-trunc") || !flags.operands.is_empty() || flags.other_than(&["--no-trunc"]).is_some() {
         return Reply::not_modeled_call(argv);
     }
+    // 1.10 stores images by content: ids print as `sha256:...` and the size column is renamed.
+    let content_addressed = client.version() >= Some((1, 10));
+    let size = if content_addressed { "SIZE" } else { "VIRTUAL SIZE" };
     let (docker, _) = state.parts(world);
-    let mut rows =
-        vec![["REPOSITORY".to_string(), "TAG".into(), "IMAGE ID".into(), "CREATED".into(), "VIRTUAL SIZE".into()]];
+    let mut rows = vec![["REPOSITORY".to_string(), "TAG".into(), "IMAGE ID".into(), "CREATED".into(), size.into()]];
     for i in docker.images(world) {
         let tags: Vec<(String, String)> = match i.tags.is_empty() {
             true => vec![("<none>".into(), "<none>".into())],
@@ -688,7 +656,7 @@ fn images(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
                 .collect(),
         };
         for (repository, tag) in tags {
-            rows.push([repository, tag, i.id.clone(), i.created.clone(), i.size.clone()]);
+            rows.push([repository, tag, shown_image_id(client, &i.id), i.created.clone(), i.size.clone()]);
         }
     }
     let widths: Vec<usize> =
@@ -713,27 +681,13 @@ fn no_such_container(world: &World, name: &str) -> String {
     }
 }
 
-/// The names a `stop` or `rm` call gives after its flags (`-f`, `-t N`), and whether `-f` was.
-fn names_and_force(argv: &[Vec<u8>]) -> Option<(Vec<&[u8]>, bool)> {
-    let (mut names, mut force) = (Vec::new(), false);
-    let mut words = argv[2..].iter();
-    while let Some(w) = words.next() {
-        match w.as_slice() {
-            b"-f" | b"--force" if argv[1] == b"rm" => force = true,
-            b"-t" | b"--time" if argv[1] == b"stop" => {
-                words.next()?;
-            }
-            w if w.starts_with(b"-") && names.is_empty() => return None,
-            w => names.push(w),
-        }
-    }
-    (!names.is_empty()).then_some((names, force))
-}
-
 /// `docker stop [-t N] NAME...`: each running container stops and its name is printed; a stopped
 /// one is printed too (the daemon answers 304); a missing one fails the call at the end.
-fn stop(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
-    each_named(world, state, argv, "Error: failed to stop one or more containers", |state, n, _| {
+fn stop(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
+    if flags.other_than(&["--time"]).is_some() {
+        return Reply::not_modeled_call(argv);
+    }
+    each_named(world, state, flags, argv, "stop", |state, n| {
         let running = state.docker.containers[n].running;
         if running {
             state.stop_container(world, n);
@@ -744,9 +698,13 @@ fn stop(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
 
 /// `docker rm [-f] NAME...`: each container goes (a running one only with `-f`, which kills it
 /// first); what is refused fails the call at the end.
-fn rm(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
+fn rm(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
+    if flags.other_than(&["--force"]).is_some() {
+        return Reply::not_modeled_call(argv);
+    }
     let conflict = if client_version(world) >= (1, 5) { "Conflict, " } else { "" };
-    each_named(world, state, argv, "Error: failed to remove one or more containers", |state, n, force| {
+    let force = flags.on("--force");
+    each_named(world, state, flags, argv, "remove", |state, n| {
         if state.docker.containers[n].running {
             if !force {
                 return Err(format!("Error response from daemon: {conflict}You cannot remove a running container. Stop the container before attempting removal or use -f\n"));
@@ -758,23 +716,29 @@ fn rm(world: &World, state: &mut State, argv: &[Vec<u8>]) -> Reply {
     })
 }
 
-/// `docker stop` and `rm` alike: `act` on each named container in turn (whether it changed
-/// anything, or the daemon's refusal), its name printed when done, docker's "No such container"
-/// for a missing one; any failure ends the call with status 1 and `last`, the client's final line.
+/// `docker stop`, `rm` and `start` alike: `act` on each named container in turn (whether it
+/// changed anything, or the daemon's refusal), its name printed when done, docker's "No such
+/// container" for a missing one; any failure ends the call with status 1 and the words the
+/// client's version ends with (measured on each release's client).
 fn each_named(
     world: &World,
     state: &mut State,
+    flags: &Flags,
     argv: &[Vec<u8>],
-    last: &str,
-    mut act: impl FnMut(&mut State, usize, bool) -> Result<bool, String>,
+    verb: &str,
+    mut act: impl FnMut(&mut State, usize) -> Result<bool, String>,
 ) -> Reply {
-    let Some((names, force)) = names_and_force(argv) else { return Reply::not_modeled_call(argv) };
+    if flags.operands.is_empty() {
+        return Reply::not_modeled_call(argv);
+    }
+    let version = client_version(world);
     let mut reply = Reply::default();
-    for name in names {
+    let mut failed = Vec::new();
+    for &name in &flags.operands {
         let text = String::from_utf8_lossy(name);
         let found = state.parts(world).0.find(&text);
         let done = match found {
-            Some(n) => act(state, n, force),
+            Some(n) => act(state, n),
             None => Err(no_such_container(world, &text)),
         };
         match done {
@@ -783,15 +747,29 @@ fn each_named(
                 reply.stdout.extend_from_slice(name);
                 reply.stdout.push(b'\n');
             }
+            // 1.10 names the container in each of stop's and rm's errors instead of a summary.
+            Err(message) if version == (1, 10) && verb != "start" => {
+                let line = format!("Failed to {verb} container ({text}): {message}");
+                reply.stderr.extend_from_slice(line.as_bytes());
+                failed.push(text.into_owned());
+            }
             Err(message) => {
                 reply.stderr.extend_from_slice(message.as_bytes());
-                reply.status = 1;
+                failed.push(text.into_owned());
             }
         }
     }
-    if reply.status != 0 {
-        reply.stderr.extend_from_slice(fatal_line(world, last).as_bytes());
+    if failed.is_empty() {
+        return reply;
     }
+    reply.status = 1;
+    let last = match version {
+        (1, 0..=6) => fatal_line(world, &format!("Error: failed to {verb} one or more containers")),
+        (1, 7..=9) => format!("Error: failed to {verb} containers: [{}]\n", failed.join(" ")),
+        _ if verb == "start" => format!("Error: failed to start containers: {}\n", failed.join(", ")),
+        _ => String::new(),
+    };
+    reply.stderr.extend_from_slice(last.as_bytes());
     reply
 }
 
@@ -803,62 +781,50 @@ fn generated_name(id: &str) -> String {
     format!("{}_{}", LEFT[(h % 8) as usize], RIGHT[((h >> 8) % 8) as usize])
 }
 
-/// The docker client's version, from the line `docker -v` prints: (major, minor).
+/// The docker client's version, from the line `docker -v` prints: (major, minor); 1.6, the
+/// documented world's, where the line names none (such a client is answered as not modeled
+/// before its flags are read, see [`Client::parse`]).
 fn client_version(world: &World) -> (u32, u32) {
-    let v = world.docker.version_output.strip_prefix("Docker version ").unwrap_or_default();
-    let mut parts = v.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse().unwrap_or(0));
-    (parts.next().unwrap_or(1), parts.next().unwrap_or(6))
+    client::version_numbers(&world.docker.version_output).map_or((1, 6), |(major, minor, _)| (major, minor))
 }
 
 /// The fixed moment the fakes' log lines carry, so that runs compare.
 const LOG_TIME: (&str, &str) = ("2015/04/24 10:00:00", "2015-04-24T10:00:00Z");
 
 /// How the client reports a daemon's error as its last words: a Go log line (1.0-1.3), a logrus
-/// line (1.4-1.6, not on a terminal), or plain (1.7 on).
+/// line (1.4-1.6, not on a terminal; 1.4 and 1.5 quote the level), or plain (1.7 on).
 fn fatal_line(world: &World, message: &str) -> String {
     match client_version(world) {
         (1, 0..=3) => format!("{} {message}\n", LOG_TIME.0),
-        (1, 4..=6) => format!("time=\"{}\" level=fatal msg={message:?} \n", LOG_TIME.1),
+        (1, 4..=5) => format!("time=\"{}\" level=\"fatal\" msg={message:?} \n", LOG_TIME.1),
+        (1, 6) => format!("time=\"{}\" level=fatal msg={message:?} \n", LOG_TIME.1),
         _ => format!("{message}\n"),
     }
 }
 
 /// A daemon's refusal, as the client ends with it.
 fn daemon_error(world: &World, message: &str) -> String {
-    let prefix = if client_version(world) == (1, 0) { "Error: " } else { "Error response from daemon: " };
+    // 1.0.0 alone prints a daemon's words after a bare "Error: " (measured on 1.0.0 and 1.0.1).
+    let first = client::version_numbers(&world.docker.version_output) == Some((1, 0, 0));
+    let prefix = if first { "Error: " } else { "Error response from daemon: " };
     fatal_line(world, &format!("{prefix}{message}"))
 }
 
 /// `docker start NAME...`: each stopped container runs again (a new pid, a fresh namespace); each
 /// name is printed as given.
-fn start(world: &World, state: &mut State, args: &[Vec<u8>]) -> Reply {
-    let (docker, net) = state.parts(world);
-    let mut reply = Reply::default();
-    let mut failed = false;
-    for name in args.iter().filter(|a| !a.starts_with(b"-")) {
-        let text = String::from_utf8_lossy(name);
-        match docker.find(&text) {
-            Some(n) => {
-                if !docker.containers[n].running {
-                    docker.start(world, net, n, None);
-                    reply.changed = true;
-                }
-                reply.stdout.extend_from_slice(name);
-                reply.stdout.push(b'\n');
-            }
-            None => {
-                failed = true;
-                reply
-                    .stderr
-                    .extend_from_slice(format!("Error response from daemon: No such container: {text}\n").as_bytes());
-            }
+fn start(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
+    // Attached, the container's output would be the answer: not modeled.
+    if !flags.set.is_empty() {
+        return Reply::not_modeled_call(argv);
+    }
+    each_named(world, state, flags, argv, "start", |state, n| {
+        let (docker, net) = state.parts(world);
+        let running = docker.containers[n].running;
+        if !running {
+            docker.start(world, net, n, None);
         }
-    }
-    if failed {
-        reply.stderr.extend_from_slice(fatal_line(world, "Error: failed to start one or more containers").as_bytes());
-        reply.status = 1;
-    }
-    reply
+        Ok(!running)
+    })
 }
 
 /// What `docker inspect` found for a name.
@@ -868,50 +834,43 @@ enum Found<'a> {
 }
 
 /// `docker inspect --format=T NAME...` (or `-f T`): the template once per name.
-fn inspect(world: &World, state: &mut State, args: &[Vec<u8>]) -> Reply {
-    let mut template = None;
-    let mut names = Vec::new();
-    let mut deprecated = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_slice();
-        i += 1;
-        if !names.is_empty() || !a.starts_with(b"-") || a == b"-" {
-            names.push(a);
-            continue;
-        }
-        if a == b"-format" || a.starts_with(b"-format=") {
-            deprecated.push("Warning: '-format' is deprecated, it will be replaced by '--format' soon. See usage.\n");
-        }
-        match flag_value(a, args.get(i), &[b"--format", b"-format", b"-f"]) {
-            Some(v) => {
-                if !a.contains(&b'=') {
-                    i += 1;
-                }
-                template = Some(v);
-            }
-            None => return Reply::not_modeled_call(&[b"docker inspect".to_vec(), a.to_vec()]),
-        }
+fn inspect(world: &World, state: &mut State, client: &Client, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
+    if flags.operands.is_empty() || flags.other_than(&["--format"]).is_some() {
+        return Reply::not_modeled_call(argv);
     }
-    let Some(template) = template else {
+    let Some(template) = flags.last("--format") else {
         return Reply::not_modeled("docker inspect (without --format)");
     };
     let template = String::from_utf8_lossy(template).into_owned();
     let (docker, _) = state.parts(world);
     let images = docker.images(world);
-    let mut reply = Reply { stderr: deprecated.concat().into_bytes(), ..Reply::default() };
-    for name in names {
+    let mut reply = Reply::default();
+    for &name in &flags.operands {
         let name = String::from_utf8_lossy(name);
         let found = match docker.find(&name) {
             Some(n) => Some(Found::Container(&docker.containers[n])),
             None => find_image(&images, &name).map(|id| Found::Image { id }),
         };
         let Some(found) = found else {
-            reply.stderr.extend_from_slice(format!("Error: No such image or container: {name}\n").as_bytes());
+            let (what, blank) = match client.version() {
+                Some((1, 0..=9)) => ("image or container", false),
+                Some((1, 10..=11)) => ("image or container", true),
+                Some((1, 12)) => ("image, container or task", true),
+                _ => ("object", true),
+            };
+            reply.stderr.extend_from_slice(format!("Error: No such {what}: {name}\n").as_bytes());
+            // From 1.10 the client prints what it found, nothing, as a line of its own; how that
+            // mixes with the answers for other names was not measured.
+            if blank {
+                if flags.operands.len() > 1 {
+                    return Reply::not_modeled_call(argv);
+                }
+                reply.stdout.push(b'\n');
+            }
             reply.status = 1;
             continue;
         };
-        match expand(&template, &found) {
+        match expand(client, &template, &found) {
             Ok(text) => {
                 reply.stdout.extend_from_slice(text.as_bytes());
                 reply.stdout.push(b'\n');
@@ -939,6 +898,62 @@ fn find_image<'w>(images: &'w [HeldImage], name: &str) -> Option<&'w str> {
     }
 }
 
+/// An image id as the client shows it: from 1.10, with the digest's algorithm.
+fn shown_image_id(client: &Client, id: &str) -> String {
+    match client.version() >= Some((1, 10)) {
+        true => format!("sha256:{id}"),
+        false => id.to_string(),
+    }
+}
+
+/// `docker run` without an image, as the client's version says so (measured on each release's
+/// client built from its tag).
+fn missing_image(client: &Client) -> Reply {
+    if !client.covered() {
+        return Reply::not_modeled("docker run without an image, of a client after 1.13");
+    }
+    let argv0 = client.argv0();
+    let first = match client.version() >= Some((1, 11)) {
+        true => argv0,
+        false => "docker",
+    };
+    let stderr = match (client.family(), client.version()) {
+        (Some(Family::Usage), _) => match client.usage("run") {
+            Some(usage) => return Reply { stderr: usage.into(), status: 2, ..Reply::default() },
+            None => return Reply::not_modeled("docker run without an image: its usage text"),
+        },
+        (_, Some((1, 5..=6))) => {
+            format!("{first}: \"run\" requires a minimum of 1 argument. See '{argv0} run --help'.\n")
+        }
+        (Some(Family::Cobra), _) => "\"docker run\" requires at least 1 argument(s).\nSee 'docker run --help'.\n\n\
+                                     Usage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun a command in a new container\n"
+            .to_string(),
+        (Some(Family::Hint | Family::Hint125), Some((_, minor))) => {
+            let tab = if minor >= 8 { "\t" } else { " " };
+            format!(
+                "{first}: \"run\" requires a minimum of 1 argument.\nSee '{argv0} run --help'.\n\n\
+                 Usage:{tab}docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun a command in a new container\n"
+            )
+        }
+        _ => return Reply::not_modeled("docker run without an image"),
+    };
+    Reply { stderr: stderr.into_bytes(), status: 1, ..Reply::default() }
+}
+
+/// `docker run --rm -d`: refused before 1.13 (the client removes the container when it exits,
+/// which a detached client cannot wait for); `None` where it is allowed.
+fn rm_and_detach(world: &World, client: &Client) -> Option<Reply> {
+    match client.version()? {
+        (1, 0..=12) => Some(Reply {
+            stderr: fatal_line(world, "Conflicting options: --rm and -d").into_bytes(),
+            status: 1,
+            ..Reply::default()
+        }),
+        (1, 13..) => None,
+        _ => Some(Reply::not_modeled("docker run --rm -d")),
+    }
+}
+
 /// A pid as docker 1.0-1.6 prints it: a float64 of a generic map, so a million and over in
 /// Go's shortest exponent form (`1.488899e+06`).
 fn go_number(n: u32) -> String {
@@ -954,7 +969,7 @@ fn go_number(n: u32) -> String {
 
 /// Expands a Go template's field actions (`{{.State.Pid}}`) over what was found; other text is
 /// kept as is.
-fn expand(template: &str, found: &Found) -> Result<String, String> {
+fn expand(client: &Client, template: &str, found: &Found) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find("{{") {
@@ -968,25 +983,27 @@ fn expand(template: &str, found: &Found) -> Result<String, String> {
         if !action.starts_with('.') || action.contains(char::is_whitespace) {
             return Err(format!("weavetrace: docker inspect: the template action {{{{{action}}}}} is not modelled\n"));
         }
-        out.push_str(&field(action, found));
+        out.push_str(&field(client, action, found));
     }
     out.push_str(rest);
     Ok(out)
 }
 
-fn field(path: &str, found: &Found) -> String {
+fn field(client: &Client, path: &str, found: &Found) -> String {
     const NO: &str = "<no value>";
+    // Up to 1.6 the template runs on a generic map, whose numbers are float64s.
+    let number = |n: u32| if client.version() >= Some((1, 7)) { n.to_string() } else { go_number(n) };
     match found {
         Found::Image { id } => match path {
-            ".Id" => id.to_string(),
+            ".Id" => shown_image_id(client, id),
             ".Config.Image" | ".Config.Hostname" | ".Config.Domainname" => String::new(),
             _ => NO.into(),
         },
         Found::Container(c) => match path {
             ".Id" => c.id.clone(),
             ".Name" => format!("/{}", c.name),
-            ".Image" => c.image_id.clone(),
-            ".State.Pid" => go_number(c.pid),
+            ".Image" => shown_image_id(client, &c.image_id),
+            ".State.Pid" => number(c.pid),
             ".State.Running" => c.running.to_string(),
             ".Config.Image" => c.image.clone(),
             ".Config.Hostname" => c.hostname.clone(),
@@ -1164,12 +1181,7 @@ mod tests {
         });
         world.docker.pids = vec![1234567];
         let mut state = State::default();
-        let id = docker(
-            &world,
-            &mut state,
-            &argv("docker run -d --name=c1 -h box --domainname=example.com ubuntu"),
-            &no_env,
-        );
+        let id = docker(&world, &mut state, &argv("docker run -d --name=c1 -h box.example.com ubuntu"), &no_env);
         assert_eq!(id.stdout, format!("{DOCUMENTED_ID}\n").into_bytes());
         let t =
             "'--format={{.State.Running}} {{.Config.Image}} {{.NetworkSettings.IPAddress}} {{.Name}} {{.State.Pid}}'";

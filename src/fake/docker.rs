@@ -432,6 +432,9 @@ fn run(
             return reply;
         }
     }
+    if !run_flags_modeled(client, flags) {
+        return Reply::not_modeled_call(argv);
+    }
     // Other combinations clients refuse, each in its own releases (`-a` with `-d`; `--rm` with a
     // restart policy): not modeled rather than a container created.
     let restarts = flags.last("--restart").is_some_and(|r| r.starts_with(b"always") || r.starts_with(b"on-failure"));
@@ -456,7 +459,8 @@ fn run(
         pulled.extend_from_slice(&pull.stdout);
         pulled.extend_from_slice(&pull.stderr);
         if pull.status != 0 {
-            return Reply { stderr: pulled, status: pull.status, ..Reply::default() };
+            // A pull the model does not cover leaves the run uncovered too.
+            return Reply { stderr: pulled, status: pull.status, unmodeled: pull.unmodeled, ..Reply::default() };
         }
     }
     if let Some(local) = parsed.weaveexec_local() {
@@ -675,9 +679,10 @@ fn images(world: &World, state: &mut State, client: &Client, flags: &Flags, argv
 /// A missing container, as the daemon of the client's version names it (1.6 looks names up in
 /// its id index, whose error this is).
 fn no_such_container(world: &World, name: &str) -> String {
+    let prefix = daemon_prefix(world);
     match client_version(world) {
-        (1, 6) => format!("Error response from daemon: no such id: {name}\n"),
-        _ => format!("Error response from daemon: No such container: {name}\n"),
+        (1, 6) => format!("{prefix}no such id: {name}\n"),
+        _ => format!("{prefix}No such container: {name}\n"),
     }
 }
 
@@ -707,7 +712,8 @@ fn rm(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Repl
     each_named(world, state, flags, argv, "remove", |state, n| {
         if state.docker.containers[n].running {
             if !force {
-                return Err(format!("Error response from daemon: {conflict}You cannot remove a running container. Stop the container before attempting removal or use -f\n"));
+                let prefix = daemon_prefix(world);
+                return Err(format!("{prefix}{conflict}You cannot remove a running container. Stop the container before attempting removal or use -f\n"));
             }
             state.stop_container(world, n);
         }
@@ -802,12 +808,18 @@ fn fatal_line(world: &World, message: &str) -> String {
     }
 }
 
+/// What the client puts before a daemon's words: 1.0.0 alone a bare "Error: " (measured on
+/// 1.0.0 and 1.0.1).
+fn daemon_prefix(world: &World) -> &'static str {
+    match client::version_numbers(&world.docker.version_output) == Some((1, 0, 0)) {
+        true => "Error: ",
+        false => "Error response from daemon: ",
+    }
+}
+
 /// A daemon's refusal, as the client ends with it.
 fn daemon_error(world: &World, message: &str) -> String {
-    // 1.0.0 alone prints a daemon's words after a bare "Error: " (measured on 1.0.0 and 1.0.1).
-    let first = client::version_numbers(&world.docker.version_output) == Some((1, 0, 0));
-    let prefix = if first { "Error: " } else { "Error response from daemon: " };
-    fatal_line(world, &format!("{prefix}{message}"))
+    fatal_line(world, &format!("{}{message}", daemon_prefix(world)))
 }
 
 /// `docker start NAME...`: each stopped container runs again (a new pid, a fresh namespace); each
@@ -904,6 +916,57 @@ fn shown_image_id(client: &Client, id: &str) -> String {
         true => format!("sha256:{id}"),
         false => id.to_string(),
     }
+}
+
+/// Whether the model answers for every flag of a `docker run`: the flags it carries out, or that
+/// change nothing it answers, each with a value the client (after reading its flags) and the
+/// daemon surely take. Any other flag or value is not modeled, rather than a container created
+/// where the real client or daemon would refuse one (a bad port mapping, a name with a space, a
+/// network or a user that may not exist, a memory limit under the daemon's floor, ...).
+fn run_flags_modeled(client: &Client, flags: &Flags) -> bool {
+    static PATTERNS: std::sync::OnceLock<[regex::Regex; 3]> = std::sync::OnceLock::new();
+    let [name, port, restart] = PATTERNS.get_or_init(|| {
+        [
+            r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$",
+            r"^((\d{1,3}(\.\d{1,3}){3}:)?\d*:)?\d+(/(tcp|udp))?$",
+            r"^(no|always|on-failure(:\d+)?)$",
+        ]
+        .map(|p| regex::Regex::new(p).expect("a valid pattern"))
+    });
+    let minor = client.version().map_or(0, |(_, minor)| minor);
+    flags.set.iter().all(|(flag, value)| {
+        let text = match value {
+            client::Value::Text(t) => std::str::from_utf8(t).unwrap_or("\u{0}"),
+            client::Value::Bool(_) => "",
+        };
+        match *flag {
+            "--detach" | "--rm" | "--sig-proxy" | "--privileged" | "--publish-all" | "--interactive" | "--tty"
+            | "--read-only" | "--env" | "--hostname" | "--dns" | "--dns-search" | "--add-host" | "--entrypoint"
+            | "--label" | "--cpu-shares" | "--volume" => true,
+            "--name" => name.is_match(text),
+            "--publish" => port.is_match(text),
+            "--restart" => restart.is_match(text),
+            "--workdir" => text.starts_with('/'),
+            // A size the client reads and the daemon's floor (4 MiB in later releases) passes.
+            "--memory" => memory_bytes(text).is_some_and(|b| b >= 4 << 20),
+            "--net" | "--network" => matches!(text, "bridge" | "host" | "none") || (text == "default" && minor >= 8),
+            _ => false,
+        }
+    })
+}
+
+/// A size as docker's client reads it (`512m`, `1g`, `1048576`), in bytes.
+fn memory_bytes(text: &str) -> Option<u64> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(1 << shift)
 }
 
 /// `docker run` without an image, as the client's version says so (measured on each release's
@@ -1238,11 +1301,42 @@ mod tests {
     }
 
     #[test]
+    fn a_run_the_client_or_daemon_may_refuse_is_not_modeled_never_a_container() {
+        let world = World::default();
+        for line in [
+            "docker run -d --name=a ubuntu",
+            "docker run -d --name=db:1 ubuntu",
+            "docker run -d -p 80:http ubuntu",
+            "docker run -d --net=container:web ubuntu",
+            "docker run -d --memory=1m ubuntu",
+            "docker run -d --cap-add=NET_ADMIN ubuntu",
+            "docker run -d -a stdout ubuntu",
+            "docker run --rm --restart=always ubuntu",
+        ] {
+            let mut state = State::default();
+            let r = docker(&world, &mut state, &argv(line), &no_env);
+            assert!(r.unmodeled && r.status == 127, "{line}: {r:?}");
+            assert!(state.docker.containers.is_empty(), "{line}");
+        }
+        let mut state = State::default();
+        let ok = "docker run -d --name=web.1 -p 10.0.0.1:80:80/udp --memory=1g --restart=on-failure:3 -w /srv ubuntu";
+        assert_eq!(docker(&world, &mut state, &argv(ok), &no_env).status, 0);
+    }
+
+    #[test]
+    fn a_pull_the_model_does_not_cover_leaves_the_run_uncovered() {
+        let mut world = World::default();
+        world.docker.version_output = "Docker version 1.10.3, build 20f81dd".into();
+        let r = docker(&world, &mut State::default(), &argv("docker run -d weaveworks/weave:latest"), &no_env);
+        assert!(r.unmodeled, "{r:?}");
+    }
+
+    #[test]
     fn run_honours_net_host_and_none() {
         let world = World::default();
         let mut state = State::default();
-        docker(&world, &mut state, &argv("docker run -d --net=host --name h ubuntu"), &no_env);
-        docker(&world, &mut state, &argv("docker run -d --net none --name n ubuntu"), &no_env);
+        docker(&world, &mut state, &argv("docker run -d --net=host --name hh ubuntu"), &no_env);
+        docker(&world, &mut state, &argv("docker run -d --net none --name nn ubuntu"), &no_env);
         let (h, n) = (&state.docker.containers[0], &state.docker.containers[1]);
         assert_eq!((h.netns, h.ip, h.hostname.as_str()), (HOST_NETNS_INODE, None, "weave-host"));
         let ns = state.net.as_ref().unwrap().ns(n.netns).unwrap();

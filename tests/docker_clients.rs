@@ -2,6 +2,11 @@
 //! release tags (`tools/build-docker-clients.sh`) when WEAVETRACE_DOCKER_CLIENTS names the
 //! directory that holds them as `vX.Y.Z/docker`. Without a daemon a real client still reads its
 //! flags first: every error it prints about them, and every warning, is compared byte for byte.
+//!
+//! Where the clients are not (CI), the answers they gave, for one release of each edge the table
+//! draws, are held in `tests/data/docker-client-answers.tsv` (recorded with
+//! WEAVETRACE_DOCKER_CLIENTS_RECORD=1 once the model agreed with every client): the model must
+//! still give each of them.
 
 mod common;
 
@@ -9,9 +14,13 @@ use common::{Missing, Needs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use weavetrace::fake::docker::client::{table, Client, Kind};
+use weavetrace::world::addr::hash64;
 
 fn main() {
-    common::run(common::trials![the_model_reads_flags_as_each_real_client_1_0_to_1_13_does])
+    common::run(common::trials![
+        the_model_reads_flags_as_each_real_client_1_0_to_1_13_does,
+        the_model_still_gives_the_answers_recorded_from_real_clients
+    ])
 }
 
 fn clients() -> Result<Vec<(String, PathBuf)>, Missing> {
@@ -95,6 +104,35 @@ fn lines() -> Vec<(String, Vec<String>)> {
     lines
 }
 
+/// The answers recorded from real clients, and the releases they were recorded for.
+const ANSWERS: &str = "tests/data/docker-client-answers.tsv";
+const RECORDED: [&str; 9] = ["1.0.1", "1.3.1", "1.5.0", "1.6.2", "1.7.1", "1.9.1", "1.10.3", "1.12.0", "1.13.1"];
+
+/// One answer of the model, as a line of the record: the release, the command line, and either
+/// `read` with the flags read and a hash of the warnings, or `error` with the status and a hash of
+/// what was printed (usage texts are long; the differential test compares them in full).
+fn answer_line(release: &str, command: &str, words: &[String]) -> Option<String> {
+    let client = Client::new(&format!("Docker version {release}, build 0000000"), b"docker");
+    let args: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+    let line = shell_words::join(std::iter::once(command).chain(words.iter().map(String::as_str)));
+    let answer = match client.parse(command, &args) {
+        Err(reply) if reply.unmodeled => return None,
+        Err(reply) => {
+            format!("error\t{}\t{:016x}", reply.status, hash64(&[&reply.stdout, &reply.stderr]))
+        }
+        Ok(flags) => {
+            let read: Vec<&str> = flags.set.iter().map(|(f, _)| *f).collect();
+            format!("read\t{}\t{:016x}", read.join(","), hash64(&[&flags.warnings]))
+        }
+    };
+    Some(format!("{release}\t{line}\t{answer}"))
+}
+
+fn recorded_answers() -> Vec<String> {
+    let lines = lines();
+    RECORDED.iter().flat_map(|r| lines.iter().filter_map(move |(c, w)| answer_line(r, c, w))).collect()
+}
+
 /// What a real client answered: (stdout, stderr, status).
 fn real(docker: &Path, command: &str, words: &[String]) -> (String, String, i32) {
     let home = tempfile::tempdir().unwrap();
@@ -110,6 +148,22 @@ fn real(docker: &Path, command: &str, words: &[String]) -> (String, String, i32)
         .unwrap();
     let text = |b: &[u8]| String::from_utf8_lossy(b).replace(&docker.display().to_string(), "docker");
     (text(&out.stdout), text(&out.stderr), out.status.code().unwrap_or(-1))
+}
+
+/// Runs everywhere: the model against the answers real clients gave (see the file's header).
+fn the_model_still_gives_the_answers_recorded_from_real_clients() {
+    let text = std::fs::read_to_string(ANSWERS).unwrap();
+    let recorded: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let now = recorded_answers();
+    assert!(recorded.len() > 2000, "only {} answers recorded", recorded.len());
+    let differing: Vec<String> = recorded
+        .iter()
+        .zip(&now)
+        .filter(|(a, b)| *a != b)
+        .map(|(a, b)| format!("recorded {a}\n   model {b}"))
+        .collect();
+    assert!(differing.is_empty(), "{} answers differ:\n{}", differing.len(), differing.join("\n"));
+    assert_eq!(recorded.len(), now.len(), "the lines drawn changed: record the answers again");
 }
 
 /// docker 1.0-1.2 sort their usage's flags without a tie-break, so `-P` and `-p` come in either
@@ -179,6 +233,18 @@ fn the_model_reads_flags_as_each_real_client_1_0_to_1_13_does() -> Needs {
         std::fs::write(path, failures.join("\n")).unwrap();
     }
     assert!(failures.is_empty(), "{} of {compared} lines differ:\n{}", failures.len(), failures.join("\n"));
+    // Agreed with every client: the model's answers may now stand for theirs where they are not.
+    if std::env::var_os("WEAVETRACE_DOCKER_CLIENTS_RECORD").is_some() {
+        let mut text = String::from(
+            "# Answers of real docker clients, recorded by tests/docker_clients.rs where the model agreed with each\n\
+             # (release, command line, then `read` FLAGS WARNINGS-HASH or `error` STATUS OUTPUT-HASH).\n",
+        );
+        for line in recorded_answers() {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        std::fs::write(ANSWERS, text).unwrap();
+    }
     assert!(compared > clients.len() * 100, "only {compared} lines compared");
     eprintln!("{compared} lines agree across {} clients", clients.len());
     Ok(())

@@ -232,20 +232,13 @@ fn docker_args(rng: &mut impl Rng, out: &mut Vec<String>) {
 /// passes its check (or, now and then, one that does not): which releases take it is for the
 /// drawn world's client to say.
 fn table_flag(rng: &mut impl Rng, out: &mut Vec<String>) {
-    use crate::fake::docker::client::{table, Check, Kind};
+    use crate::fake::docker::client::{table, Kind};
     let rows: Vec<_> = table().iter().filter(|s| s.command == "run" && s.flag != "--help").collect();
     let Some(row) = rows.choose(rng) else { return };
-    let value = match (row.kind, row.checked.map(|(c, _)| c)) {
-        (Kind::Bool, _) => None,
+    let value = match row.kind {
+        Kind::Bool => None,
         _ if rng.gen_bool(0.1) => Some("bad value"),
-        (Kind::Int | Kind::Uint, _) => Some("512"),
-        (_, Some(Check::Path)) => Some("/srv:/srv"),
-        (_, Some(Check::Ip)) => Some("10.2.0.9"),
-        (_, Some(Check::Link)) => Some("db:db"),
-        (_, Some(Check::Host)) => Some("db:10.2.0.9"),
-        (_, Some(Check::Stream)) => Some("stdout"),
-        (_, Some(Check::Domain)) => Some("weave.local"),
-        _ => Some("v"),
+        _ => row.sample_value(),
     };
     match (value, rng.gen_bool(0.5)) {
         (Some(v), true) => out.push(format!("{}={v}", row.spelling)),

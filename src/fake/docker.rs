@@ -320,11 +320,11 @@ pub fn docker(world: &World, state: &mut State, argv: &[Vec<u8>], env: &dyn Fn(&
     let mut reply = match command {
         "run" => run(world, state, &client, &flags, argv, env),
         "inspect" => inspect(world, state, &client, &flags, argv),
-        "start" => start(world, state, &flags, argv),
-        "stop" => stop(world, state, &flags, argv),
-        "rm" => rm(world, state, &flags, argv),
+        "start" => start(world, state, &client, &flags, argv),
+        "stop" => stop(world, state, &client, &flags, argv),
+        "rm" => rm(world, state, &client, &flags, argv),
         "pull" => match (flags.set.is_empty(), &flags.operands[..]) {
-            (true, [name]) => pull(world, state, &String::from_utf8_lossy(name)),
+            (true, [name]) => pull(world, state, &client, &String::from_utf8_lossy(name)),
             _ => Reply::not_modeled_call(argv),
         },
         "images" => images(world, state, &client, &flags, argv),
@@ -428,7 +428,7 @@ fn run(
         return missing_image(client);
     };
     if parsed.detach && flags.on("--rm") {
-        if let Some(reply) = rm_and_detach(world, client) {
+        if let Some(reply) = rm_and_detach(client) {
             return reply;
         }
     }
@@ -455,7 +455,7 @@ fn run(
     let mut pulled = Vec::new();
     if !state.parts(world).0.has_image(world, &image) {
         pulled = format!("Unable to find image '{image}' locally\n").into_bytes();
-        let pull = pull(world, state, &image);
+        let pull = pull(world, state, client, &image);
         pulled.extend_from_slice(&pull.stdout);
         pulled.extend_from_slice(&pull.stderr);
         if pull.status != 0 {
@@ -502,11 +502,11 @@ fn run(
                     ));
                 }
                 let short = &other.id[..12.min(other.id.len())];
-                let message = match client_version(world) {
+                let message = match client.release() {
                     (1, 0..=4) => format!("Conflict, The name {name} is already assigned to {short}. You have to delete (or rename) that container to be able to assign {name} to a container again."),
                     _ => format!("Conflict. The name \"{name}\" is already in use by container {short}. You have to delete (or rename) that container to be able to reuse that name."),
                 };
-                return Reply { stderr: daemon_error(world, &message).into_bytes(), status: 1, ..Reply::default() };
+                return Reply { stderr: daemon_error(client, &message).into_bytes(), status: 1, ..Reply::default() };
             }
             name
         }
@@ -585,9 +585,9 @@ fn foreground(world: &World, state: &mut State, image: &str, rest: &[Vec<u8>]) -
 /// `docker pull NAME` (docker 1.3's v1 registry): the registry's image comes to the daemon with
 /// all its tags, the lines the world gives (or 1.3's for a one-layer image) on stdout; an image
 /// the registry lacks, or one the world makes fail, ends with the client's error.
-fn pull(world: &World, state: &mut State, name: &str) -> Reply {
+fn pull(world: &World, state: &mut State, client: &Client, name: &str) -> Reply {
     // 1.10 pulls by content from the v2 registry, whose progress lines the model does not write.
-    if client_version(world) >= (1, 10) {
+    if client.release() >= (1, 10) {
         return Reply::not_modeled(&format!("docker pull {name} by a docker 1.10 client or newer"));
     }
     let repository = image::repository(name);
@@ -602,7 +602,7 @@ fn pull(world: &World, state: &mut State, name: &str) -> Reply {
         };
         return Reply {
             stdout: stdout.into_bytes(),
-            stderr: fatal_line(world, &message).into_bytes(),
+            stderr: fatal_line(client, &message).into_bytes(),
             status: 1,
             ..Reply::default()
         };
@@ -610,7 +610,7 @@ fn pull(world: &World, state: &mut State, name: &str) -> Reply {
     if let Some(error) = &entry.error {
         return Reply {
             stdout: stdout.into_bytes(),
-            stderr: fatal_line(world, error).into_bytes(),
+            stderr: fatal_line(client, error).into_bytes(),
             status: 1,
             ..Reply::default()
         };
@@ -678,9 +678,9 @@ fn images(world: &World, state: &mut State, client: &Client, flags: &Flags, argv
 
 /// A missing container, as the daemon of the client's version names it (1.6 looks names up in
 /// its id index, whose error this is).
-fn no_such_container(world: &World, name: &str) -> String {
-    let prefix = daemon_prefix(world);
-    match client_version(world) {
+fn no_such_container(client: &Client, name: &str) -> String {
+    let prefix = daemon_prefix(client);
+    match client.release() {
         (1, 6) => format!("{prefix}no such id: {name}\n"),
         _ => format!("{prefix}No such container: {name}\n"),
     }
@@ -688,11 +688,11 @@ fn no_such_container(world: &World, name: &str) -> String {
 
 /// `docker stop [-t N] NAME...`: each running container stops and its name is printed; a stopped
 /// one is printed too (the daemon answers 304); a missing one fails the call at the end.
-fn stop(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
+fn stop(world: &World, state: &mut State, client: &Client, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
     if flags.other_than(&["--time"]).is_some() {
         return Reply::not_modeled_call(argv);
     }
-    each_named(world, state, flags, argv, "stop", |state, n| {
+    each_named(world, state, client, flags, argv, "stop", |state, n| {
         let running = state.docker.containers[n].running;
         if running {
             state.stop_container(world, n);
@@ -703,16 +703,16 @@ fn stop(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Re
 
 /// `docker rm [-f] NAME...`: each container goes (a running one only with `-f`, which kills it
 /// first); what is refused fails the call at the end.
-fn rm(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
+fn rm(world: &World, state: &mut State, client: &Client, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
     if flags.other_than(&["--force"]).is_some() {
         return Reply::not_modeled_call(argv);
     }
-    let conflict = if client_version(world) >= (1, 5) { "Conflict, " } else { "" };
+    let conflict = if client.release() >= (1, 5) { "Conflict, " } else { "" };
     let force = flags.on("--force");
-    each_named(world, state, flags, argv, "remove", |state, n| {
+    each_named(world, state, client, flags, argv, "remove", |state, n| {
         if state.docker.containers[n].running {
             if !force {
-                let prefix = daemon_prefix(world);
+                let prefix = daemon_prefix(client);
                 return Err(format!("{prefix}{conflict}You cannot remove a running container. Stop the container before attempting removal or use -f\n"));
             }
             state.stop_container(world, n);
@@ -729,6 +729,7 @@ fn rm(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Repl
 fn each_named(
     world: &World,
     state: &mut State,
+    client: &Client,
     flags: &Flags,
     argv: &[Vec<u8>],
     verb: &str,
@@ -737,7 +738,7 @@ fn each_named(
     if flags.operands.is_empty() {
         return Reply::not_modeled_call(argv);
     }
-    let version = client_version(world);
+    let version = client.release();
     let mut reply = Reply::default();
     let mut failed = Vec::new();
     for &name in &flags.operands {
@@ -745,7 +746,7 @@ fn each_named(
         let found = state.parts(world).0.find(&text);
         let done = match found {
             Some(n) => act(state, n),
-            None => Err(no_such_container(world, &text)),
+            None => Err(no_such_container(client, &text)),
         };
         match done {
             Ok(changed) => {
@@ -770,7 +771,7 @@ fn each_named(
     }
     reply.status = 1;
     let last = match version {
-        (1, 0..=6) => fatal_line(world, &format!("Error: failed to {verb} one or more containers")),
+        (1, 0..=6) => fatal_line(client, &format!("Error: failed to {verb} one or more containers")),
         (1, 7..=9) => format!("Error: failed to {verb} containers: [{}]\n", failed.join(" ")),
         _ if verb == "start" => format!("Error: failed to start containers: {}\n", failed.join(", ")),
         _ => String::new(),
@@ -787,20 +788,13 @@ fn generated_name(id: &str) -> String {
     format!("{}_{}", LEFT[(h % 8) as usize], RIGHT[((h >> 8) % 8) as usize])
 }
 
-/// The docker client's version, from the line `docker -v` prints: (major, minor); 1.6, the
-/// documented world's, where the line names none (such a client is answered as not modeled
-/// before its flags are read, see [`Client::parse`]).
-fn client_version(world: &World) -> (u32, u32) {
-    client::version_numbers(&world.docker.version_output).map_or((1, 6), |(major, minor, _)| (major, minor))
-}
-
 /// The fixed moment the fakes' log lines carry, so that runs compare.
 const LOG_TIME: (&str, &str) = ("2015/04/24 10:00:00", "2015-04-24T10:00:00Z");
 
 /// How the client reports a daemon's error as its last words: a Go log line (1.0-1.3), a logrus
 /// line (1.4-1.6, not on a terminal; 1.4 and 1.5 quote the level), or plain (1.7 on).
-fn fatal_line(world: &World, message: &str) -> String {
-    match client_version(world) {
+fn fatal_line(client: &Client, message: &str) -> String {
+    match client.release() {
         (1, 0..=3) => format!("{} {message}\n", LOG_TIME.0),
         (1, 4..=5) => format!("time=\"{}\" level=\"fatal\" msg={message:?} \n", LOG_TIME.1),
         (1, 6) => format!("time=\"{}\" level=fatal msg={message:?} \n", LOG_TIME.1),
@@ -810,26 +804,26 @@ fn fatal_line(world: &World, message: &str) -> String {
 
 /// What the client puts before a daemon's words: 1.0.0 alone a bare "Error: " (measured on
 /// 1.0.0 and 1.0.1).
-fn daemon_prefix(world: &World) -> &'static str {
-    match client::version_numbers(&world.docker.version_output) == Some((1, 0, 0)) {
+fn daemon_prefix(client: &Client) -> &'static str {
+    match client.release() == (1, 0) && client.patch() == 0 {
         true => "Error: ",
         false => "Error response from daemon: ",
     }
 }
 
 /// A daemon's refusal, as the client ends with it.
-fn daemon_error(world: &World, message: &str) -> String {
-    fatal_line(world, &format!("{}{message}", daemon_prefix(world)))
+fn daemon_error(client: &Client, message: &str) -> String {
+    fatal_line(client, &format!("{}{message}", daemon_prefix(client)))
 }
 
 /// `docker start NAME...`: each stopped container runs again (a new pid, a fresh namespace); each
 /// name is printed as given.
-fn start(world: &World, state: &mut State, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
+fn start(world: &World, state: &mut State, client: &Client, flags: &Flags, argv: &[Vec<u8>]) -> Reply {
     // Attached, the container's output would be the answer: not modeled.
     if !flags.set.is_empty() {
         return Reply::not_modeled_call(argv);
     }
-    each_named(world, state, flags, argv, "start", |state, n| {
+    each_named(world, state, client, flags, argv, "start", |state, n| {
         let (docker, net) = state.parts(world);
         let running = docker.containers[n].running;
         if !running {
@@ -1005,10 +999,10 @@ fn missing_image(client: &Client) -> Reply {
 
 /// `docker run --rm -d`: refused before 1.13 (the client removes the container when it exits,
 /// which a detached client cannot wait for); `None` where it is allowed.
-fn rm_and_detach(world: &World, client: &Client) -> Option<Reply> {
+fn rm_and_detach(client: &Client) -> Option<Reply> {
     match client.version()? {
         (1, 0..=12) => Some(Reply {
-            stderr: fatal_line(world, "Conflicting options: --rm and -d").into_bytes(),
+            stderr: fatal_line(client, "Conflicting options: --rm and -d").into_bytes(),
             status: 1,
             ..Reply::default()
         }),

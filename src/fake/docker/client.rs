@@ -101,6 +101,21 @@ pub struct Spelling {
 }
 
 impl Spelling {
+    /// A value its releases all take (none for a bool): what tests and random draws give it.
+    pub fn sample_value(&self) -> Option<&'static str> {
+        Some(match (self.kind, self.checked.map(|(c, _)| c)) {
+            (Kind::Bool, _) => return None,
+            (Kind::Int | Kind::Uint, _) => "512",
+            (_, Some(Check::Path | Check::Mount)) => "/srv:/srv",
+            (_, Some(Check::Ip)) => "10.2.0.9",
+            (_, Some(Check::Link | Check::Links)) => "db:db",
+            (_, Some(Check::Host)) => "db:10.2.0.9",
+            (_, Some(Check::Stream)) => "stdout",
+            (_, Some(Check::Domain)) => "weave.local",
+            _ => "v",
+        })
+    }
+
     /// The warning docker prints for a deprecated spelling (the same text from 1.0 to 1.11).
     pub fn warning(&self) -> String {
         match self.removed {
@@ -171,10 +186,10 @@ pub fn parse_table(text: &'static str) -> Result<Vec<Spelling>, &'static str> {
     text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(|l| row(l).ok_or(l)).collect()
 }
 
-/// The table (an unreadable row is left out; the test `the_table_reads_whole` keeps none).
+/// The table (empty were a row unreadable, which the test `the_table_reads_whole` rules out).
 pub fn table() -> &'static [Spelling] {
     static TABLE: OnceLock<Vec<Spelling>> = OnceLock::new();
-    TABLE.get_or_init(|| FLAGS.lines().filter(|l| !l.starts_with('#')).filter_map(row).collect())
+    TABLE.get_or_init(|| parse_table(FLAGS).unwrap_or_default())
 }
 
 /// The usage blocks: (subcommand, version keys, text).
@@ -246,6 +261,18 @@ impl Client {
     /// The name the client was invoked by.
     pub fn argv0(&self) -> &str {
         &self.argv0
+    }
+
+    /// (major, minor) for the answers that differ by release: 1.6, the documented world's, where
+    /// `docker -v` names none (such a client's calls are not modeled before their flags are read,
+    /// see [`Client::parse`]).
+    pub fn release(&self) -> (u32, u32) {
+        self.version.unwrap_or((1, 6))
+    }
+
+    /// The third number of the release.
+    pub fn patch(&self) -> u32 {
+        self.patch
     }
 
     /// (major, minor), for the model's version-dependent answers; `None` when `docker -v` names
@@ -455,6 +482,12 @@ fn go_int(v: &[u8], signed: bool) -> Result<(), &'static str> {
     }
 }
 
+/// What a flag lacked: a boolean its `=value` is not, or a value at the end of the line.
+enum Wanting<'a> {
+    Boolean(&'a [u8]),
+    Argument,
+}
+
 /// One pass over a command line.
 struct Reader<'c, 'a> {
     client: &'c Client,
@@ -482,6 +515,17 @@ impl<'a> Reader<'_, 'a> {
             ));
         }
         self.client.flag_error(self.command, message)
+    }
+
+    /// The value a flag of `kind` takes: the one given after `=`, or the next word; what it
+    /// lacked instead, for each parser to word.
+    fn take_value(&mut self, kind: Kind, given: Option<&'a [u8]>) -> Result<Value<'a>, Wanting<'a>> {
+        match (kind, given) {
+            (Kind::Bool, None) => Ok(Value::Bool(true)),
+            (Kind::Bool, Some(v)) => go_bool(v).map(Value::Bool).ok_or(Wanting::Boolean(v)),
+            (_, Some(v)) => Ok(Value::Text(v)),
+            (_, None) => self.next_word().map(Value::Text).ok_or(Wanting::Argument),
+        }
     }
 
     fn next_word(&mut self) -> Option<&'a [u8]> {
@@ -583,21 +627,14 @@ impl<'a> Reader<'_, 'a> {
             }
             return Ok(Ok(false));
         };
-        let value = match (s.kind, value) {
-            (Kind::Bool, None) => Value::Bool(true),
-            (Kind::Bool, Some(v)) => match go_bool(v) {
-                Some(b) => Value::Bool(b),
-                None => {
-                    let quoted = go_quote(v).ok_or_else(|| self.unquotable(&shown, v))?;
-                    let why = format!("strconv.ParseBool: parsing {quoted}: invalid syntax");
-                    return Ok(Err(format!("invalid boolean value {quoted} for  {shown}: {why}")));
-                }
-            },
-            (_, Some(v)) => Value::Text(v),
-            (_, None) => match self.next_word() {
-                Some(v) => Value::Text(v),
-                None => return Ok(Err(format!("flag needs an argument: {shown}"))),
-            },
+        let value = match self.take_value(s.kind, value) {
+            Ok(value) => value,
+            Err(Wanting::Boolean(v)) => {
+                let quoted = go_quote(v).ok_or_else(|| self.unquotable(&shown, v))?;
+                let why = format!("strconv.ParseBool: parsing {quoted}: invalid syntax");
+                return Ok(Err(format!("invalid boolean value {quoted} for  {shown}: {why}")));
+            }
+            Err(Wanting::Argument) => return Ok(Err(format!("flag needs an argument: {shown}"))),
         };
         if let Value::Text(v) = value {
             if let Some(why) = self.invalid(s, v)? {
@@ -762,27 +799,19 @@ impl<'a> Reader<'_, 'a> {
                 let Some(s) = self.find(name) else {
                     return Err(self.unknown(&format!("unknown flag: {shown}"), word));
                 };
-                let value = match (s.kind, value) {
-                    (Kind::Bool, None) => Value::Bool(true),
-                    (Kind::Bool, Some(v)) => match (go_bool(v), go_quote(v)) {
-                        (Some(b), _) => Value::Bool(b),
-                        (None, Some(quoted)) => {
-                            let word = String::from_utf8_lossy(word);
-                            let message = format!(
-                                "invalid argument {quoted} for {word}: strconv.ParseBool: parsing {quoted}: invalid syntax"
-                            );
-                            return Err(self.client.flag_error(self.command, &message));
-                        }
-                        (None, None) => return Err(self.unquotable(&shown, v)),
-                    },
-                    (_, Some(v)) => Value::Text(v),
-                    (_, None) => match self.next_word() {
-                        Some(v) => Value::Text(v),
-                        None => {
-                            let message = format!("flag needs an argument: {shown}");
-                            return Err(self.client.flag_error(self.command, &message));
-                        }
-                    },
+                let value = match self.take_value(s.kind, value) {
+                    Ok(value) => value,
+                    Err(Wanting::Boolean(v)) => {
+                        let quoted = go_quote(v).ok_or_else(|| self.unquotable(&shown, v))?;
+                        let word = String::from_utf8_lossy(word);
+                        let why = format!("strconv.ParseBool: parsing {quoted}: invalid syntax");
+                        let message = format!("invalid argument {quoted} for {word}: {why}");
+                        return Err(self.client.flag_error(self.command, &message));
+                    }
+                    Err(Wanting::Argument) => {
+                        let message = format!("flag needs an argument: {shown}");
+                        return Err(self.client.flag_error(self.command, &message));
+                    }
                 };
                 self.pflag_set(s, value, &String::from_utf8_lossy(word))?;
                 continue;
@@ -1014,16 +1043,9 @@ mod tests {
                     continue;
                 }
                 let mut line = row.spelling.to_string();
-                match (row.kind, checked) {
-                    (Kind::Bool, _) => {}
-                    (Kind::Int | Kind::Uint, _) => line.push_str(" 7"),
-                    (_, Some(Check::Path | Check::Mount)) => line.push_str(" /v"),
-                    (_, Some(Check::Links)) => line.push_str(" db:db"),
-                    (_, Some(Check::Ip)) => line.push_str(" 10.2.0.1"),
-                    (_, Some(Check::Link)) => line.push_str(" db:db"),
-                    (_, Some(Check::Host)) => line.push_str(" db:10.2.0.1"),
-                    (_, Some(Check::Stream)) => line.push_str(" stdout"),
-                    _ => line.push_str(" v"),
+                if let Some(value) = row.sample_value() {
+                    line.push(' ');
+                    line.push_str(value);
                 }
                 line.push_str(" operand");
                 let got = answer(release, row.command, &line);

@@ -76,8 +76,18 @@ fn fake_call_vs_exec_floor() {
     );
 }
 
+/// The in-process spec's cases a second under each shell it can behave as, and each against
+/// dash's (the dialect's cost).
 fn spec_in_process(cases: &[Case]) {
-    let spec = InProcessSpec { arg0: "weave".into() };
+    let dash = spec_in_process_as(cases, weavetrace::trace::Dialect::Dash);
+    for dialect in [weavetrace::trace::Dialect::Ash, weavetrace::trace::Dialect::Bash] {
+        let other = spec_in_process_as(cases, dialect);
+        println!("  as {}: {:.2}x dash's cases/s (goal >= 0.90)", dialect.name(), other / dash);
+    }
+}
+
+fn spec_in_process_as(cases: &[Case], dialect: weavetrace::trace::Dialect) -> f64 {
+    let spec = InProcessSpec { dialect: Some(dialect), ..InProcessSpec::default() };
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("weave"), "").unwrap();
     let envs: Vec<Vec<(Vec<u8>, Vec<u8>)>> = cases
@@ -97,7 +107,12 @@ fn spec_in_process(cases: &[Case]) {
         }
     });
     let per_second = (rounds * cases.len()) as f64 / took.as_secs_f64();
-    println!("spec in-process: {per_second:.0} cases/s on one core over {} goldens (goal >= 50,000)", cases.len());
+    println!(
+        "spec in-process as {}: {per_second:.0} cases/s on one core over {} goldens (goal >= 50,000)",
+        dialect.name(),
+        cases.len()
+    );
+    per_second
 }
 
 fn weavetrace_check(args: &[&str]) -> Duration {

@@ -178,8 +178,9 @@ pub struct SubjectArgs {
     /// The shell for --script.
     #[arg(long, value_name = "SHELL", default_value = "/bin/sh", requires = "script")]
     pub shell: PathBuf,
-    /// How the shell writes its trace (default: recognised from what the shell is, not its name).
-    #[arg(long, value_enum, value_name = "DIALECT", requires = "script")]
+    /// With --script, how the shell writes its trace (default: recognised from what the shell is,
+    /// not its name); for the spec, the shell it behaves as (default: the world's `host.shell`).
+    #[arg(long, value_enum, value_name = "DIALECT")]
     pub dialect: Option<DialectArg>,
     /// Run the Rust spec inside the harness instead of as a process (same answers, no processes).
     #[arg(long)]

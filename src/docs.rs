@@ -34,7 +34,7 @@ impl Ran {
 /// The session of a case, every step run by the spec in-process (which knows the order stdout and
 /// stderr were written in), and whether it still writes the golden.
 pub fn session_of(case: &Case, fake_bin: &Path) -> Result<(Vec<Ran>, bool), SubjectError> {
-    let recs = crate::subject::spec_runs(&case.world, &case.invocations(), fake_bin)?;
+    let recs = crate::subject::spec_runs(&case.world, &case.invocations(), fake_bin, None)?;
     // A step without its recording would be neither shown nor checked.
     if recs.len() != case.steps.len() {
         let what = format!("the spec's run of {}", case.path.display());

@@ -22,9 +22,15 @@ pub struct Outcome {
 /// Runs one case.
 pub fn run_case(case: &Case, subject: &dyn Subject, fake_bin: &Path, level: Level) -> Result<Outcome, SubjectError> {
     let start = std::time::Instant::now();
+    // A shell with variants in the case is held to them.
+    let dialect = subject.dialect(&case.world);
+    let case = &*case.for_dialect(dialect);
     let sandbox = Sandbox::new(&case.world, fake_bin, subject.script())?;
     let recordings = subject.run_steps(&case.invocations(), &sandbox)?;
     let mut verdict = compare_at(case, &recordings, level);
+    if !verdict.holds() && case.variant(dialect).is_some() {
+        verdict.notes.push(format!("held to its {} sections", dialect.name()));
+    }
     if let Err(reason) = crate::sandbox::isolation_available() {
         if !verdict.holds() && case.steps.iter().any(|s| probes_host_files(&s.trace)) {
             verdict.notes.push(format!(

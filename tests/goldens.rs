@@ -14,7 +14,12 @@ fn subject() -> Result<Box<dyn Subject>, Failed> {
     let timeout = Duration::from_secs(10);
     Ok(match std::env::var_os("WEAVE_SCRIPT") {
         Some(path) => Box::new(Script::new(path.into(), "/bin/sh".into(), None, timeout)?),
-        None => Box::new(SpecProcess { bin: env!("CARGO_BIN_EXE_weave").into(), arg0: "weave".into(), timeout }),
+        None => Box::new(SpecProcess {
+            bin: env!("CARGO_BIN_EXE_weave").into(),
+            arg0: "weave".into(),
+            timeout,
+            dialect: None,
+        }),
     })
 }
 

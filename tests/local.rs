@@ -29,7 +29,7 @@ fn dns_args_follow_the_docker_bridge_of_the_world() {
         env: vec![],
         args: ["run", "--with-dns", "10.2.0.1/24", "-ti", "ubuntu"].map(String::from).to_vec(),
     };
-    let rec = InProcessSpec { arg0: "weave".into() }.run(&inv, &Sandbox::new(&world, fake, None).unwrap()).unwrap();
+    let rec = InProcessSpec::default().run(&inv, &Sandbox::new(&world, fake, None).unwrap()).unwrap();
     let trace = String::from_utf8(rec.trace.to_bytes()).unwrap();
     assert!(trace.contains("+ DNS_ARGS=--dns 10.9.9.1 --dns-search=.\n"), "{trace}");
     assert!(trace.contains("+ docker run --dns 10.9.9.1 --dns-search=. -d -ti ubuntu\n"), "{trace}");
@@ -93,7 +93,7 @@ fn weave_run_leaves_the_container_on_the_weave_bridge() {
     let fake = std::path::Path::new(env!("CARGO_BIN_EXE_weavetrace-fake"));
     let inv = Invocation { env: vec![], args: ["run", "10.2.0.1/24", "-ti", "ubuntu"].map(String::from).to_vec() };
     let world = World::default();
-    let rec = InProcessSpec { arg0: "weave".into() }.run(&inv, &Sandbox::new(&world, fake, None).unwrap()).unwrap();
+    let rec = InProcessSpec::default().run(&inv, &Sandbox::new(&world, fake, None).unwrap()).unwrap();
     let state = String::from_utf8(rec.state_text(&world).unwrap()).unwrap();
     let pid = state.lines().find_map(|l| l.split(" running pid ").nth(1)).unwrap().split(' ').next().unwrap();
     let peer = format!("vethwepl{pid} veth mtu 65535 master weave up");

@@ -148,9 +148,10 @@ fn a_real_script_is_captured_through_one_channel_in_the_order_it_wrote() {
 fn nested_sessions_show_what_ran_inside_each_weaveexec_container() {
     let got = render(&["--nested", "traces/run-with-dns.case"]);
     let inside = got.find("# inside weaveexec\n$ sh -x /home/weave/weave --local dns-args ").expect(&got);
-    // The container's own trace: its local side asks the world's docker bridge for the address.
+    // The container's own trace, as its busybox writes it: its local side asks the world's docker
+    // bridge for the address.
     assert!(got[inside..].contains("+ ip -4 addr show dev docker0\n"), "{got}");
-    assert!(got[inside..].contains("+ echo -n --dns 172.17.42.1 --dns-search=.\n"), "{got}");
+    assert!(got[inside..].contains("+ echo -n --dns 172.17.42.1 '--dns-search=.'\n"), "{got}");
     // Without --nested the session is the article's alone.
     assert!(!render(&["traces/run-with-dns.case"]).contains("inside weaveexec"));
     let diagram = render(&["--nested", "--format", "mermaid", "traces/run-with-dns.case"]);

@@ -48,8 +48,7 @@ fn every_case_file_rewrites_byte_for_byte() {
     for path in paths {
         let bytes = std::fs::read(&path).unwrap();
         let c = case::parse_case(&path, &bytes).unwrap();
-        let known = c.redaction_placeholders();
-        assert_eq!(case::rewrite_case(&bytes, &c.steps, c.state.as_deref(), &known), bytes, "{}", path.display());
+        assert_eq!(case::rewrite_case(&bytes, &c), bytes, "{}", path.display());
     }
     // The example, written anew from what it holds (its comment, world file, steps and notes).
     let bytes = std::fs::read(example()).unwrap();
@@ -68,9 +67,10 @@ fn in_process_and_as_a_process_the_steps_record_the_same() {
         bin: env!("CARGO_BIN_EXE_weave").into(),
         arg0: "weave".into(),
         timeout: std::time::Duration::from_secs(10),
+        dialect: None,
     };
     let a = run(&process, &c);
-    let b = run(&InProcessSpec { arg0: "weave".into() }, &c);
+    let b = run(&InProcessSpec::default(), &c);
     assert_eq!(a.len(), 3);
     assert_eq!(b.len(), 3);
     for (k, (a, b)) in a.iter().zip(&b).enumerate() {
@@ -85,11 +85,12 @@ fn in_process_and_as_a_process_the_steps_record_the_same() {
 #[test]
 fn each_step_has_its_own_calls_and_finds_the_world_the_one_before_left() {
     let c = case::load(&example()).unwrap();
-    for recs in [run(&InProcessSpec { arg0: "weave".into() }, &c), {
+    for recs in [run(&InProcessSpec::default(), &c), {
         let process = SpecProcess {
             bin: env!("CARGO_BIN_EXE_weave").into(),
             arg0: "weave".into(),
             timeout: std::time::Duration::from_secs(10),
+            dialect: None,
         };
         run(&process, &c)
     }] {
@@ -112,8 +113,7 @@ fn each_step_has_its_own_calls_and_finds_the_world_the_one_before_left() {
         assert!(!state.contains("10.2.0.1"), "{state}");
     }
     // Alone in the same world, hide finds no address, and deletes none.
-    let alone =
-        &run(&InProcessSpec { arg0: "weave".into() }, &Case { steps: vec![c.steps[2].clone()], ..c.clone() })[0];
+    let alone = &run(&InProcessSpec::default(), &Case { steps: vec![c.steps[2].clone()], ..c.clone() })[0];
     let trace = String::from_utf8(alone.trace.to_bytes()).unwrap();
     assert!(trace.contains("+ ip addr show dev weave\n") && !trace.contains("+ ip addr del"), "{trace}");
 }
@@ -302,7 +302,7 @@ fn a_bad_scenario_is_one_line_with_its_place() {
 /// The state a scenario golden leaves after its last step, run afresh in-process.
 fn final_state(name: &str) -> String {
     let c = case::load(&root().join(format!("traces/scenarios/{name}.case"))).unwrap();
-    let recs = run(&InProcessSpec { arg0: "weave".into() }, &c);
+    let recs = run(&InProcessSpec::default(), &c);
     String::from_utf8(recs.last().unwrap().state_text(&c.world).unwrap()).unwrap()
 }
 

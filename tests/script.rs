@@ -23,6 +23,9 @@ fn main() {
         trials.push(trial(format!("{name}_traces_are_held_against_dash_goldens_in_dash_form"), move || {
             other_shell_holds_dash_goldens(name, &["substitutions", "failures"])
         }));
+        trials.push(trial(format!("{name}_is_blessed_into_its_own_variant_and_held_to_it"), move || {
+            blessed_into_a_variant(name)
+        }));
         trials.push(trial(format!("{name}_linked_as_sh_under_tmp_is_run_and_read_as_itself"), move || {
             linked_as_sh_under_tmp(name)
         }));
@@ -175,6 +178,41 @@ fn other_shell_holds_dash_goldens(name: &'static str, scripts: &[&str]) -> Needs
             .code(0)
             .stdout(predicate::str::contains("1 passed, 0 failed"));
     }
+    Ok(())
+}
+
+/// A script whose `echo` output differs under `name` (it leaves `\t` alone, dash interprets it):
+/// bless under that shell writes its own stdout as a variant and leaves dash's as it was; then the
+/// case holds under both, and a report under it says which sections it was held to.
+fn blessed_into_a_variant(name: &'static str) -> Needs {
+    let sh = shell(name)?;
+    let dash = shell("dash")?;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("echo.sh");
+    std::fs::write(&script, "#!/bin/sh\necho 'a\\tb'\n").unwrap();
+    let case = dir.path().join("echo.case");
+    let dash_case =
+        "command = \"weave\"\nstatus = 0\n\n~~~ trace\n+ echo a\\tb\n~~~\n\n~~~ stdout\na\tb\n~~~\n\n~~~ calls\n~~~\n";
+    std::fs::write(&case, dash_case).unwrap();
+    let check = |shell: &str| {
+        let mut cmd = weavetrace();
+        cmd.args(["check", "--script"]).arg(&script).args(["--shell", shell]).arg(&case);
+        cmd
+    };
+    check(&dash).assert().code(0);
+    check(&sh).assert().code(1).stdout(predicate::str::contains("stdout differs"));
+    let dialect = if name == "busybox" { "ash" } else { "bash" };
+    check(&sh).arg("--bless").assert().code(0).stderr(predicate::str::contains(format!("(stdout [{dialect}])")));
+    let text = std::fs::read_to_string(&case).unwrap();
+    let variant = format!(
+        "\n[variant.{dialect}]\nwhy = \"{dialect} differs here: say why\"\n\n~~~ trace\n+ echo a\\tb\n~~~\n\n~~~ stdout\na\tb\n~~~\n\n~~~ stdout [{dialect}]\na\\tb\n~~~\n"
+    );
+    assert!(text.starts_with("command = \"weave\"\nstatus = 0\n") && text.contains(&variant), "{text}");
+    check(&sh).assert().code(0);
+    check(&dash).assert().code(0);
+    // Held to its variant, a changed stdout fails and the report says which sections it was held to.
+    std::fs::write(&case, text.replace("a\\tb\n~~~\n", "a\\tc\n~~~\n")).unwrap();
+    check(&sh).assert().code(1).stdout(predicate::str::contains(format!("note: held to its {dialect} sections")));
     Ok(())
 }
 

@@ -13,8 +13,9 @@ fn in_process_and_process_forms_agree_on_every_golden() {
         bin: env!("CARGO_BIN_EXE_weave").into(),
         arg0: "weave".into(),
         timeout: std::time::Duration::from_secs(10),
+        dialect: None,
     };
-    let in_process = InProcessSpec { arg0: "weave".into() };
+    let in_process = InProcessSpec::default();
     let paths = case::discover(&[common::root().join("traces")]).unwrap();
     assert!(paths.len() >= 28, "only {} goldens", paths.len());
     for path in paths {

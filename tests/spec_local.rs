@@ -94,7 +94,7 @@ fn spec(world: &str, args: &[&str]) -> Recording {
     let world = World::parse(world, "w.toml", 1).unwrap();
     let fake = std::path::Path::new(env!("CARGO_BIN_EXE_weavetrace-fake"));
     let inv = Invocation { env: vec![], args: args.iter().map(|a| a.to_string()).collect() };
-    InProcessSpec { arg0: "weave".into() }.run(&inv, &Sandbox::new(&world, fake, None).unwrap()).unwrap()
+    InProcessSpec::default().run(&inv, &Sandbox::new(&world, fake, None).unwrap()).unwrap()
 }
 
 fn trace(rec: &Recording) -> String {

@@ -39,7 +39,8 @@ pub(super) fn check(args: CheckArgs) -> Result<u8, Error> {
                     }
                     let _ = reporter.case(&mut out, &path, &outcome.verdict, outcome.elapsed);
                     if (args.bless || args.pending) && !outcome.verdict.holds() {
-                        match update_golden(&cases[i], &outcome, is_spec, args.bless, &fake) {
+                        let dialect = subject.dialect(&cases[i].world);
+                        match update_golden(&cases[i], dialect, &outcome, is_spec, args.bless, &fake) {
                             Ok(message) => {
                                 updated += 1;
                                 eprintln!("{message}");
@@ -107,6 +108,7 @@ enum NotUpdated {
 /// Blesses a golden that did not hold, or keeps its new form pending; says what it did.
 fn update_golden(
     case: &Case,
+    dialect: crate::trace::Dialect,
     outcome: &runner::Outcome,
     is_spec: bool,
     bless: bool,
@@ -125,6 +127,15 @@ fn update_golden(
             case.steps.len()
         )));
     }
+    // One world per case: a state that differs under another shell is no variant to keep.
+    if dialect != crate::trace::Dialect::Dash
+        && outcome.verdict.mismatches.iter().any(|m| m.aspect == crate::compare::Aspect::State)
+    {
+        return Err(NotUpdated::Refused(format!(
+            "the state differs under {}, and the state has no variants (bless it under dash)",
+            dialect.name()
+        )));
+    }
     let mut statuses = Vec::new();
     for rec in &outcome.recordings {
         let Status::Exited(status) = rec.status else {
@@ -133,17 +144,33 @@ fn update_golden(
         statuses.push(status);
     }
     let failed = |e: Error| NotUpdated::Failed(e);
+    let mut verdict = outcome.verdict.clone();
     // The spec knows which lines each pipeline wrote; a real script's run does not say.
-    let pipelines: Vec<Vec<crate::trace::Pipeline>> = if is_spec {
-        crate::subject::spec_runs(&case.world, &case.invocations(), fake)
-            .map_err(|e| failed(e.into()))?
-            .iter()
-            .map(|r| r.trace.pipeline_ranges())
-            .collect()
+    let pipelines: Option<Vec<Vec<crate::trace::Pipeline>>> = if is_spec {
+        let runs = crate::subject::spec_runs(&case.world, &case.invocations(), fake, Some(dialect))
+            .map_err(|e| failed(e.into()))?;
+        // The trace as the golden holds it, in dash's form, each pipeline's lines in order (a
+        // bash run's are compared as written).
+        for m in verdict.mismatches.iter_mut().filter(|m| m.aspect == crate::compare::Aspect::Trace) {
+            if let Some(run) = m.step.and_then(|k| runs.get(k)) {
+                m.actual = crate::compare::redacted(case, &run.trace.to_dash().to_bytes());
+            }
+        }
+        Some(runs.iter().map(|r| r.trace.to_dash().pipeline_ranges()).collect())
     } else {
-        case.steps.iter().map(|s| s.pipelines.clone()).collect()
+        let in_pipelines = |m: &crate::compare::Mismatch| {
+            m.aspect == crate::compare::Aspect::Trace && m.step.is_some_and(|k| !case.steps[k].pipelines.is_empty())
+        };
+        if dialect == crate::trace::Dialect::Bash && verdict.mismatches.iter().any(in_pipelines) {
+            return Err(NotUpdated::Refused(
+                "bash's pipeline lines cannot be put back in order from its run alone; bless this case from \
+                 the spec (`check --in-process --dialect bash --bless`), then hold the script to it"
+                    .into(),
+            ));
+        }
+        None
     };
-    let (bytes, changed) = crate::bless::blessed(case, &outcome.verdict, &statuses, &pipelines)
+    let (bytes, changed) = crate::bless::blessed(case, dialect, &verdict, &statuses, pipelines.as_deref())
         .map_err(|e| failed(OutputError::new(&case.path, "read the golden to bless it", e).into()))?;
     let target = if bless { case.path.clone() } else { crate::bless::pending_path(&case.path) };
     let what = if bless { "write the blessed golden" } else { "write the pending result" };

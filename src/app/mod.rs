@@ -90,14 +90,15 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Error> {
         let script = Script::new(path.clone(), shell, dialect, timeout).map_err(Error::Input)?;
         return Ok(Box::new(script));
     }
+    let dialect = args.dialect.map(Into::into);
     if args.in_process {
-        return Ok(Box::new(InProcessSpec { arg0: "weave".into() }));
+        return Ok(Box::new(InProcessSpec { dialect, ..InProcessSpec::default() }));
     }
     let bin = companion_bin("weave", "WEAVETRACE_SPEC_BIN");
     if !bin.is_file() {
         return Err(SubjectError::NoSpec(bin).into());
     }
-    Ok(Box::new(SpecProcess { bin, arg0: "weave".into(), timeout }))
+    Ok(Box::new(SpecProcess { bin, arg0: "weave".into(), timeout, dialect }))
 }
 
 /// A shell named by path, or by name on the harness's own PATH (the sandbox's holds none).

@@ -83,19 +83,33 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
     if !calls.is_empty() {
         return Err(Error::Unmodeled { path: out, calls });
     }
+    // A case holds dash's sections, and another shell's only where it differs: those of a shell
+    // not dash are the variant of the spec's own dash run.
+    let dialect = subject.dialect(&world);
+    if dialect != crate::trace::Dialect::Dash && args.subject.script.is_some() {
+        return Err(Error::Input(format!(
+            "{}:1: a case holds dash's sections first; record the script under dash, then `check --script              SCRIPT --shell SHELL --bless` adds {}'s variant where it differs",
+            out.display(),
+            dialect.name()
+        )));
+    }
     // The in-process spec knows which trace lines each pipeline wrote; keep that when it agrees.
-    let spec = crate::subject::spec_runs(&world, &invocations, &fake);
+    let spec = crate::subject::spec_runs(&world, &invocations, &fake, Some(dialect));
     let mut steps = Vec::new();
-    for (k, ((invocation, recording), status)) in invocations.into_iter().zip(&recordings).zip(statuses).enumerate() {
+    for (k, ((invocation, recording), status)) in
+        invocations.iter().cloned().zip(&recordings).zip(&statuses).enumerate()
+    {
+        // Kept in dash's form, as every golden section is.
+        let trace = recording.trace.to_dash();
         let pipelines = match spec.as_ref().ok().and_then(|s| s.get(k)) {
-            Some(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.pipeline_ranges(),
+            Some(r) if r.trace.to_bytes() == recording.trace.to_bytes() => r.trace.to_dash().pipeline_ranges(),
             _ => Vec::new(),
         };
         steps.push(case::Step {
             invocation,
-            status,
+            status: *status,
             pipelines,
-            trace: recording.trace.to_bytes(),
+            trace: trace.to_bytes(),
             stdout: recording.stdout.clone(),
             calls: case::render_calls(&recording.calls),
             note: None,
@@ -106,7 +120,31 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
         (true, Some(last)) => last.state_text(&world),
         _ => None,
     };
-    let case = Case { world_file, state, ..Case::of_steps(out.clone(), steps, world)? };
+    let case = if dialect == crate::trace::Dialect::Dash {
+        Case { world_file, state, ..Case::of_steps(out.clone(), steps, world)? }
+    } else {
+        // dash's sections from the spec as dash; this run is the variant, where it differs.
+        let dash = crate::subject::spec_runs(&world, &invocations, &fake, Some(crate::trace::Dialect::Dash))?;
+        let base: Vec<case::Step> = invocations
+            .into_iter()
+            .zip(&dash)
+            .map(|(invocation, rec)| case::Step {
+                invocation,
+                status: match rec.status {
+                    Status::Exited(n) => n,
+                    _ => -1,
+                },
+                pipelines: rec.trace.pipeline_ranges(),
+                trace: rec.trace.to_bytes(),
+                stdout: rec.stdout.clone(),
+                calls: case::render_calls(&rec.calls),
+                note: None,
+            })
+            .collect();
+        let mut case = Case { world_file, state, ..Case::of_steps(out.clone(), base, world)? };
+        case.set_view(dialect, &steps);
+        case
+    };
     let comment = args.describe.as_deref().unwrap_or("Recorded by `weavetrace record`; say here what this case shows.");
     let bytes = case::write_case(&case, comment);
     std::fs::OpenOptions::new()

@@ -46,12 +46,20 @@
 //! ~~~
 //! (stdout 1, calls 1, trace 2, stdout 2, calls 2, then optionally state)
 //! ```
+//!
+//! Where busybox ash or bash really behaves otherwise, a case holds that shell's own expectations
+//! beside dash's: a `[variant.ash]` table (`why`, and in a one-command case optional `status` and
+//! `pipelines`; in a scenario those go in each step's `[step.variant.ash]`), and variant sections
+//! `~~~ trace [ash]`, `~~~ stdout 2 [bash]`, in dash's form like every section. Under a dialect,
+//! each aspect is its variant where there is one, dash's otherwise ([`Case::for_dialect`]).
 
 mod format;
 
 pub use format::{parse_case, render_calls, rewrite_case, write_case};
 
+use crate::trace::Dialect;
 use crate::world::{World, WorldError};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// A weave command line: environment assignments, then the arguments after `weave`.
@@ -132,6 +140,11 @@ pub struct Step {
 }
 
 impl Step {
+    /// The sections by kind: trace, stdout, calls (the order a case writes them in).
+    pub fn sections(&self) -> [&Vec<u8>; 3] {
+        [&self.trace, &self.stdout, &self.calls]
+    }
+
     /// A step for `invocation` that expects nothing yet (status 0, empty sections).
     pub fn new(invocation: Invocation) -> Step {
         Step { invocation, ..Step::default() }
@@ -160,6 +173,61 @@ pub struct Case {
     pub state: Option<Vec<u8>>,
     /// The case's own redaction rules (the world's apply too).
     pub redact: Vec<crate::world::Redaction>,
+    /// What busybox ash or bash does otherwise, sorted by dialect (never dash: dash is the case).
+    pub variants: Vec<Variant>,
+}
+
+/// Where one shell's behaviour differs from dash's, and how: only what differs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    pub dialect: Dialect,
+    /// One line: why this shell differs here.
+    pub why: String,
+    /// One per step of the case.
+    pub steps: Vec<StepVariant>,
+}
+
+/// What one step expects under a variant's dialect where it differs from dash; `None` is dash's.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepVariant {
+    pub status: Option<i32>,
+    pub trace: Option<Vec<u8>>,
+    /// The pipelines of the variant's own trace (none without one: the dash trace keeps its own).
+    pub pipelines: Vec<crate::trace::Pipeline>,
+    pub stdout: Option<Vec<u8>>,
+    pub calls: Option<Vec<u8>>,
+}
+
+impl StepVariant {
+    /// Whether the step is as under dash.
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none() && self.trace.is_none() && self.stdout.is_none() && self.calls.is_none()
+    }
+
+    /// The variant's sections by kind (trace, stdout, calls), as [`Step::sections`] gives dash's.
+    pub fn sections(&self) -> [Option<&Vec<u8>>; 3] {
+        [self.trace.as_ref(), self.stdout.as_ref(), self.calls.as_ref()]
+    }
+
+    /// The variant of `view` (one step as a dialect sees it) against `dash`: only what differs.
+    fn between(dash: &Step, view: &Step) -> StepVariant {
+        let differs = |d: &Vec<u8>, v: &Vec<u8>| (d != v).then(|| v.clone());
+        let trace = differs(&dash.trace, &view.trace);
+        StepVariant {
+            status: (dash.status != view.status).then_some(view.status),
+            pipelines: if trace.is_some() { view.pipelines.clone() } else { Vec::new() },
+            trace,
+            stdout: differs(&dash.stdout, &view.stdout),
+            calls: differs(&dash.calls, &view.calls),
+        }
+    }
+}
+
+impl Variant {
+    /// What `bless` writes as the reason of a variant it creates, for a reviewer to replace.
+    pub fn placeholder_why(dialect: Dialect) -> String {
+        format!("{} differs here: say why", dialect.name())
+    }
 }
 
 impl Case {
@@ -172,7 +240,16 @@ impl Case {
     /// A one-command case of `step` in `world`.
     pub fn of_step(path: PathBuf, step: Step, world: World) -> Case {
         let name = path.with_extension("").display().to_string();
-        Case { path, name, steps: vec![step], world, world_file: None, state: None, redact: Vec::new() }
+        Case {
+            path,
+            name,
+            steps: vec![step],
+            world,
+            world_file: None,
+            state: None,
+            redact: Vec::new(),
+            variants: Vec::new(),
+        }
     }
 
     /// A case of these steps in `world` (a scenario when there are two or more); a case without a
@@ -181,8 +258,7 @@ impl Case {
         if steps.is_empty() {
             return Err(CaseError::at(&path, 1, "a case needs at least one command line"));
         }
-        let name = path.with_extension("").display().to_string();
-        Ok(Case { path, name, steps, world, world_file: None, state: None, redact: Vec::new() })
+        Ok(Case { steps, ..Case::of_step(path, Step::default(), world) })
     }
 
     /// Whether the case is a scenario: written with `[[step]]` tables and numbered sections.
@@ -203,6 +279,79 @@ impl Case {
     /// The placeholders its redactions leave (`[ID]`), which its sections may hold.
     pub fn redaction_placeholders(&self) -> Vec<&str> {
         self.redactions().map(|r| r.placeholder.as_str()).collect()
+    }
+
+    /// The case's variant for dialect `d`, if it has one.
+    pub fn variant(&self, d: Dialect) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.dialect == d)
+    }
+
+    /// The case as dialect `d` is held to it: each step's status, trace, stdout and calls are `d`'s
+    /// variant where the case has one, dash's otherwise; a variant trace brings its own pipelines.
+    /// The state has no variants. The variants themselves are kept, for bless.
+    pub fn for_dialect(&self, d: Dialect) -> Cow<'_, Case> {
+        let Some(variant) = self.variant(d) else { return Cow::Borrowed(self) };
+        let mut case = self.clone();
+        for (step, v) in case.steps.iter_mut().zip(&variant.steps) {
+            if let Some(status) = v.status {
+                step.status = status;
+            }
+            if let Some(trace) = &v.trace {
+                step.trace = trace.clone();
+                step.pipelines = v.pipelines.clone();
+            }
+            if let Some(stdout) = &v.stdout {
+                step.stdout = stdout.clone();
+            }
+            if let Some(calls) = &v.calls {
+                step.calls = calls.clone();
+            }
+        }
+        Cow::Owned(case)
+    }
+
+    /// Makes `view` (one step each, status, pipelines and sections) what dialect `d` expects:
+    /// under dash the case's own steps, under another only its variant's differences from them
+    /// (the variant made, with [`Variant::placeholder_why`], or dropped as needed). Any variant
+    /// aspect left equal to dash's is dropped, since a variant exists only where a shell differs.
+    pub fn set_view(&mut self, d: Dialect, view: &[Step]) {
+        if d == Dialect::Dash {
+            for (step, new) in self.steps.iter_mut().zip(view) {
+                step.status = new.status;
+                step.pipelines = new.pipelines.clone();
+                step.trace = new.trace.clone();
+                step.stdout = new.stdout.clone();
+                step.calls = new.calls.clone();
+            }
+        } else {
+            let steps: Vec<StepVariant> =
+                self.steps.iter().zip(view).map(|(dash, view)| StepVariant::between(dash, view)).collect();
+            match self.variants.iter_mut().find(|v| v.dialect == d) {
+                Some(v) => v.steps = steps,
+                None => {
+                    self.variants.push(Variant { dialect: d, why: Variant::placeholder_why(d), steps });
+                    self.variants.sort_by_key(|v| v.dialect);
+                }
+            }
+        }
+        for v in &mut self.variants {
+            for (dash, sv) in self.steps.iter().zip(&mut v.steps) {
+                if sv.status == Some(dash.status) {
+                    sv.status = None;
+                }
+                if sv.trace.as_ref() == Some(&dash.trace) {
+                    sv.trace = None;
+                    sv.pipelines.clear();
+                }
+                if sv.stdout.as_ref() == Some(&dash.stdout) {
+                    sv.stdout = None;
+                }
+                if sv.calls.as_ref() == Some(&dash.calls) {
+                    sv.calls = None;
+                }
+            }
+        }
+        self.variants.retain(|v| !v.steps.iter().all(StepVariant::is_empty));
     }
 }
 

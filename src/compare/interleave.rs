@@ -8,12 +8,19 @@
 //! Outside the pipelines every byte must match in order, so a reordering of sequential commands, a
 //! changed word, or a missing or extra line still fails.
 
-use crate::trace::Pipeline;
+use super::patterns::{line_matches, Bindings};
+use crate::trace::{BashQuote, Dialect, Pipeline};
 use std::collections::HashSet;
 
 /// Whether `actual` equals `expected` up to interleavings of the concurrent writers of each of
-/// `pipelines` (line numbers of `expected`).
+/// `pipelines` (line numbers of `expected`): dash's and ash's pieces in any shuffle; for bash,
+/// whose regions `actual` keeps as written, whole physical lines (see [`bash_region_matches`]).
 pub fn matches(expected: &[u8], pipelines: &[Pipeline], actual: &[u8], ps4: &[u8]) -> bool {
+    matches_in(expected, pipelines, actual, ps4, Dialect::Dash)
+}
+
+/// [`matches`] for a trace `dialect` wrote.
+pub fn matches_in(expected: &[u8], pipelines: &[Pipeline], actual: &[u8], ps4: &[u8], dialect: Dialect) -> bool {
     if expected == actual {
         return true;
     }
@@ -36,6 +43,18 @@ pub fn matches(expected: &[u8], pipelines: &[Pipeline], actual: &[u8], ps4: &[u8
         // Writer k wrote from its first line to the next writer's: its pieces, line after line.
         let mut bounds: Vec<usize> = pipeline.writers.iter().map(|w| w - 1).collect();
         bounds.push(last);
+        if dialect == Dialect::Bash {
+            let writers: Vec<Vec<&[u8]>> = bounds.windows(2).map(|w| lines[w[0]..w[1].min(last)].to_vec()).collect();
+            // As many physical lines as the region has, bash's quoting keeping every newline.
+            let region: Vec<&[u8]> =
+                actual.get(pos..).unwrap_or_default().split_inclusive(|&b| b == b'\n').take(last - first).collect();
+            if region.len() < last - first || !bash_region_matches(&region, &writers, ps4, None) {
+                return false;
+            }
+            pos += region.iter().map(|l| l.len()).sum::<usize>();
+            line = last;
+            continue;
+        }
         let writers: Vec<Vec<&[u8]>> = bounds
             .windows(2)
             .map(|w| lines[w[0]..w[1].min(last)].iter().flat_map(|l| pieces(l, ps4)).collect())
@@ -80,6 +99,125 @@ fn pieces<'a>(line: &'a [u8], ps4: &[u8]) -> Vec<&'a [u8]> {
         out.push(&line[line.len() - 1..]);
     }
     out
+}
+
+/// [`matches_in`] for a bash trace against lines holding placeholders (and no `...` line): the
+/// lines outside the pipelines one by one, each pipeline's as [`bash_region_matches`] reads them,
+/// binding placeholders in `bindings` (kept only on a match).
+pub fn bash_matches_patterned(
+    expected: &[u8],
+    pipelines: &[Pipeline],
+    actual: &[u8],
+    ps4: &[u8],
+    bindings: &mut Bindings,
+) -> bool {
+    let lines: Vec<&[u8]> = expected.split_inclusive(|&b| b == b'\n').collect();
+    let got: Vec<&[u8]> = actual.split_inclusive(|&b| b == b'\n').collect();
+    let mut trial = bindings.clone();
+    let (mut at, mut line) = (0, 0);
+    let same = |e: &[u8], a: &[u8], b: &mut Bindings| {
+        let strip = |l: &[u8]| l.strip_suffix(b"\n").map_or((l.to_vec(), false), |s| (s.to_vec(), true));
+        let ((e, e_nl), (a, a_nl)) = (strip(e), strip(a));
+        e_nl == a_nl && line_matches(&e, &a, b)
+    };
+    for pipeline in pipelines {
+        let Some(&first) = pipeline.writers.first() else { return false };
+        let (first, last) = (first - 1, pipeline.end.min(lines.len()));
+        if first < line || first >= last {
+            return false;
+        }
+        for e in &lines[line..first] {
+            match got.get(at) {
+                Some(a) if same(e, a, &mut trial) => at += 1,
+                _ => return false,
+            }
+        }
+        let mut bounds: Vec<usize> = pipeline.writers.iter().map(|w| w - 1).collect();
+        bounds.push(last);
+        let writers: Vec<Vec<&[u8]>> = bounds.windows(2).map(|w| lines[w[0]..w[1].min(last)].to_vec()).collect();
+        let Some(region) = got.get(at..at + (last - first)) else { return false };
+        if !bash_region_matches(region, &writers, ps4, Some(&mut trial)) {
+            return false;
+        }
+        at += last - first;
+        line = last;
+    }
+    let rest_holds = lines[line..].len() == got.len() - at.min(got.len())
+        && lines[line..].iter().zip(&got[at.min(got.len())..]).all(|(e, a)| same(e, a, &mut trial));
+    if rest_holds {
+        *bindings = trial;
+    }
+    rest_holds
+}
+
+/// Whether a bash pipeline's physical lines (as written, quoted) interleave its writers' lines (in
+/// dash's form), each writer's kept in order: bash writes a whole physical line at once, so a
+/// writer's line is one of the region's lines, read from where that writer's quoting stood. A
+/// compound command's head, which dash never writes, may stand anywhere. With `bindings`, the
+/// writers' lines may hold placeholders, bound as they match (and kept only on a match).
+fn bash_region_matches(region: &[&[u8]], writers: &[Vec<&[u8]>], ps4: &[u8], bindings: Option<&mut Bindings>) -> bool {
+    /// How far each writer has got, and whether it stands inside a quote.
+    type State = Vec<(usize, Option<BashQuote>)>;
+    struct Search<'a> {
+        region: &'a [&'a [u8]],
+        writers: &'a [Vec<&'a [u8]>],
+        ps4: &'a [u8],
+        /// States known to fail; only without placeholders, whose bindings a state does not hold.
+        dead: Option<HashSet<(usize, State)>>,
+        bindings: Bindings,
+    }
+    impl Search<'_> {
+        fn go(&mut self, at: usize, state: &mut State) -> bool {
+            let Some(&line) = self.region.get(at) else {
+                return self.writers.iter().zip(state.iter()).all(|(w, &(i, q))| i == w.len() && q.is_none());
+            };
+            if self.dead.as_ref().is_some_and(|d| d.contains(&(at, state.clone()))) {
+                return false;
+            }
+            let body = line.strip_suffix(b"\n").unwrap_or(line);
+            if crate::trace::is_bash_only(body, self.ps4) && self.go(at + 1, state) {
+                return true;
+            }
+            for k in 0..self.writers.len() {
+                let (i, quote) = state[k];
+                let Some(&want) = self.writers[k].get(i) else { continue };
+                let want = want.strip_suffix(b"\n").unwrap_or(want);
+                let saved = self.bindings.clone();
+                // A line that is no trace line (a command's message) is compared as it is.
+                let read = match quote {
+                    None if line_matches(want, body, &mut self.bindings) => Some(None),
+                    _ => crate::trace::bash_physical_dash_form(body, quote, self.ps4)
+                        .filter(|(text, _)| line_matches(want, text, &mut self.bindings))
+                        .map(|(_, q)| q),
+                };
+                if let Some(next) = read {
+                    state[k] = (i + 1, next);
+                    if self.go(at + 1, state) {
+                        return true;
+                    }
+                    state[k] = (i, quote);
+                }
+                self.bindings = saved;
+            }
+            if let Some(dead) = &mut self.dead {
+                dead.insert((at, state.clone()));
+            }
+            false
+        }
+    }
+    let patterned = bindings.is_some();
+    let mut search = Search {
+        region,
+        writers,
+        ps4,
+        dead: (!patterned).then(HashSet::new),
+        bindings: bindings.as_deref().cloned().unwrap_or_default(),
+    };
+    let holds = search.go(0, &mut vec![(0, None); writers.len()]);
+    if let (true, Some(b)) = (holds, bindings) {
+        *b = search.bindings;
+    }
+    holds
 }
 
 /// Whether `s` interleaves the writers' piece sequences, each kept in order, all used exactly.

@@ -271,6 +271,16 @@ pub fn compare_at(case: &Case, recs: &[Recording], level: Level) -> Verdict {
     verdict
 }
 
+/// The case's redactions (its own, then its world's), compiled.
+fn redaction_rules(case: &Case) -> Vec<(regex::bytes::Regex, String)> {
+    case.redactions().filter_map(|r| Some((regex::bytes::Regex::new(&r.regex).ok()?, r.placeholder.clone()))).collect()
+}
+
+/// Output as the comparison holds it against `case`: with the case's redactions made.
+pub fn redacted(case: &Case, bytes: &[u8]) -> Vec<u8> {
+    patterns::redact(bytes, &redaction_rules(case))
+}
+
 fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
     let labels = case.steps.iter().enumerate().map(|(k, step)| step.label(k));
     let mut verdict = Verdict {
@@ -282,10 +292,7 @@ fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
         notes: Vec::new(),
     };
     // The case's and its world's redactions, on the output only: the golden holds placeholders.
-    let rules: Vec<(regex::bytes::Regex, String)> = case
-        .redactions()
-        .filter_map(|r| Some((regex::bytes::Regex::new(&r.regex).ok()?, r.placeholder.clone())))
-        .collect();
+    let rules = redaction_rules(case);
     // Placeholders bind across the sections of one case, steps and all, in this order.
     let mut bindings = patterns::Bindings::new();
     // Each step is held against its own recording: a missing one would leave its step unchecked.
@@ -325,9 +332,18 @@ fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
         ];
         for (aspect, expected, actual) in sections {
             let holds = if patterns::has_patterns(expected) {
-                patterns::matches(expected, &actual, &mut bindings)
+                // bash's pipelines are kept as written: read back against the lines they stand for.
+                let bash_pipelines = aspect == Aspect::Trace
+                    && rec.trace.dialect == crate::trace::Dialect::Bash
+                    && !step.pipelines.is_empty()
+                    && !expected.split(|&b| b == b'\n').any(|l| l == b"...");
+                if bash_pipelines {
+                    interleave::bash_matches_patterned(expected, &step.pipelines, &actual, ps4, &mut bindings)
+                } else {
+                    patterns::matches(expected, &actual, &mut bindings)
+                }
             } else if aspect == Aspect::Trace {
-                interleave::matches(expected, &step.pipelines, &actual, ps4)
+                interleave::matches_in(expected, &step.pipelines, &actual, ps4, rec.trace.dialect)
             } else {
                 *expected == actual
             };

@@ -118,8 +118,13 @@ pub fn parse_cases(text: &str) -> Result<Vec<Invocation>, (usize, String)> {
 
 /// The spec's runs of a draw's command lines, one after another, as the case a script must match,
 /// in a given sandbox: the in-process spec only reads it, so the script can run there after it.
-fn spec_case_in(world: &World, draw: &[Invocation], sandbox: &Sandbox) -> Result<(Case, Vec<Recording>), SubjectError> {
-    let spec = InProcessSpec { arg0: "weave".into() };
+fn spec_case_in(
+    world: &World,
+    draw: &[Invocation],
+    sandbox: &Sandbox,
+    dialect: crate::trace::Dialect,
+) -> Result<(Case, Vec<Recording>), SubjectError> {
+    let spec = InProcessSpec { dialect: Some(dialect), ..InProcessSpec::default() };
     let recs = spec.run_steps(draw, sandbox)?;
     let steps = draw
         .iter()
@@ -130,8 +135,9 @@ fn spec_case_in(world: &World, draw: &[Invocation], sandbox: &Sandbox) -> Result
                 Status::Exited(n) => n,
                 _ => -1,
             },
-            pipelines: rec.trace.pipeline_ranges(),
-            trace: rec.trace.to_bytes(),
+            // Held as goldens are, in dash's form whatever shell the spec behaved as.
+            pipelines: rec.trace.to_dash().pipeline_ranges(),
+            trace: rec.trace.to_dash().to_bytes(),
             stdout: rec.stdout.clone(),
             calls: render_calls(&rec.calls),
             note: None,
@@ -157,7 +163,8 @@ pub fn differ(
     level: Level,
 ) -> Result<(Case, Verdict), SubjectError> {
     let sandbox = Sandbox::new(world, fake_bin, script.script())?;
-    let (case, _) = spec_case_in(world, draw, &sandbox)?;
+    // The spec behaves as the script's shell does.
+    let (case, _) = spec_case_in(world, draw, &sandbox, script.dialect(world))?;
     let recs = script.run_steps(draw, &sandbox)?;
     let mut verdict = compare_at(&case, &recs, level);
     // Both sides met the same fakes: a call they do not model is a gap in the models, answered

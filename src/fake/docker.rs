@@ -1101,7 +1101,9 @@ fn weaveexec_local(
     let mut fs = crate::fs::MemFs::default();
     let (mut run, changed) = {
         let mut host = super::inline::FakeHost::new(&inside, state, &mut fs, host_proc, 1);
-        let run = super::inline::run_spec(&mut host, WEAVEEXEC_SCRIPT, env, argv, std::path::Path::new("/"));
+        // The image is alpine's: its /bin/sh is busybox ash, whatever the host's shell.
+        let ash = crate::trace::Dialect::Ash;
+        let run = super::inline::run_spec(&mut host, WEAVEEXEC_SCRIPT, ash, env, argv, std::path::Path::new("/"));
         (run, host.changed)
     };
     state.calls = outer_calls;

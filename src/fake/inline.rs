@@ -196,6 +196,7 @@ pub struct SpecRun {
 pub fn run_spec(
     host: &mut FakeHost,
     arg0: &[u8],
+    dialect: crate::trace::Dialect,
     env: Vec<(Word, Word)>,
     args: Vec<Word>,
     cwd: &std::path::Path,
@@ -204,6 +205,7 @@ pub fn run_spec(
     let status = {
         let mut sh = Shell::new(host, &mut io, arg0.to_vec(), env, args);
         sh.set_cwd(cwd.to_path_buf());
+        sh.set_dialect(dialect);
         weave::main(&mut sh) & 0xff
     };
     SpecRun { io, status, calls: std::mem::take(&mut host.calls) }

@@ -8,28 +8,43 @@ use crate::fake::{self, inline::run_spec};
 use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
 use crate::spec::shell::Word;
-use crate::trace::{parse_dash, Kind, Trace};
+use crate::trace::{parse, Dialect, Kind, Trace};
 use crate::world::World;
 use std::os::unix::ffi::OsStrExt;
 
 /// The spec, in-process.
 pub struct InProcessSpec {
     pub arg0: String,
+    /// The shell it behaves as; `None`: the world's host shell.
+    pub dialect: Option<Dialect>,
+}
+
+impl Default for InProcessSpec {
+    fn default() -> Self {
+        InProcessSpec { arg0: "weave".into(), dialect: None }
+    }
+}
+
+/// The shell the spec behaves as in `world`: the one asked for, else the world's host shell.
+pub fn spec_dialect(asked: Option<Dialect>, world: &World) -> Dialect {
+    asked.unwrap_or(world.host.shell)
 }
 
 /// The spec's run of `inv` in `world`, in-process, in a sandbox of its own: how the harness learns
 /// what the spec does (which lines each pipeline wrote, the order of its writes) beside another run.
 pub fn spec_run(world: &World, inv: &Invocation, fake_bin: &std::path::Path) -> Result<Recording, SubjectError> {
-    InProcessSpec { arg0: "weave".into() }.run(inv, &Sandbox::new(world, fake_bin, None)?)
+    InProcessSpec::default().run(inv, &Sandbox::new(world, fake_bin, None)?)
 }
 
-/// The spec's runs of a scenario's command lines in `world`, one after another in one sandbox.
+/// The spec's runs of a scenario's command lines in `world`, one after another in one sandbox, as
+/// `dialect`'s shell (`None`: the world's host shell).
 pub fn spec_runs(
     world: &World,
     invs: &[Invocation],
     fake_bin: &std::path::Path,
+    dialect: Option<Dialect>,
 ) -> Result<Vec<Recording>, SubjectError> {
-    InProcessSpec { arg0: "weave".into() }.run_steps(invs, &Sandbox::new(world, fake_bin, None)?)
+    InProcessSpec { dialect, ..InProcessSpec::default() }.run_steps(invs, &Sandbox::new(world, fake_bin, None)?)
 }
 
 impl InProcessSpec {
@@ -56,10 +71,12 @@ impl InProcessSpec {
     ) -> Recording {
         let ps4 = env.iter().find(|(k, _)| k == b"PS4").map(|(_, v)| v.clone());
         let args = inv.args.iter().map(|a| a.as_bytes().to_vec()).collect();
+        let dialect = spec_dialect(self.dialect, world);
         let mut host = FakeHost::new(world, state, fs, b"/proc", IN_PROCESS_PID);
-        let run = run_spec(&mut host, self.arg0.as_bytes(), env, args, cwd);
+        let run = run_spec(&mut host, self.arg0.as_bytes(), dialect, env, args, cwd);
         drop(host);
-        let trace = annotate(&run.io.stderr, ps4.as_deref().unwrap_or(crate::trace::DEFAULT_PS4), &run.io.marks);
+        let ps4 = ps4.as_deref().unwrap_or(crate::trace::DEFAULT_PS4);
+        let trace = annotate(&run.io.stderr, dialect, ps4, &run.io.marks);
         Recording {
             trace,
             stdout: run.io.stdout,
@@ -87,7 +104,7 @@ impl InProcessSpec {
 }
 
 /// The world the sandbox was laid out with.
-fn world_of(sandbox: &Sandbox) -> Result<World, SubjectError> {
+pub(super) fn world_of(sandbox: &Sandbox) -> Result<World, SubjectError> {
     let world_json = std::fs::read(sandbox.root().join(crate::fs::RECORDS_DIR).join(fake::WORLD_FILE))
         .map_err(crate::sandbox::SandboxError::Io)?;
     Ok(serde_json::from_slice(&world_json).map_err(|e| crate::sandbox::SandboxError::Io(std::io::Error::other(e)))?)
@@ -99,8 +116,8 @@ fn env_of(sandbox: &Sandbox, inv: &Invocation) -> Vec<(Word, Word)> {
 }
 
 /// Parses stderr and marks the lines that start at the recorded offsets with their pipeline.
-fn annotate(stderr: &[u8], ps4: &[u8], marks: &[(usize, (u32, u32))]) -> Trace {
-    let mut trace = parse_dash(stderr, ps4);
+fn annotate(stderr: &[u8], dialect: Dialect, ps4: &[u8], marks: &[(usize, (u32, u32))]) -> Trace {
+    let mut trace = parse(stderr, dialect, ps4);
     let mut offset = 0;
     let mut next = marks.iter().peekable();
     for line in &mut trace.lines {
@@ -131,6 +148,10 @@ impl Subject for InProcessSpec {
 
     fn script(&self) -> Option<&std::path::Path> {
         None
+    }
+
+    fn dialect(&self, world: &World) -> Dialect {
+        spec_dialect(self.dialect, world)
     }
 
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {

@@ -37,6 +37,9 @@ pub trait Subject: Sync {
     fn name(&self) -> String;
     /// The file the sandbox lays out as `work/weave`, if the subject has one.
     fn script(&self) -> Option<&std::path::Path>;
+    /// The shell whose behaviour the subject shows in `world`: a script's shell, or the one the
+    /// spec behaves as.
+    fn dialect(&self, world: &crate::world::World) -> crate::trace::Dialect;
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError>;
     /// A run whose [`Recording::terminal`] holds stdout and stderr in the order they were written,
     /// for showing it as a terminal would.

@@ -29,6 +29,10 @@ impl Subject for Script {
         Some(&self.path)
     }
 
+    fn dialect(&self, _world: &crate::world::World) -> Dialect {
+        self.dialect
+    }
+
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
         process::run(self.command(inv), &self.name(), self.dialect, self.timeout, inv, sandbox, self.keep())
     }
@@ -83,12 +87,13 @@ impl Script {
         cmd
     }
 
-    /// The shell as a command, called by the name the user gave it: busybox picks its applet, and
-    /// bash its POSIX mode, by that name.
+    /// The shell as a command, called by the name the user gave it (busybox picks its applet by
+    /// it); bash is always started as `sh`, as on the systems whose /bin/sh it is, where weave's
+    /// `#!/bin/sh` gets its POSIX mode.
     fn shell_command(&self) -> Command {
         let mut cmd = Command::new(&self.shell);
         let name = self.shell.file_name().unwrap_or_default();
-        cmd.arg0(name);
+        cmd.arg0(if self.dialect == Dialect::Bash { std::ffi::OsStr::new("sh") } else { name });
         // busybox is a multi-call binary: its shell is the `sh` applet.
         if name == "busybox" {
             cmd.arg("sh");

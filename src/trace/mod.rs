@@ -15,6 +15,39 @@ mod words;
 
 pub use parse::{parse, parse_dash};
 
+/// Where a writer of a bash pipeline stands after a physical line that left a `'…'` open: its
+/// next physical line goes on inside that quote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BashQuote;
+
+/// A physical line of a bash trace as dash would have written it, read from where its writer
+/// stood (`None`: at the start of a trace line): one level of PS4 for bash's nesting marks, quotes
+/// taken off. With where the writer then stands (`None`: its line is done); `None` when the line
+/// does not read so.
+pub fn bash_physical_dash_form(line: &[u8], at: Option<BashQuote>, ps4: &[u8]) -> Option<(Vec<u8>, Option<BashQuote>)> {
+    let (prefix, body) = match at {
+        Some(_) => (Vec::new(), line),
+        None => {
+            let first = ps4.first().copied()?;
+            let marks = line.iter().take_while(|&&c| c == first).count();
+            let at = marks.saturating_sub(1);
+            if !line[at..].starts_with(ps4) {
+                return None;
+            }
+            (ps4.to_vec(), &line[at + ps4.len()..])
+        }
+    };
+    let (text, quoted) = words::unquote_bash_physical(body, at.is_some())?;
+    Some(([prefix, text].concat(), quoted.then_some(BashQuote)))
+}
+
+/// Whether a physical bash line is the head of a compound command, which dash never writes.
+pub fn is_bash_only(line: &[u8], ps4: &[u8]) -> bool {
+    let Some(&first) = ps4.first() else { return false };
+    let at = line.iter().take_while(|&&c| c == first).count().saturating_sub(1);
+    line[at..].strip_prefix(ps4).is_some_and(parse::bash_only)
+}
+
 /// dash's default PS4, the prefix of every trace line.
 pub const DEFAULT_PS4: &[u8] = b"+ ";
 
@@ -22,21 +55,55 @@ pub const DEFAULT_PS4: &[u8] = b"+ ";
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
     pub lines: Vec<Line>,
-    /// Whether the lines came from busybox ash, whose pipeline elements' pieces interleave with
-    /// their quotes on (see [`Trace::dash_view_in`]).
-    pub ash: bool,
+    /// The shell that wrote the lines: where pipeline elements' writes interleave, ash's and
+    /// bash's quoted words are read back region by region (see [`Trace::dash_view_in`]).
+    pub dialect: Dialect,
 }
 
 /// The shell that wrote a trace: each writes `set -x` lines its own way (the variants say how).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Worlds and case files name it as [`Dialect::name`] does; ordered as case files list their
+/// variants: ash before bash.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// dash: PS4 and the raw words, no quoting.
+    #[default]
     Dash,
     /// busybox ash: words single-quoted unless every byte is safe, no nesting marker.
     Ash,
     /// bash: words quoted (`'…'`, `$'…'`, `\'`), PS4's first character repeated once per nesting level.
     /// bash run as root ignores PS4 from the environment (measured: it printed `+ `); set it in the script.
     Bash,
+}
+
+impl Dialect {
+    /// Every dialect, in order.
+    pub const ALL: [Dialect; 3] = [Dialect::Dash, Dialect::Ash, Dialect::Bash];
+
+    /// The name files and flags use: `dash`, `ash` (busybox ash), `bash` (bash as sh).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Dash => "dash",
+            Dialect::Ash => "ash",
+            Dialect::Bash => "bash",
+        }
+    }
+
+    /// The dialect of a name as [`Dialect::name`] gives it.
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        Dialect::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+/// One word of a trace line as `dialect` writes it: dash raw, ash and bash quoted their own ways
+/// (the inverse of what [`parse`] reads). `value_of` marks an assignment's value, the bytes after
+/// `NAME=`; `utf8` whether bash's locale prints valid UTF-8 as it is.
+pub fn xtrace_word(word: &[u8], dialect: Dialect, value_of: bool, utf8: bool) -> std::borrow::Cow<'_, [u8]> {
+    match dialect {
+        Dialect::Dash => std::borrow::Cow::Borrowed(word),
+        Dialect::Ash => words::quote(word, words::Quoting::Ash, value_of, utf8),
+        Dialect::Bash => words::quote(word, words::Quoting::Bash, value_of, utf8),
+    }
 }
 
 /// One line of stderr.
@@ -195,29 +262,100 @@ impl Trace {
     }
 
     /// [`Trace::dash_view`], where the lines of `regions` (1-based, inclusive: where pipelines wrote)
-    /// may be pieces of several ash lines run together: ash writes a line in pieces as dash does
-    /// (PS4, each word with its space, the newline; a quoted word in one piece), so such a line does
-    /// not read as a line, but each quoted piece in it still unquotes to the word dash would write.
+    /// may be the writes of several elements run together. ash writes a line in pieces as dash does
+    /// (PS4, each word with its space, the newline), a quoted word in one piece, newlines in it
+    /// included, so such a region unquotes piece by piece where it stands. bash writes a line at a
+    /// time, cut at the newlines inside its words, so a region's physical lines may hold half a
+    /// quote: it is kept as it came, for the comparison to read against each writer's lines.
     pub fn dash_view_in(&self, regions: &[(usize, usize)]) -> Vec<u8> {
         let mut out = Vec::new();
-        // Regions count the lines of the dash form: a quoted word with a newline in it makes one
-        // ash line two there.
+        // Regions count the lines of the dash form: quoting keeps the newlines of the words.
         let mut physical = 1;
-        for line in &self.lines {
-            let in_region = self.ash && regions.iter().any(|&(a, b)| (a..=b).contains(&physical));
+        let ps4 = self
+            .lines
+            .iter()
+            .find(|l| l.kind == Kind::Xtrace && !l.ps4.is_empty())
+            .and_then(|l| l.bytes.get(l.ps4.clone()))
+            .unwrap_or(DEFAULT_PS4)
+            .to_vec();
+        let mut lines = std::borrow::Cow::Borrowed(self.lines.as_slice());
+        let mut i = 0;
+        while i < lines.len() {
             let start = out.len();
-            match line.kind {
-                Kind::BashOnly => continue,
-                Kind::Xtrace if line.words.is_some() => out.extend_from_slice(&dash_form(line).unwrap_or_default()),
-                Kind::Output | Kind::Unparsed(_) if in_region => out.extend_from_slice(&unquote_pieces(&line.bytes)),
-                _ => out.extend_from_slice(&line.bytes),
-            }
-            if line.eol {
-                out.push(b'\n');
+            let region = regions
+                .iter()
+                .find(|&&(a, _)| a == physical)
+                .filter(|_| self.dialect != Dialect::Dash && lines[i].kind != Kind::BashOnly);
+            if let Some(&(a, b)) = region {
+                // The region's physical lines, from the bytes as written: a line read before may
+                // have run past the region's end (a quote another writer's line seemed to open).
+                let rest: Vec<u8> = Trace { lines: lines[i..].to_vec(), dialect: self.dialect }.to_bytes();
+                let mut taken = 0;
+                let mut raw = Vec::new();
+                let mut cut = 0;
+                for p in rest.split_inclusive(|&c| c == b'\n') {
+                    if taken > b - a {
+                        break;
+                    }
+                    cut += p.len();
+                    // A whole line of bash's own (a loop's head), which dash never writes.
+                    if self.dialect == Dialect::Bash && is_bash_only(p.strip_suffix(b"\n").unwrap_or(p), &ps4) {
+                        continue;
+                    }
+                    raw.extend_from_slice(p);
+                    taken += 1;
+                }
+                match self.dialect {
+                    // Read back against the writers' lines by the comparison (`compare::interleave`).
+                    Dialect::Bash => out.extend_from_slice(&raw),
+                    _ => out.extend_from_slice(&unquote_pieces(&raw)),
+                }
+                lines = std::borrow::Cow::Owned(parse(&rest[cut..], self.dialect, &ps4).lines);
+                i = 0;
+            } else {
+                let line = &lines[i];
+                i += 1;
+                match line.kind {
+                    Kind::BashOnly => continue,
+                    Kind::Xtrace if line.words.is_some() => out.extend_from_slice(&dash_form(line).unwrap_or_default()),
+                    _ => out.extend_from_slice(&line.bytes),
+                }
+                if line.eol {
+                    out.push(b'\n');
+                }
             }
             physical += out[start..].iter().filter(|&&b| b == b'\n').count();
         }
         out
+    }
+
+    /// The trace in dash's form, as goldens hold it: each ash or bash trace line as its
+    /// [`dash_form`], lines dash has no counterpart for left out, and a line whose words hold
+    /// newlines cut into the lines dash's reader sees, each keeping its pipeline; a dash trace
+    /// comes back as it is.
+    pub fn to_dash(&self) -> Trace {
+        if !self.lines.iter().any(|l| l.words.is_some() || l.kind == Kind::BashOnly) {
+            return self.clone();
+        }
+        let mut lines = Vec::with_capacity(self.lines.len());
+        for line in &self.lines {
+            match line.kind {
+                Kind::BashOnly => continue,
+                Kind::Xtrace if line.words.is_some() => {
+                    let bytes = dash_form(line).unwrap_or_default();
+                    let ps4 = line.bytes.get(line.ps4.clone()).unwrap_or_default();
+                    let mut dash = parse_dash(&bytes, ps4);
+                    let last = dash.lines.len().saturating_sub(1);
+                    for (k, mut l) in dash.lines.drain(..).enumerate() {
+                        l.pipeline = line.pipeline;
+                        l.eol = k < last || line.eol;
+                        lines.push(l);
+                    }
+                }
+                _ => lines.push(Line { words: None, depth: line.depth.min(1), ..line.clone() }),
+            }
+        }
+        Trace { lines, dialect: Dialect::Dash }
     }
 
     /// The exact bytes, as the subject wrote them.

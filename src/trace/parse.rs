@@ -34,7 +34,7 @@ pub fn parse_dash(bytes: &[u8], ps4: &[u8]) -> Trace {
         lines.push(line);
         rest = next;
     }
-    Trace { lines, ash: false }
+    Trace { lines, dialect: Dialect::Dash }
 }
 
 fn plain_line(bytes: &[u8], kind: Kind, eol: bool) -> Line {
@@ -90,7 +90,7 @@ fn parse_quoted(bytes: &[u8], ps4: &[u8], q: Quoting) -> Trace {
         pos += line.bytes.len() + usize::from(line.eol);
         lines.push(line);
     }
-    Trace { lines, ash: q == Quoting::Ash }
+    Trace { lines, dialect: if q == Quoting::Ash { Dialect::Ash } else { Dialect::Bash } }
 }
 
 /// bash's prefix: PS4's first character once more per nesting level (`++ ` inside `$(…)`). Gives the
@@ -122,7 +122,7 @@ fn bash_prefix(line: &[u8], ps4: &[u8]) -> Option<(u32, usize)> {
 /// A bash trace line that is not a list of quoted words: compound commands' heads and array
 /// assignments, which bash prints as source-like text (`+ for k in "a b"`, `+ arr=(1 "2 3")`).
 /// A simple command named `for`, `case` or `select` (run as `\for`) would look the same.
-fn bash_only(body: &[u8]) -> bool {
+pub(super) fn bash_only(body: &[u8]) -> bool {
     const HEADS: [&[u8]; 5] = [b"for ", b"case ", b"select ", b"[[ ", b"(("];
     HEADS.iter().any(|h| body.starts_with(h)) || assignment_prefix(body).is_some_and(|n| body.get(n) == Some(&b'('))
 }
@@ -383,7 +383,7 @@ mod ash_pipeline_tests {
         // uname | sed '...': ash's pieces interleaved, the sed script quoted in one piece.
         let ash = b"+ + uname -s -r\nsed -n -e 's|^x y|z|p'\n+ echo 'weave must be run as '\"'\"'root'\"'\"''\nmust be 'root'\n";
         let t = parse(ash, Dialect::Ash, b"+ ");
-        assert!(t.ash);
+        assert_eq!(t.dialect, Dialect::Ash);
         assert_eq!(
             String::from_utf8(t.dash_view_in(&[(1, 2)])).unwrap(),
             "+ + uname -s -r\nsed -n -e s|^x y|z|p\n+ echo weave must be run as 'root'\nmust be 'root'\n"

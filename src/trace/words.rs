@@ -181,6 +181,216 @@ fn ansi_c(s: &[u8], at: usize, word: &mut Vec<u8>) -> Result<usize, ParseError> 
     }
 }
 
+/// How `q`'s shell writes one word of a trace line: the inverse of [`scan`]. `value_of` marks an
+/// assignment's value (the bytes after `NAME=`), which both shells quote by other rules than an
+/// argument; `utf8` says whether bash's locale prints bytes of valid UTF-8 (bash quotes them as
+/// `$'\ooo'` in the C locale).
+pub(super) fn quote(word: &[u8], q: Quoting, value_of: bool, utf8: bool) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    match q {
+        Quoting::Ash => {
+            // busybox's xtrace: an argument that reads as a reserved word is always quoted, and an
+            // empty word is written as nothing at all.
+            let keyword = !value_of && word.len() <= 8 && ASH_KEYWORDS.contains(&word);
+            if keyword || word.iter().any(|&b| !ASH_BARE[usize::from(b)]) {
+                Cow::Owned(ash_single_quote(word))
+            } else {
+                Cow::Borrowed(word)
+            }
+        }
+        Quoting::Bash => {
+            let metas = contains_metas(word);
+            let unprintable = !metas && word_unprintable(word, utf8);
+            // `'…'` for a word holding a metacharacter (newlines stay raw in it), `$'…'` for one
+            // with bytes it cannot print; an empty argument is `''`, an empty value nothing.
+            match (word.is_empty(), metas, unprintable) {
+                (true, ..) if value_of => Cow::Borrowed(word),
+                (true, ..) => Cow::Borrowed(b"''"),
+                (false, true, _) => Cow::Owned(bash_single_quote(word)),
+                (false, false, true) => Cow::Owned(ansic_quote(word, utf8)),
+                _ => Cow::Borrowed(word),
+            }
+        }
+    }
+}
+
+/// The words busybox ash reads as reserved (its `findkwd()` table).
+const ASH_KEYWORDS: &[&[u8]] = &[
+    b"!",
+    b"case",
+    b"do",
+    b"done",
+    b"elif",
+    b"else",
+    b"esac",
+    b"fi",
+    b"for",
+    b"function",
+    b"if",
+    b"in",
+    b"then",
+    b"until",
+    b"while",
+    b"{",
+    b"}",
+    b"[[",
+    b"]]",
+];
+
+/// busybox's `single_quote()`: runs of `'` in double quotes, the rest in single quotes, an empty
+/// single-quoted run written even before a leading `'` (`''"'"`).
+fn ash_single_quote(word: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(word.len() + 2);
+    let mut rest = word;
+    loop {
+        let len = rest.iter().position(|&b| b == b'\'').unwrap_or(rest.len());
+        out.push(b'\'');
+        out.extend_from_slice(&rest[..len]);
+        out.push(b'\'');
+        rest = &rest[len..];
+        let quotes = rest.iter().take_while(|&&b| b == b'\'').count();
+        if quotes == 0 {
+            return out;
+        }
+        out.push(b'"');
+        out.extend_from_slice(&rest[..quotes]);
+        out.push(b'"');
+        rest = &rest[quotes..];
+        if rest.is_empty() {
+            return out;
+        }
+    }
+}
+
+/// The bytes busybox writes bare in an argument (`maybe_single_quote()`): `+,-./0-9:@A-Z]^_a-z`.
+const ASH_BARE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'+' | b',' | b'-' | b'.' | b'/' | b':' | b'@' | b']' | b'^' | b'_');
+        b += 1;
+    }
+    t
+};
+
+/// The bytes that always make bash quote a word (`sh_contains_shell_metas()`; `~` and `#` depend on
+/// where they stand).
+const BASH_METAS: [bool; 256] = {
+    let mut t = [false; 256];
+    let metas = b" \t\n'\"\\|&;()<>!{}*[?]^$`";
+    let mut i = 0;
+    while i < metas.len() {
+        t[metas[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// bash's `sh_contains_shell_metas()`.
+fn contains_metas(word: &[u8]) -> bool {
+    word.iter().enumerate().any(|(i, &b)| match b {
+        b'~' => i == 0 || matches!(word[i - 1], b'=' | b':'),
+        b'#' => i == 0,
+        _ => BASH_METAS[usize::from(b)],
+    })
+}
+
+/// Whether bash's `ansic_shouldquote()` finds a byte it cannot print.
+fn word_unprintable(word: &[u8], utf8: bool) -> bool {
+    if word.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        return false;
+    }
+    let printable_high = utf8 && std::str::from_utf8(word).is_ok();
+    word.iter().any(|&b| if b >= 0x80 { !printable_high } else { !(0x20..0x7f).contains(&b) })
+}
+
+/// bash's `sh_single_quote()`: `'…'`, a single quote as `'\''`, a lone one as `\'`.
+fn bash_single_quote(word: &[u8]) -> Vec<u8> {
+    if word == b"'" {
+        return b"\\'".to_vec();
+    }
+    let mut out = vec![b'\''];
+    for &b in word {
+        if b == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(b);
+        }
+    }
+    out.push(b'\'');
+    out
+}
+
+/// bash's `ansic_quote()`: `$'…'` with C escapes, other unprintable bytes in three octal digits.
+fn ansic_quote(word: &[u8], utf8: bool) -> Vec<u8> {
+    let printable_high = utf8 && std::str::from_utf8(word).is_ok();
+    let mut out = b"$'".to_vec();
+    for &b in word {
+        let escaped = match b {
+            0x1b => b'E',
+            0x07 => b'a',
+            0x0b => b'v',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            b'\\' | b'\'' => b,
+            _ if (0x20..0x7f).contains(&b) || (b >= 0x80 && printable_high) => {
+                out.push(b);
+                continue;
+            }
+            _ => {
+                out.extend_from_slice(format!("\\{:03o}", b).as_bytes());
+                continue;
+            }
+        };
+        out.push(b'\\');
+        out.push(escaped);
+    }
+    out.push(b'\'');
+    out
+}
+
+/// One physical line of a bash trace line (bash writes each at once, cut at the newlines inside
+/// its words) with its quoting taken off, `quoted` telling whether it starts inside a `'…'` the
+/// line before opened: the unquoted bytes, and whether it ends inside one. `None` when it does not
+/// read as bash's quoting.
+pub(super) fn unquote_bash_physical(s: &[u8], mut quoted: bool) -> Option<(Vec<u8>, bool)> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        if quoted {
+            if b == b'\'' {
+                quoted = false;
+            } else {
+                out.push(b);
+            }
+            i += 1;
+            continue;
+        }
+        i = match b {
+            b'\'' => {
+                quoted = true;
+                i + 1
+            }
+            b'\\' if s.get(i + 1) == Some(&b'\'') => {
+                out.push(b'\'');
+                i + 2
+            }
+            b'$' if s.get(i + 1) == Some(&b'\'') => ansi_c(s, i, &mut out).ok()?,
+            _ => {
+                out.push(b);
+                i + 1
+            }
+        };
+    }
+    Some((out, quoted))
+}
+
 fn find(s: &[u8], from: usize, b: u8) -> Option<usize> {
     s.get(from..)?.iter().position(|&c| c == b).map(|k| from + k)
 }
@@ -199,6 +409,54 @@ mod tests {
 
     fn words(s: &[u8], q: Quoting) -> Vec<Vec<u8>> {
         scan(s, q).unwrap().words
+    }
+
+    /// Each word as busybox 1.35 and bash 5.2 (as `sh`) wrote it in `set -x` lines (`: "$X"`),
+    /// measured; and read back to itself.
+    #[test]
+    fn words_are_quoted_as_each_shell_quotes_them() {
+        let rows: &[(&[u8], &[u8], &[u8])] = &[
+            (b"", b"", b"''"),
+            (b"a b", b"'a b'", b"'a b'"),
+            (b"a\tb", b"'a\tb'", b"'a\tb'"),
+            (b"a\nb", b"'a\nb'", b"'a\nb'"),
+            (b"a'b", b"'a'\"'\"'b'", b"'a'\\''b'"),
+            (b"'", b"''\"'\"", b"\\'"),
+            (b"a\"b", b"'a\"b'", b"'a\"b'"),
+            (b"a\\b", b"'a\\b'", b"'a\\b'"),
+            (b"a$b", b"'a$b'", b"'a$b'"),
+            (b"a*b", b"'a*b'", b"'a*b'"),
+            (b"a]b", b"a]b", b"'a]b'"),
+            (b"a=b", b"'a=b'", b"a=b"),
+            (b"a#b", b"'a#b'", b"a#b"),
+            (b"#a", b"'#a'", b"'#a'"),
+            (b"~a", b"'~a'", b"'~a'"),
+            (b"a~", b"'a~'", b"a~"),
+            (b"a%b", b"'a%b'", b"a%b"),
+            (b"a,b", b"a,b", b"a,b"),
+            (b"{", b"'{'", b"'{'"),
+            (b"!", b"'!'", b"'!'"),
+            (b"a\x01b", b"'a\x01b'", b"$'a\\001b'"),
+            (b"a\x7fb", b"'a\x7fb'", b"$'a\\177b'"),
+            (b"in", b"'in'", b"in"),
+            (b"[", b"'['", b"'['"),
+            (b"]", b"]", b"']'"),
+        ];
+        for &(word, ash, bash) in rows {
+            let shown = String::from_utf8_lossy(word);
+            assert_eq!(*quote(word, Quoting::Ash, false, true), *ash, "ash {shown:?}");
+            assert_eq!(*quote(word, Quoting::Bash, false, true), *bash, "bash {shown:?}");
+            for q in [Quoting::Ash, Quoting::Bash] {
+                let line = [b"echo ".as_slice(), &*quote(word, q, false, true)].concat();
+                assert_eq!(scan(&line, q).unwrap().words, [b"echo".as_slice(), word], "{q:?} {shown:?}");
+            }
+        }
+        // A value: ash never quotes a reserved word there, bash writes an empty one as nothing.
+        assert_eq!(*quote(b"in", Quoting::Ash, true, true), *b"in");
+        assert!(quote(b"", Quoting::Bash, true, true).is_empty());
+        // bash in the C locale quotes bytes of UTF-8 too (measured with `LC_ALL=C`).
+        assert_eq!(*quote("é".as_bytes(), Quoting::Bash, false, false), *b"$'\\303\\251'");
+        assert_eq!(*quote("é".as_bytes(), Quoting::Bash, false, true), *"é".as_bytes());
     }
 
     #[test]

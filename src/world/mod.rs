@@ -251,6 +251,10 @@ pub struct Weaveexec {
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Host {
+    /// What the host's `/bin/sh` is: `dash` (Debian, Ubuntu; the default), `bash` (Fedora, RHEL,
+    /// CentOS) or `ash` (busybox, alpine). The spec behaves as that shell on the host; weaveexec's
+    /// own shell is busybox ash whatever the host's.
+    pub shell: crate::trace::Dialect,
     /// `id -u`.
     pub uid: u32,
     /// `uname -s -r`.
@@ -347,6 +351,7 @@ impl Link {
 impl Default for Host {
     fn default() -> Self {
         Host {
+            shell: crate::trace::Dialect::Dash,
             uid: 0,
             uname: "Linux 3.16.0-4-amd64".into(),
             ip_version: "ip utility, iproute2-ss140804".into(),

@@ -80,7 +80,7 @@ fn unescape_into(s: &[u8], out: &mut Vec<u8>) -> bool {
 /// Evaluates `[ ARGS ]` as dash does: POSIX's rules by argument count up to four, then a
 /// precedence parser (`!`, `-a` above `-o`, parentheses). An error carries dash's message.
 /// File tests look in `fs`.
-pub fn test(args: &[&[u8]], fs: &dyn Fs) -> Result<bool, Vec<u8>> {
+pub fn test(args: &[&[u8]], fs: &dyn Fs) -> Result<bool, TestError> {
     match args.len() {
         0 => Ok(false),
         1 => Ok(!args[0].is_empty()),
@@ -113,7 +113,7 @@ impl<'b> Parser<'_, 'b> {
         self.args.get(self.pos).copied()
     }
 
-    fn or(&mut self) -> Result<bool, Vec<u8>> {
+    fn or(&mut self) -> Result<bool, TestError> {
         let left = self.and()?;
         if self.peek() == Some(b"-o") {
             self.pos += 1;
@@ -123,7 +123,7 @@ impl<'b> Parser<'_, 'b> {
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<bool, Vec<u8>> {
+    fn and(&mut self) -> Result<bool, TestError> {
         let left = self.not()?;
         if self.peek() == Some(b"-a") {
             self.pos += 1;
@@ -133,7 +133,7 @@ impl<'b> Parser<'_, 'b> {
         Ok(left)
     }
 
-    fn not(&mut self) -> Result<bool, Vec<u8>> {
+    fn not(&mut self) -> Result<bool, TestError> {
         if self.peek() == Some(b"!") {
             self.pos += 1;
             return self.not().map(|b| !b);
@@ -141,15 +141,15 @@ impl<'b> Parser<'_, 'b> {
         self.primary()
     }
 
-    fn primary(&mut self) -> Result<bool, Vec<u8>> {
+    fn primary(&mut self) -> Result<bool, TestError> {
         let Some(first) = self.peek() else {
-            return Err(b"argument expected".to_vec());
+            return Err(TestError::ArgumentExpected);
         };
         if first == b"(" {
             self.pos += 1;
             let v = self.or()?;
             if self.peek() != Some(b")") {
-                return Err(b"closing paren expected".to_vec());
+                return Err(TestError::ClosingParen);
             }
             self.pos += 1;
             return Ok(v);
@@ -162,7 +162,7 @@ impl<'b> Parser<'_, 'b> {
         }
         if is_unary(first) {
             let Some(operand) = self.args.get(self.pos + 1) else {
-                return Err(b"argument expected".to_vec());
+                return Err(TestError::ArgumentExpected);
             };
             self.pos += 2;
             return unary(first, operand, self.fs);
@@ -172,10 +172,31 @@ impl<'b> Parser<'_, 'b> {
     }
 }
 
-fn unexpected(word: &[u8]) -> Vec<u8> {
-    let mut msg = word.to_vec();
-    msg.extend_from_slice(b": unexpected operator");
-    msg
+fn unexpected(word: &[u8]) -> TestError {
+    TestError::Unexpected(word.to_vec())
+}
+
+/// What `[` found wrong, worded by the dialect (`super::dialect::test_message`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestError {
+    /// An operand of `-eq`, `-gt`, … that is not a number.
+    IllegalNumber(Vec<u8>),
+    ArgumentExpected,
+    ClosingParen,
+    Unexpected(Vec<u8>),
+}
+
+impl TestError {
+    /// dash's words, which the other shells keep where they are not told apart
+    /// ([`super::dialect`] words the rest).
+    pub fn dash(&self) -> Vec<u8> {
+        match self {
+            TestError::IllegalNumber(w) => [b"Illegal number: ".as_slice(), w].concat(),
+            TestError::ArgumentExpected => b"argument expected".to_vec(),
+            TestError::ClosingParen => b"closing paren expected".to_vec(),
+            TestError::Unexpected(w) => [w.as_slice(), b": unexpected operator"].concat(),
+        }
+    }
 }
 
 fn is_unary(op: &[u8]) -> bool {
@@ -191,7 +212,7 @@ fn is_binary(op: &[u8]) -> bool {
     matches!(op, b"=" | b"!=" | b"-eq" | b"-ne" | b"-gt" | b"-ge" | b"-lt" | b"-le")
 }
 
-fn unary(op: &[u8], arg: &[u8], fs: &dyn Fs) -> Result<bool, Vec<u8>> {
+fn unary(op: &[u8], arg: &[u8], fs: &dyn Fs) -> Result<bool, TestError> {
     // Links are followed except by -h/-L; the sandbox's files are world files, so only their kind
     // and size matter (everything there is readable and writable by the shell).
     let followed = || match fs.kind(arg) {
@@ -211,7 +232,7 @@ fn unary(op: &[u8], arg: &[u8], fs: &dyn Fs) -> Result<bool, Vec<u8>> {
     })
 }
 
-fn binary(left: &[u8], op: &[u8], right: &[u8]) -> Result<bool, Vec<u8>> {
+fn binary(left: &[u8], op: &[u8], right: &[u8]) -> Result<bool, TestError> {
     if op == b"=" {
         return Ok(left == right);
     }
@@ -230,12 +251,19 @@ fn binary(left: &[u8], op: &[u8], right: &[u8]) -> Result<bool, Vec<u8>> {
     })
 }
 
-fn number(word: &[u8]) -> Result<i64, Vec<u8>> {
-    super::expand::parse_number(word).ok_or_else(|| {
-        let mut msg = b"Illegal number: ".to_vec();
-        msg.extend_from_slice(word);
-        msg
-    })
+/// An operand of `-eq` and the like, read as all three shells read it (`strtoimax`): blanks around
+/// it and a sign are allowed, nothing else, and it must fit in 64 bits.
+fn number(word: &[u8]) -> Result<i64, TestError> {
+    let blank = |b: &u8| b" \t\n\x0b\x0c\r".contains(b);
+    let start = word.iter().position(|b| !blank(b)).unwrap_or(word.len());
+    let end = word.iter().rposition(|b| !blank(b)).map_or(start, |i| i + 1);
+    let trimmed = &word[start..end];
+    let digits = trimmed.strip_prefix(b"+").unwrap_or(trimmed);
+    std::str::from_utf8(digits)
+        .ok()
+        .filter(|d| !d.starts_with('+') && !d.starts_with("-+"))
+        .and_then(|d| d.parse::<i64>().ok())
+        .ok_or_else(|| TestError::IllegalNumber(word.to_vec()))
 }
 
 #[cfg(test)]
@@ -271,7 +299,13 @@ mod tests {
         assert_eq!(test(&[b"", b"=", b"run"]), Ok(false));
         assert_eq!(test(&[b"=", b"=", b"="]), Ok(true));
         assert_eq!(test(&[b"1", b"-eq", b"0"]), Ok(false));
-        assert_eq!(test(&[b"x", b"-eq", b"0"]), Err(b"Illegal number: x".to_vec()));
+        assert_eq!(test(&[b"x", b"-eq", b"0"]), Err(TestError::IllegalNumber(b"x".to_vec())));
+        // Measured in dash, bash and busybox alike: blanks around a number and a plus sign are fine.
+        assert_eq!(test(&[b" 1", b"-eq", b"1 "]), Ok(true));
+        assert_eq!(test(&[b"+1", b"-eq", b"1"]), Ok(true));
+        assert_eq!(test(&[b" ", b"-eq", b"1"]), Err(TestError::IllegalNumber(b" ".to_vec())));
+        let huge = b"99999999999999999999".as_slice();
+        assert_eq!(test(&[huge, b"-gt", b"1"]), Err(TestError::IllegalNumber(huge.to_vec())));
         assert_eq!(test(&[b"2", b"-eq", b"2", b"-a", b"-h", b"=", b"-h"]), Ok(true));
         assert_eq!(test(&[b"1", b"-eq", b"0", b"-o", b"a", b"=", b"a"]), Ok(true));
     }

@@ -10,11 +10,13 @@
 //! with `?`; a function call stops a `return`, a subshell stops both.
 
 mod builtins;
+mod dialect;
 mod expand;
 mod io;
 mod redirect;
 
-pub use builtins::echo_output;
+pub use crate::trace::Dialect;
+pub use dialect::echo_output;
 pub use expand::{is_name, literal_pattern};
 pub use io::{Command, Fs, Host, Io, Outcome};
 use redirect::{ErrSink, Frame};
@@ -113,6 +115,12 @@ pub struct Shell<'a> {
     file_marks: HashMap<Word, Vec<Mark>>,
     /// Set by `break` until the innermost loop sees it (the loop body returns right after it).
     breaking: bool,
+    /// The shell whose behaviour this is (dash by default): its trace, `echo` and messages.
+    dialect: Dialect,
+    /// Whether the locale prints UTF-8 (bash quotes such bytes in its trace otherwise).
+    utf8: bool,
+    /// Command substitutions open: bash marks their trace lines with one more PS4 character each.
+    subst_depth: u32,
 }
 
 impl<'a> Shell<'a> {
@@ -131,6 +139,10 @@ impl<'a> Shell<'a> {
                 vars.insert(name, Var { value, exported: true });
             }
         }
+        let utf8 = ["LC_ALL", "LC_CTYPE", "LANG"]
+            .iter()
+            .find_map(|k| vars.get(k.as_bytes()).filter(|v| !v.value.is_empty()))
+            .is_some_and(|v| dialect::names_utf8(&v.value));
         let ps4 = vars.get(b"PS4".as_slice()).map_or_else(|| crate::trace::DEFAULT_PS4.to_vec(), |v| v.value.clone());
         Shell {
             host,
@@ -154,7 +166,20 @@ impl<'a> Shell<'a> {
             subshells: 0,
             file_marks: HashMap::new(),
             breaking: false,
+            dialect: Dialect::Dash,
+            utf8,
+            subst_depth: 0,
         }
+    }
+
+    /// Makes this shell behave as `dialect` does (dash until then).
+    pub fn set_dialect(&mut self, dialect: Dialect) {
+        self.dialect = dialect;
+    }
+
+    /// The shell this one behaves as.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// Sets the working directory pathname expansion looks in (an in-process run has none of its
@@ -210,9 +235,8 @@ impl<'a> Shell<'a> {
         match expand::parse_number(&value) {
             Some(n) => Ok(n),
             None => {
-                let mut msg = b"Illegal number: ".to_vec();
-                msg.extend_from_slice(&value);
-                self.error_message(line, &msg);
+                // weave's arithmetic is on its own counters: dash's error in every dialect.
+                self.report(line, &dialect::ShellError::ArithNotNumber(&value));
                 Err(Unwind::Exit(2))
             }
         }
@@ -220,15 +244,37 @@ impl<'a> Shell<'a> {
 
     // ---- simple commands --------------------------------------------------------------------
 
-    /// Writes one `set -x` line for these words.
+    /// Writes one `set -x` line for these words (a command's: none is an assignment).
     pub fn xtrace(&mut self, words: &[&[u8]]) {
-        let mut line = self.ps4.clone();
+        self.xtrace_with(0, words)
+    }
+
+    /// Writes one `set -x` line whose first `assignments` words are `NAME=value`, in the dialect's
+    /// form: bash marks the substitutions it is in and quotes as ash does, each its own way.
+    fn xtrace_with(&mut self, assignments: usize, words: &[&[u8]]) {
+        let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
+        line.extend_from_slice(&self.ps4);
         for (i, w) in words.iter().enumerate() {
             if i > 0 {
                 line.push(b' ');
             }
-            line.extend_from_slice(w);
+            dialect::push_word(&mut line, self.dialect, w, i < assignments, self.utf8);
         }
+        self.emit_trace_line(line);
+    }
+
+    /// A line the shell writes for a compound command's head (bash's `+ for k in $V`, `+ case $x
+    /// in`): `text` as the source has it. dash and ash write none.
+    fn xtrace_head(&mut self, text: &[u8]) {
+        if self.dialect == Dialect::Bash {
+            let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
+            line.extend_from_slice(&self.ps4);
+            line.extend_from_slice(text);
+            self.emit_trace_line(line);
+        }
+    }
+
+    fn emit_trace_line(&mut self, mut line: Word) {
         if self.err_sinks.is_empty() {
             self.io.xtrace(line, self.writer);
         } else {
@@ -254,7 +300,7 @@ impl<'a> Shell<'a> {
         let mut word = name.as_bytes().to_vec();
         word.push(b'=');
         word.extend_from_slice(&value);
-        self.xtrace(&[&word]);
+        self.xtrace_with(1, &[&word]);
         self.set_var(name, value);
         self.finish(0).map(drop)
     }
@@ -273,7 +319,7 @@ impl<'a> Shell<'a> {
         let mut word = name.as_bytes().to_vec();
         word.push(b'=');
         word.extend_from_slice(&value);
-        self.xtrace(&[&word]);
+        self.xtrace_with(1, &[&word]);
         self.set_var(name, value);
         self.finish(status)
     }
@@ -281,20 +327,22 @@ impl<'a> Shell<'a> {
     /// `$(...)`: runs `body` as a subshell with its stdout captured; returns the output without its
     /// trailing newlines, and the subshell's status.
     pub fn subst(&mut self, body: impl FnOnce(&mut Self) -> Sh<()>) -> (Word, i32) {
-        let (mut out, status) = self.subshell_output(body);
+        self.subst_depth += 1;
+        let depth = dialect::subst_cond_depth(self.dialect, self.cond_depth);
+        let (mut out, status) = self.subshell_output(depth, body);
+        self.subst_depth -= 1;
         while out.last() == Some(&b'\n') {
             out.pop();
         }
         (out, status)
     }
 
-    /// Runs `body` as a subshell whose stdout is captured whole; its status.
-    fn subshell_output(&mut self, body: impl FnOnce(&mut Self) -> Sh<()>) -> (Word, i32) {
+    /// Runs `body` as a subshell whose stdout is captured whole, with `cond_depth` as its condition
+    /// context (0: `set -e` applies inside); its status.
+    fn subshell_output(&mut self, cond_depth: u32, body: impl FnOnce(&mut Self) -> Sh<()>) -> (Word, i32) {
         let undo_mark = self.undo.len();
         let saved_params = self.params.clone();
-        // A subshell starts afresh: dash drops the condition context there, so `set -e` applies
-        // inside `$(...)` even when the substitution itself sits in an `if`.
-        let saved_depth = std::mem::replace(&mut self.cond_depth, 0);
+        let saved_depth = std::mem::replace(&mut self.cond_depth, cond_depth);
         self.captures.push(Vec::new());
         self.subshells += 1;
         let frames = self.frames.len();
@@ -319,10 +367,10 @@ impl<'a> Shell<'a> {
         (out, status)
     }
 
-    /// `echo ARGS` (dash's builtin: `-n` as first word, backslash escapes, `\c`).
+    /// `echo ARGS`, as the dialect's builtin writes them (see [`echo_output`]).
     pub fn echo(&mut self, args: &[Word]) -> Sh<()> {
         self.trace_command(b"echo", args);
-        let out = builtins::echo_output(args);
+        let out = dialect::echo_output(self.dialect, args);
         self.write_stdout(&out);
         self.finish(0).map(drop)
     }
@@ -330,7 +378,7 @@ impl<'a> Shell<'a> {
     /// `echo ARGS >&2`.
     pub fn echo_stderr(&mut self, args: &[Word]) -> Sh<()> {
         self.trace_command(b"echo", args);
-        let out = builtins::echo_output(args);
+        let out = dialect::echo_output(self.dialect, args);
         self.write_stderr(&out, &[]);
         self.finish(0).map(drop)
     }
@@ -350,10 +398,8 @@ impl<'a> Shell<'a> {
         let status = match builtins::test(args, fs) {
             Ok(true) => 0,
             Ok(false) => 1,
-            Err(msg) => {
-                let mut full = b"[: ".to_vec();
-                full.extend_from_slice(&msg);
-                self.error_message(line, &full);
+            Err(e) => {
+                self.report(line, &dialect::ShellError::Test(e));
                 2
             }
         };
@@ -366,16 +412,18 @@ impl<'a> Shell<'a> {
         let count = match expand::parse_number(n) {
             Some(c) if c >= 0 => c as usize,
             _ => {
-                let mut msg = b"shift: Illegal number: ".to_vec();
-                msg.extend_from_slice(n);
-                self.error_message(line, &msg);
+                // weave shifts by literal numbers only; dash's wording in every dialect.
+                self.report(line, &dialect::ShellError::ShiftNotNumber(n));
                 return Err(Unwind::Exit(2));
             }
         };
         if count > self.params.len() {
-            // A special builtin's error ends a non-interactive shell.
-            self.error_message(line, b"shift: can't shift that many");
-            return Err(Unwind::Exit(2));
+            self.report(line, &dialect::ShellError::ShiftTooMany(n));
+            // dash ends the script (a special builtin's error); the others fail the command.
+            return match dialect::shift_too_many_exits(self.dialect) {
+                Some(status) => Err(Unwind::Exit(status)),
+                None => self.finish(1).map(drop),
+            };
         }
         self.params.drain(..count);
         self.finish(0).map(drop)
@@ -419,11 +467,19 @@ impl<'a> Shell<'a> {
         self.finish(status).map(|s| s == 0)
     }
 
-    /// `for NAME in WORDS; do BODY; done` (dash traces neither the loop nor its assignments):
+    /// `for NAME in WORDS; do BODY; done`, `head` being the loop's head as bash writes it before each
+    /// run of the body (`for k in $LIST`; dash and ash trace neither the loop nor its assignments):
     /// the status of the last body run, 0 for none.
-    pub fn for_in(&mut self, name: &str, words: Vec<Word>, mut body: impl FnMut(&mut Self) -> Sh<()>) -> Sh<()> {
+    pub fn for_in(
+        &mut self,
+        name: &str,
+        head: &[u8],
+        words: Vec<Word>,
+        mut body: impl FnMut(&mut Self) -> Sh<()>,
+    ) -> Sh<()> {
         let mut last = 0;
         for word in words {
+            self.xtrace_head(head);
             self.set_var(name, word);
             body(self)?;
             last = self.status;
@@ -433,6 +489,12 @@ impl<'a> Shell<'a> {
         }
         self.status = last;
         Ok(())
+    }
+
+    /// The head of a `case` (`case "$1" in`), before its word is expanded: bash writes it as its
+    /// source reads; dash and ash write nothing.
+    pub fn case_head(&mut self, head: &[u8]) {
+        self.xtrace_head(head);
     }
 
     /// `case WORD in PATTERN|PATTERN) ...`: the index of the first arm one of whose patterns
@@ -514,10 +576,17 @@ impl<'a> Shell<'a> {
     /// `kill -0 PID`: whether the process is there to be signalled.
     pub fn kill0(&mut self, line: u32, pid: &[u8]) -> Sh<bool> {
         self.xtrace(&[b"kill", b"-0", pid]);
+        // A word that is no pid is refused before any process is looked for, each shell its way.
+        if let Some((error, status)) = dialect::kill_refuses(self.dialect, pid) {
+            if let Some(error) = error {
+                self.report(line, &error);
+            }
+            return self.finish(status).map(|s| s == 0);
+        }
         if self.host.alive(pid) {
             return self.finish(0).map(|_| true);
         }
-        self.error_message(line, b"kill: No such process");
+        self.report(line, &dialect::ShellError::NoSuchProcess(pid));
         self.finish(1).map(|_| false)
     }
 
@@ -614,7 +683,7 @@ impl<'a> Shell<'a> {
             line.push(b'\n');
             self.write_stdout(&line);
         }
-        self.finish(if found.is_some() { 0 } else { 127 })
+        self.finish(if found.is_some() { 0 } else { dialect::command_v_missing(self.dialect) })
     }
 
     /// A pipeline: each element is traced left to right (the canonical order of the concurrent
@@ -642,7 +711,8 @@ impl<'a> Shell<'a> {
                 Stage::Group(body) => {
                     self.stdin.push(input.take().unwrap_or_default());
                     // Its output goes on down the pipeline: capture it as a substitution does.
-                    let (out, st) = self.subshell_output(body);
+                    // A pipeline element starts afresh: `set -e` applies inside it in all three shells.
+                    let (out, st) = self.subshell_output(0, body);
                     self.stdin.pop();
                     (out, st)
                 }
@@ -656,7 +726,7 @@ impl<'a> Shell<'a> {
                     let mut words: Vec<&[u8]> = vec![b"echo"];
                     words.extend(args.iter().map(Vec::as_slice));
                     self.xtrace(&words);
-                    (builtins::echo_output(&args), 0)
+                    (dialect::echo_output(self.dialect, &args), 0)
                 }
             };
             input = Some(out);
@@ -788,13 +858,13 @@ impl<'a> Shell<'a> {
         }
     }
 
-    /// dash's message for an error it reports itself: `$0: LINE: message`.
-    fn error_message(&mut self, line: u32, msg: &[u8]) {
-        let mut out = self.arg0.clone();
-        out.extend_from_slice(format!(": {line}: ").as_bytes());
-        out.extend_from_slice(msg);
-        out.push(b'\n');
-        self.write_stderr(&out, &[]);
+    /// An error the shell reports itself, worded as the dialect words it (`$0: LINE: message` in
+    /// dash), at script line `line`.
+    fn report(&mut self, line: u32, error: &dialect::ShellError) {
+        if let Some(mut out) = dialect::error_line(self.dialect, &self.arg0, line, error) {
+            out.push(b'\n');
+            self.write_stderr(&out, &[]);
+        }
     }
 
     /// Runs an external command; its stdout is returned when it must be captured (a substitution,
@@ -823,9 +893,7 @@ impl<'a> Shell<'a> {
         let out = self.host.exec(&Command { argv, env: &env, stdin, capture, quiet, capture_stderr });
         // dash redirects before it looks the command up: under `2>/dev/null` its complaint goes too.
         if out.not_found && !quiet {
-            let mut msg = argv[0].clone();
-            msg.extend_from_slice(b": not found");
-            self.error_message(line, &msg);
+            self.report(line, &dialect::ShellError::NotFound(&argv[0]));
         }
         if !out.stderr.is_empty() {
             self.write_stderr(&out.stderr, &[]);

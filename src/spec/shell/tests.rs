@@ -29,6 +29,9 @@ impl Host for EchoHost {
 
     fn exec(&mut self, cmd: &Command) -> Outcome {
         self.seen.push(cmd.argv.to_vec());
+        if cmd.argv[0] == b"nosuch" {
+            return Outcome { status: 127, not_found: true, ..Outcome::default() };
+        }
         let mut stdout = cmd.argv[1..].join(&b' ');
         stdout.push(b'\n');
         Outcome { status: self.status, stdout, ..Outcome::default() }
@@ -254,7 +257,7 @@ fn a_group_reads_the_pipeline_like_dash() {
 fn loops_cases_and_trims_follow_dash() {
     // for a in x y; do echo $a; done; case --dns-search=a in --dns-search=*) ...; ${v#inet } ${w%/*}
     let (err, out, _) = run(0, &[], |sh| {
-        sh.for_in("a", vec![w("x"), w("y")], |sh| {
+        sh.for_in("a", b"for a in x y", vec![w("x"), w("y")], |sh| {
             let a = sh.var("a");
             sh.echo(&[a])
         })?;
@@ -340,7 +343,7 @@ fn break_ends_the_innermost_loop_after_its_trace() {
     assert_eq!((out.as_str(), code), ("1\n", 0));
     // for a in x y z; do [ $a = y ] && break; done: the loop ends after y.
     let (err, _, _) = run(0, &[], |sh| {
-        sh.for_in("a", vec![w("x"), w("y"), w("z")], |sh| {
+        sh.for_in("a", b"for a in x y", vec![w("x"), w("y"), w("z")], |sh| {
             sh.and_then(|sh| sh.test(1, &[&sh.var("a"), b"=", b"y"]), |sh| sh.break_())
         })
     });
@@ -412,4 +415,90 @@ fn a_case_that_matches_nothing_leaves_status_0_and_quoted_parts_match_themselves
         assert_eq!(sh.case_arm(b"true [x]\\", &[&[&literal_pattern(b"true [x]\\")]]), Some(0));
         Ok(())
     });
+}
+
+/// `run` as `dialect`'s shell.
+fn run_as(dialect: Dialect, status: i32, script: impl FnOnce(&mut Shell) -> Sh<()>) -> (String, String, i32) {
+    run(status, &[], |sh| {
+        sh.set_dialect(dialect);
+        script(sh)
+    })
+}
+
+/// One program, its bytes under each shell as measured (dash 0.5.12, busybox 1.35, bash 5.2.15 run
+/// as `sh`), `sh -x t.sh` of:
+/// set -e; X=$(echo 'a\cb'); echo "x\ty" 'p q' ''; for k in a "b c"; do true; done;
+/// case $X in *) true ;; esac; Y=$(echo in; Z=$(echo deeper)); [ x -gt 1 ] || true;
+/// nosuch || true; kill -0 999999 || true
+#[test]
+fn each_dialect_traces_echoes_and_complains_as_its_shell() {
+    let program = |sh: &mut Shell| -> Sh<()> {
+        sh.set_e()?;
+        sh.assign_subst("X", |sh| sh.echo(&[w("a\\cb")]))?;
+        sh.echo(&[w("x\\ty"), w("p q"), w("")])?;
+        sh.for_in("k", br#"for k in a "b c""#, vec![w("a"), w("b c")], |sh| sh.true_())?;
+        sh.case_head(b"case $X in");
+        sh.true_()?;
+        sh.assign_subst("Y", |sh| {
+            sh.echo(&[w("in")])?;
+            sh.assign_subst("Z", |sh| sh.echo(&[w("deeper")])).map(drop)
+        })?;
+        sh.or_true(|sh| Ok(if sh.test(9, &[b"x", b"-gt", b"1"])? { 0 } else { 2 }))?;
+        sh.or_true(|sh| sh.external(10, vec![w("nosuch")]))?;
+        sh.or_true(|sh| Ok(if sh.kill0(11, b"999999")? { 0 } else { 1 }))
+    };
+    let dash = "+ set -e\n+ echo a\\cb\n+ X=a\n+ echo x\\ty p q \n+ true\n+ true\n+ true\n+ echo in\n+ echo deeper\n\
+                + Z=deeper\n+ Y=in\n+ [ x -gt 1 ]\nt.sh: 9: [: Illegal number: x\n+ true\n+ nosuch\n\
+                t.sh: 10: nosuch: not found\n+ true\n+ kill -0 999999\nt.sh: 11: kill: No such process\n\n+ true\n";
+    let ash = "+ set -e\n+ echo 'a\\cb'\n+ X='a\\cb'\n+ echo 'x\\ty' 'p q' \n+ true\n+ true\n+ true\n+ echo 'in'\n\
+               + echo deeper\n+ Z=deeper\n+ Y=in\n+ '[' x -gt 1 ]\nsh: x: bad number\n+ true\n+ nosuch\n\
+               t.sh: line 10: nosuch: not found\n+ true\n+ kill -0 999999\nsh: can't kill pid 999999: No such process\n\
+               + true\n";
+    let bash = "+ set -e\n++ echo 'a\\cb'\n+ X='a\\cb'\n+ echo 'x\\ty' 'p q' ''\n+ for k in a \"b c\"\n+ true\n\
+                + for k in a \"b c\"\n+ true\n+ case $X in\n+ true\n++ echo in\n+++ echo deeper\n++ Z=deeper\n+ Y=in\n\
+                + '[' x -gt 1 ']'\nt.sh: line 9: [: x: integer expression expected\n+ true\n+ nosuch\n\
+                t.sh: line 10: nosuch: command not found\n+ true\n+ kill -0 999999\n\
+                t.sh: line 11: kill: (999999) - No such process\n+ true\n";
+    let outs = ["x\ty p q \n", "x\\ty p q \n", "x\\ty p q \n"];
+    for ((dialect, err), out) in
+        [(Dialect::Dash, dash), (Dialect::Ash, ash), (Dialect::Bash, bash)].into_iter().zip(outs)
+    {
+        let (got_err, got_out, code) = run_as(dialect, 0, program);
+        assert_eq!(got_err, err, "{dialect:?}");
+        assert_eq!(got_out, out, "{dialect:?}");
+        assert_eq!(code, 0, "{dialect:?}");
+    }
+}
+
+/// `set -e; X=$(false; echo after) && echo "and"; Y=$(false; echo after)`: dash stops inside both
+/// substitutions, bash only inside the second (the first sits before `&&`), busybox ash in neither
+/// (measured; the last assignment's status then ends dash and bash). The test's host answers
+/// `false` with an empty line, which the values keep.
+#[test]
+fn set_e_inside_a_substitution_is_each_shells_own() {
+    let program = |sh: &mut Shell| -> Sh<()> {
+        sh.set_e()?;
+        let body = |sh: &mut Shell| -> Sh<()> {
+            sh.external(1, vec![w("false")])?;
+            sh.echo(&[w("after")])
+        };
+        sh.and_then(|sh| Ok(sh.assign_subst("X", body)? == 0), |sh| sh.echo(&[w("and")]))?;
+        sh.assign_subst("Y", body).map(drop)
+    };
+    let (err, out, code) = run_as(Dialect::Dash, 1, program);
+    assert_eq!((err.as_str(), out.as_str(), code), ("+ set -e\n+ false\n+ X=\n+ false\n+ Y=\n", "", 1));
+    let (err, out, code) = run_as(Dialect::Bash, 1, program);
+    assert_eq!(
+        (err.as_str(), out.as_str(), code),
+        ("+ set -e\n++ false\n++ echo after\n+ X='\nafter'\n+ echo and\n++ false\n+ Y=\n", "and\n", 1)
+    );
+    let (err, out, code) = run_as(Dialect::Ash, 1, program);
+    assert_eq!(
+        (err.as_str(), out.as_str(), code),
+        (
+            "+ set -e\n+ false\n+ echo after\n+ X='\nafter'\n+ echo and\n+ false\n+ echo after\n+ Y='\nafter'\n",
+            "and\n",
+            0
+        )
+    );
 }

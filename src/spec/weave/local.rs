@@ -561,7 +561,7 @@ pub fn attach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             Ok(sh.external_redirected(366, argv, Target::Null, true)? == 0)
         })?;
         if exists {
-            sh.for_in("ADDR", sh.args(), |sh| {
+            sh.for_in("ADDR", br#"for ADDR in "$@""#, sh.args(), |sh| {
                 if sh.cond(|sh| has_address(sh, 370))? {
                     return sh.continue_();
                 }
@@ -570,7 +570,9 @@ pub fn attach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             return sh.return_(b"0");
         }
         sh.if_then(|sh| Ok(connect_container_to_bridge(sh, vec![])? != 0), |sh| sh.return_(b"1"))?;
-        sh.for_in("ADDR", sh.args(), |sh| sh.if_then(|sh| add(sh, 388), |sh| sh.return_(b"1")))?;
+        sh.for_in("ADDR", br#"for ADDR in "$@""#, sh.args(), |sh| {
+            sh.if_then(|sh| add(sh, 388), |sh| sh.return_(b"1"))
+        })?;
         sh.if_then(
             |sh| {
                 let argv = in_netns(sh, &line(&[&words(&["ip", "link", "set"]), &ifname, &words(&["up"])]));
@@ -603,7 +605,7 @@ pub fn attach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
 pub fn detach(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("detach", args, |sh| {
         let ifname = split_var(sh, "CONTAINER_IFNAME");
-        sh.for_in("ADDR", sh.args(), |sh| {
+        sh.for_in("ADDR", br#"for ADDR in "$@""#, sh.args(), |sh| {
             if !sh.cond(|sh| has_address(sh, 407))? {
                 return sh.continue_();
             }
@@ -644,6 +646,7 @@ pub fn container_weave_addrs(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
 /// another image), or exists stopped with another image; a stopped one of IMAGE is removed.
 pub fn check_not_running(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
     sh.call("check_not_running", args, |sh| {
+        sh.case_head(br#"case $(docker inspect --format='{{.State.Running}} {{.Config.Image}}' $1 2> /dev/null) in"#);
         let (state, _) = sh.subst(|sh| {
             let argv = line(&[
                 &words(&["docker", "inspect", "--format={{.State.Running}} {{.Config.Image}}"]),
@@ -723,6 +726,7 @@ pub fn http_call(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                 sh.return_(b"1")
             },
         )?;
+        sh.case_head(br#"case "$status" in"#);
         let status = sh.var("status");
         match sh.case_arm(&status, &[&[b"true "], &[b"true*"], &[b"*"]]) {
             Some(0) => {
@@ -835,8 +839,9 @@ pub fn dns_args(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
         let v = [b"--dns ".as_slice(), &sh.var("DOCKER_BRIDGE_IP")].concat();
         sh.assign("DNS_ARG", v)?;
         sh.assign("DNS_SEARCH_ARG", w("--dns-search=."))?;
-        sh.for_in("arg", sh.args(), |sh| {
+        sh.for_in("arg", br#"for arg in "$@""#, sh.args(), |sh| {
             // A `case` word is neither split nor globbed.
+            sh.case_head(b"case $arg in");
             let arg = sh.var("arg");
             match sh.case_arm(&arg, &[&[b"--dns-search=*"], &[b"*"]]) {
                 Some(0) => sh.assign("DNS_SEARCH_ARG", w("")),
@@ -875,7 +880,7 @@ pub fn tell_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             sh.external_redirected(551, argv, Target::Inherit, true).map(drop)
         })?;
         more_args(sh, 552)?;
-        sh.for_in("ADDR", sh.args(), |sh| {
+        sh.for_in("ADDR", br#"for ADDR in "$@""#, sh.args(), |sh| {
             let address = sh.without_suffix(&sh.var("ADDR"), b"/*");
             let url = [b"/name/".as_slice(), &sh.var("CONTAINER"), b"/", &address].concat();
             let args = line(&[
@@ -908,7 +913,7 @@ pub fn populate_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
             },
         )?;
         let (running, _) = sh.subst(|sh| sh.external(564, words(&["docker", "ps", "-q", "--no-trunc"])).map(drop));
-        sh.for_in("CONTAINER", sh.split(&running), |sh| {
+        sh.for_in("CONTAINER", br#"for CONTAINER in $(docker ps -q --no-trunc)"#, sh.split(&running), |sh| {
             more_args(sh, 565)?;
             sh.if_then(
                 |sh| {
@@ -928,7 +933,7 @@ pub fn populate_dns(sh: &mut Shell, args: Vec<Word>) -> Sh<i32> {
                     Ok(status == 0)
                 },
                 |sh| {
-                    sh.for_in("IP", split_var(sh, "CONTAINER_IPS"), |sh| {
+                    sh.for_in("IP", br#"for IP in $CONTAINER_IPS"#, split_var(sh, "CONTAINER_IPS"), |sh| {
                         let url = [b"/name/".as_slice(), &sh.var("CONTAINER"), b"/", &sh.var("IP")].concat();
                         let args = line(&[
                             &split_var(sh, "TARGET_IP"),
@@ -1065,10 +1070,11 @@ pub fn local(sh: &mut Shell) -> Sh<()> {
     let command = sh.arg(1);
     sh.assign("COMMAND", command.clone())?;
     sh.shift(615, b"1")?;
+    sh.case_head(br#"case "$COMMAND" in"#);
     match command.as_slice() {
         b"setup" => {
             let images = line(&[&split_var(sh, "IMAGE"), &split_var(sh, "DNS_IMAGE"), &split_var(sh, "EXEC_IMAGE")]);
-            sh.for_in("img", images, |sh| {
+            sh.for_in("img", br#"for img in $IMAGE $DNS_IMAGE $EXEC_IMAGE"#, images, |sh| {
                 sh.external(620, line(&[&words(&["docker", "pull"]), &split_var(sh, "img")])).map(drop)
             })?;
             Ok(())
@@ -1102,6 +1108,7 @@ pub fn local(sh: &mut Shell) -> Sh<()> {
             sh.while_do(
                 |sh| sh.true_().map(|()| true),
                 |sh| {
+                    sh.case_head(br#"case "$1" in"#);
                     let option = sh.arg(1);
                     // Each option: the line of its `[ $# -gt 1 ]`, its variable, the line of its `shift 2`.
                     let (test_line, name, shift_line) =
@@ -1252,7 +1259,7 @@ pub fn local(sh: &mut Shell) -> Sh<()> {
                 },
                 |sh| sh.assign("CONTAINERS", sh.args().join(&b' ')),
             )?;
-            sh.for_in("CONTAINER_ID", split_var(sh, "CONTAINERS"), |sh| {
+            sh.for_in("CONTAINER_ID", br#"for CONTAINER_ID in $CONTAINERS"#, split_var(sh, "CONTAINERS"), |sh| {
                 sh.if_else(
                     |sh| sh.test(729, &[&sh.var("CONTAINER_ID"), b"=", b"weave:expose"]),
                     |sh| sh.assign("ADDRS_CMD", [b"ip addr show dev ".as_slice(), &sh.var("BRIDGE")].concat()),
@@ -1412,7 +1419,7 @@ pub fn local(sh: &mut Shell) -> Sh<()> {
                 },
             )?;
             create_bridge(sh, words(&["--without-ethtool"]))?;
-            sh.for_in("CIDR", split_var(sh, "CIDR_ARGS"), |sh| {
+            sh.for_in("CIDR", br#"for CIDR in $CIDR_ARGS"#, split_var(sh, "CIDR_ARGS"), |sh| {
                 sh.if_then(
                     |sh| Ok(!bridge_has(sh, 814)?),
                     |sh| {
@@ -1440,7 +1447,7 @@ pub fn local(sh: &mut Shell) -> Sh<()> {
             sh.shift(828, &count)?;
             argc_or_usage(sh, 829, b"-eq", b"0")?;
             create_bridge(sh, words(&["--without-ethtool"]))?;
-            sh.for_in("CIDR", split_var(sh, "CIDR_ARGS"), |sh| {
+            sh.for_in("CIDR", br#"for CIDR in $CIDR_ARGS"#, split_var(sh, "CIDR_ARGS"), |sh| {
                 sh.if_then(
                     |sh| bridge_has(sh, 832),
                     |sh| {
@@ -1497,9 +1504,14 @@ pub fn local(sh: &mut Shell) -> Sh<()> {
                 ];
                 sh.pipeline(stages, Target::Inherit).map(drop)
             });
-            sh.for_in("LOCAL_IFNAME", sh.split(&veths), |sh| {
-                sh.external(865, line(&[&words(&["ip", "link", "del"]), &split_var(sh, "LOCAL_IFNAME")])).map(drop)
-            })?;
+            sh.for_in(
+                "LOCAL_IFNAME",
+                br#"for LOCAL_IFNAME in $(ip link show | grep v${CONTAINER_IFNAME}pl | cut -d ' ' -f 2 | tr -d ':')"#,
+                sh.split(&veths),
+                |sh| {
+                    sh.external(865, line(&[&words(&["ip", "link", "del"]), &split_var(sh, "LOCAL_IFNAME")])).map(drop)
+                },
+            )?;
             Ok(())
         }
         _ => {

@@ -1,10 +1,11 @@
 //! The shell-semantics layer: the one place where the spec's "execution" of shell constructs happens.
 //!
 //! The spec of a script is written as Rust calls on [`Shell`], one per shell construct, and this layer
-//! does what dash would do for it: writes the `set -x` line (`PS4`, the words joined by single spaces,
-//! unquoted, a newline), expands and splits words, runs builtins, modeled utilities and external
+//! does what the shell would do for it: writes the `set -x` line (`PS4`, the words joined by single
+//! spaces, a newline), expands and splits words, runs builtins, modeled utilities and external
 //! commands, captures command substitutions, runs pipelines, keeps `$?`, positional parameters and
-//! variables, and applies `set -e`. Nothing here knows weave.
+//! variables, and applies `set -e`. The shell is dash unless [`Shell::set_dialect`] says busybox ash
+//! or bash; where they differ, [`dialect`] says how, once. Nothing here knows weave.
 //!
 //! `exit`, a `set -e` failure and `return` unwind as `Err(Unwind::…)`, so spec code propagates them
 //! with `?`; a function call stops a `return`, a subshell stops both.
@@ -250,7 +251,7 @@ impl<'a> Shell<'a> {
     }
 
     /// Writes one `set -x` line whose first `assignments` words are `NAME=value`, in the dialect's
-    /// form: bash marks the substitutions it is in and quotes as ash does, each its own way.
+    /// form: its quoting, and in bash a mark for each substitution the line is in.
     fn xtrace_with(&mut self, assignments: usize, words: &[&[u8]]) {
         let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
         line.extend_from_slice(&self.ps4);
@@ -383,7 +384,7 @@ impl<'a> Shell<'a> {
         self.finish(0).map(drop)
     }
 
-    /// `[ ARGS ]`: true or false; an error (a bad number, a bad expression) prints dash's message
+    /// `[ ARGS ]`: true or false; an error (a bad number, a bad expression) prints the shell's message
     /// and counts as status 2.
     pub fn test(&mut self, line: u32, args: &[&[u8]]) -> Sh<bool> {
         let mut words: Vec<&[u8]> = Vec::with_capacity(args.len() + 2);
@@ -462,7 +463,7 @@ impl<'a> Shell<'a> {
             let value = fields.get(k).cloned().unwrap_or_default();
             self.set_var(name, value);
         }
-        // Like dash, a last line without its newline is read, yet `read` fails.
+        // As all three shells do, a last line without its newline is read, yet `read` fails.
         let status = if complete { 0 } else { 1 };
         self.finish(status).map(|s| s == 0)
     }

@@ -125,22 +125,7 @@ pub(super) fn record(args: RecordArgs) -> Result<u8, Error> {
     } else {
         // dash's sections from the spec as dash; this run is the variant, where it differs.
         let dash = crate::subject::spec_runs(&world, &invocations, &fake, Some(crate::trace::Dialect::Dash))?;
-        let base: Vec<case::Step> = invocations
-            .into_iter()
-            .zip(&dash)
-            .map(|(invocation, rec)| case::Step {
-                invocation,
-                status: match rec.status {
-                    Status::Exited(n) => n,
-                    _ => -1,
-                },
-                pipelines: rec.trace.pipeline_ranges(),
-                trace: rec.trace.to_bytes(),
-                stdout: rec.stdout.clone(),
-                calls: case::render_calls(&rec.calls),
-                note: None,
-            })
-            .collect();
+        let base: Vec<case::Step> = invocations.into_iter().zip(&dash).map(|(inv, rec)| rec.as_step(inv)).collect();
         let mut case = Case { world_file, state, ..Case::of_steps(out.clone(), base, world)? };
         case.set_view(dialect, &steps);
         case

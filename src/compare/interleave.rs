@@ -24,6 +24,9 @@ pub fn matches_in(expected: &[u8], pipelines: &[Pipeline], actual: &[u8], ps4: &
     if expected == actual {
         return true;
     }
+    if dialect == Dialect::Bash {
+        return bash_matches(expected, pipelines, actual, ps4, None);
+    }
     let lines: Vec<&[u8]> = expected.split_inclusive(|&b| b == b'\n').collect();
     let mut pos = 0;
     let mut line = 0;
@@ -43,18 +46,6 @@ pub fn matches_in(expected: &[u8], pipelines: &[Pipeline], actual: &[u8], ps4: &
         // Writer k wrote from its first line to the next writer's: its pieces, line after line.
         let mut bounds: Vec<usize> = pipeline.writers.iter().map(|w| w - 1).collect();
         bounds.push(last);
-        if dialect == Dialect::Bash {
-            let writers: Vec<Vec<&[u8]>> = bounds.windows(2).map(|w| lines[w[0]..w[1].min(last)].to_vec()).collect();
-            // As many physical lines as the region has, bash's quoting keeping every newline.
-            let region: Vec<&[u8]> =
-                actual.get(pos..).unwrap_or_default().split_inclusive(|&b| b == b'\n').take(last - first).collect();
-            if region.len() < last - first || !bash_region_matches(&region, &writers, ps4, None) {
-                return false;
-            }
-            pos += region.iter().map(|l| l.len()).sum::<usize>();
-            line = last;
-            continue;
-        }
         let writers: Vec<Vec<&[u8]>> = bounds
             .windows(2)
             .map(|w| lines[w[0]..w[1].min(last)].iter().flat_map(|l| pieces(l, ps4)).collect())
@@ -101,19 +92,20 @@ fn pieces<'a>(line: &'a [u8], ps4: &[u8]) -> Vec<&'a [u8]> {
     out
 }
 
-/// [`matches_in`] for a bash trace against lines holding placeholders (and no `...` line): the
-/// lines outside the pipelines one by one, each pipeline's as [`bash_region_matches`] reads them,
-/// binding placeholders in `bindings` (kept only on a match).
-pub fn bash_matches_patterned(
+/// [`matches_in`] for a bash trace, whose pipelines `actual` keeps as written: the lines outside
+/// the pipelines one by one, each pipeline's as [`bash_region_matches`] reads them (bash's quoting
+/// keeps every newline, so a region has as many physical lines as the expected one). With
+/// `bindings`, `expected` may hold placeholders (no `...` line), bound in it on a match.
+pub fn bash_matches(
     expected: &[u8],
     pipelines: &[Pipeline],
     actual: &[u8],
     ps4: &[u8],
-    bindings: &mut Bindings,
+    bindings: Option<&mut Bindings>,
 ) -> bool {
     let lines: Vec<&[u8]> = expected.split_inclusive(|&b| b == b'\n').collect();
     let got: Vec<&[u8]> = actual.split_inclusive(|&b| b == b'\n').collect();
-    let mut trial = bindings.clone();
+    let mut trial = bindings.as_deref().cloned().unwrap_or_default();
     let (mut at, mut line) = (0, 0);
     let same = |e: &[u8], a: &[u8], b: &mut Bindings| {
         let strip = |l: &[u8]| l.strip_suffix(b"\n").map_or((l.to_vec(), false), |s| (s.to_vec(), true));
@@ -136,7 +128,7 @@ pub fn bash_matches_patterned(
         bounds.push(last);
         let writers: Vec<Vec<&[u8]>> = bounds.windows(2).map(|w| lines[w[0]..w[1].min(last)].to_vec()).collect();
         let Some(region) = got.get(at..at + (last - first)) else { return false };
-        if !bash_region_matches(region, &writers, ps4, Some(&mut trial)) {
+        if !bash_region_matches(region, &writers, ps4, bindings.is_some().then_some(&mut trial)) {
             return false;
         }
         at += last - first;
@@ -144,8 +136,8 @@ pub fn bash_matches_patterned(
     }
     let rest_holds = lines[line..].len() == got.len() - at.min(got.len())
         && lines[line..].iter().zip(&got[at.min(got.len())..]).all(|(e, a)| same(e, a, &mut trial));
-    if rest_holds {
-        *bindings = trial;
+    if let (true, Some(b)) = (rest_holds, bindings) {
+        *b = trial;
     }
     rest_holds
 }

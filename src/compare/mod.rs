@@ -338,7 +338,7 @@ fn compare_all(case: &Case, recs: &[Recording]) -> Verdict {
                     && !step.pipelines.is_empty()
                     && !expected.split(|&b| b == b'\n').any(|l| l == b"...");
                 if bash_pipelines {
-                    interleave::bash_matches_patterned(expected, &step.pipelines, &actual, ps4, &mut bindings)
+                    interleave::bash_matches(expected, &step.pipelines, &actual, ps4, Some(&mut bindings))
                 } else {
                     patterns::matches(expected, &actual, &mut bindings)
                 }

@@ -7,9 +7,9 @@
 
 pub mod grammar;
 
-use crate::case::{render_calls, Case, CaseError, Invocation, Step};
+use crate::case::{Case, CaseError, Invocation};
 use crate::compare::{compare_at, Level, Verdict};
-use crate::recording::{Recording, Status};
+use crate::recording::Recording;
 use crate::sandbox::Sandbox;
 use crate::subject::{InProcessSpec, Subject, SubjectError};
 use crate::world::World;
@@ -126,23 +126,8 @@ fn spec_case_in(
 ) -> Result<(Case, Vec<Recording>), SubjectError> {
     let spec = InProcessSpec { dialect: Some(dialect), ..InProcessSpec::default() };
     let recs = spec.run_steps(draw, sandbox)?;
-    let steps = draw
-        .iter()
-        .zip(&recs)
-        .map(|(inv, rec)| Step {
-            invocation: inv.clone(),
-            status: match rec.status {
-                Status::Exited(n) => n,
-                _ => -1,
-            },
-            // Held as goldens are, in dash's form whatever shell the spec behaved as.
-            pipelines: rec.trace.to_dash().pipeline_ranges(),
-            trace: rec.trace.to_dash().to_bytes(),
-            stdout: rec.stdout.clone(),
-            calls: render_calls(&rec.calls),
-            note: None,
-        })
-        .collect();
+    // Held as goldens are, in dash's form whatever shell the spec behaved as.
+    let steps = draw.iter().zip(&recs).map(|(inv, rec)| rec.as_step(inv.clone())).collect();
     // Draws hold one command line or more (the grammar's and a cases file's alike): an empty one
     // is the harness's fault, not the user's.
     let case = Case::of_steps("diff.case".into(), steps, world.clone()).map_err(|e| SubjectError::Spawn {

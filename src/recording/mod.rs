@@ -22,6 +22,24 @@ impl std::fmt::Display for Status {
 }
 
 impl Recording {
+    /// The run as a golden's step for `invocation`: its trace in dash's form, as goldens hold it,
+    /// with the pipelines the run knows (the spec's); a run that did not exit has status -1.
+    pub fn as_step(&self, invocation: crate::case::Invocation) -> crate::case::Step {
+        let trace = self.trace.to_dash();
+        crate::case::Step {
+            invocation,
+            status: match self.status {
+                Status::Exited(n) => n,
+                _ => -1,
+            },
+            pipelines: trace.pipeline_ranges(),
+            trace: trace.to_bytes(),
+            stdout: self.stdout.clone(),
+            calls: crate::case::render_calls(&self.calls),
+            note: None,
+        }
+    }
+
     /// The world the run left, as a case's `~~~ state` section holds it; `world` builds what no
     /// call did.
     pub fn state_text(&self, world: &crate::world::World) -> Option<Vec<u8>> {

@@ -28,12 +28,7 @@ pub fn bash_physical_dash_form(line: &[u8], at: Option<BashQuote>, ps4: &[u8]) -
     let (prefix, body) = match at {
         Some(_) => (Vec::new(), line),
         None => {
-            let first = ps4.first().copied()?;
-            let marks = line.iter().take_while(|&&c| c == first).count();
-            let at = marks.saturating_sub(1);
-            if !line[at..].starts_with(ps4) {
-                return None;
-            }
+            let (_, at) = parse::bash_prefix(line, ps4)?;
             (ps4.to_vec(), &line[at + ps4.len()..])
         }
     };
@@ -43,9 +38,7 @@ pub fn bash_physical_dash_form(line: &[u8], at: Option<BashQuote>, ps4: &[u8]) -
 
 /// Whether a physical bash line is the head of a compound command, which dash never writes.
 pub fn is_bash_only(line: &[u8], ps4: &[u8]) -> bool {
-    let Some(&first) = ps4.first() else { return false };
-    let at = line.iter().take_while(|&&c| c == first).count().saturating_sub(1);
-    line[at..].strip_prefix(ps4).is_some_and(parse::bash_only)
+    parse::bash_prefix(line, ps4).is_some_and(|(_, at)| parse::bash_only(&line[at + ps4.len()..]))
 }
 
 /// dash's default PS4, the prefix of every trace line.

@@ -97,7 +97,10 @@ fn parse_quoted(bytes: &[u8], ps4: &[u8], q: Quoting) -> Trace {
 /// depth and where the last, whole PS4 starts. The character is the first UTF-8 character (a UTF-8
 /// locale) or, failing that, the first byte (the C locale). When the command itself starts with that
 /// character and PS4 has nothing after it (`PS4=+`), the longest run is taken as nesting.
-fn bash_prefix(line: &[u8], ps4: &[u8]) -> Option<(u32, usize)> {
+pub(super) fn bash_prefix(line: &[u8], ps4: &[u8]) -> Option<(u32, usize)> {
+    if ps4.is_empty() {
+        return None;
+    }
     let char_len = (1..=ps4.len().min(4)).find(|&n| std::str::from_utf8(&ps4[..n]).is_ok()).unwrap_or(1);
     let mut found = None;
     for unit in [&ps4[..char_len], &ps4[..1]] {

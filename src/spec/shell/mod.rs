@@ -253,8 +253,7 @@ impl<'a> Shell<'a> {
     /// Writes one `set -x` line whose first `assignments` words are `NAME=value`, in the dialect's
     /// form: its quoting, and in bash a mark for each substitution the line is in.
     fn xtrace_with(&mut self, assignments: usize, words: &[&[u8]]) {
-        let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
-        line.extend_from_slice(&self.ps4);
+        let mut line = self.line_start();
         for (i, w) in words.iter().enumerate() {
             if i > 0 {
                 line.push(b' ');
@@ -268,11 +267,17 @@ impl<'a> Shell<'a> {
     /// in`): `text` as the source has it. dash and ash write none.
     fn xtrace_head(&mut self, text: &[u8]) {
         if self.dialect == Dialect::Bash {
-            let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
-            line.extend_from_slice(&self.ps4);
+            let mut line = self.line_start();
             line.extend_from_slice(text);
             self.emit_trace_line(line);
         }
+    }
+
+    /// What a trace line starts with: PS4, after bash's marks of the substitutions it is in.
+    fn line_start(&self) -> Word {
+        let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
+        line.extend_from_slice(&self.ps4);
+        line
     }
 
     fn emit_trace_line(&mut self, mut line: Word) {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{real_script, script_0_11, weavetrace, Needs};
+use common::{real_script, script_0_11, weaveexec, weavetrace, Needs};
 use predicates::prelude::*;
 
 fn main() {
@@ -14,7 +14,9 @@ fn main() {
     ])
 }
 
-fn a_script_that_is_not_weave_diverges_and_shrinks_to_the_smallest_line() {
+fn a_script_that_is_not_weave_diverges_and_shrinks_to_the_smallest_line() -> Needs {
+    // The script's weaveexec runs its own local side.
+    weaveexec()?;
     let dir = tempfile::tempdir().unwrap();
     let cases = dir.path().join("lines");
     std::fs::write(&cases, "# two lines\nweave run 10.2.0.1/24 -ti ubuntu\nVERSION=1 launch 'a b'\n").unwrap();
@@ -29,6 +31,7 @@ fn a_script_that_is_not_weave_diverges_and_shrinks_to_the_smallest_line() {
             "as a case (what the spec does; the script fails it):\n\n# Found by `weavetrace diff`",
         ))
         .stdout(predicate::str::contains("\n0 passed, 2 failed\n"));
+    Ok(())
 }
 
 fn a_bad_cases_file_is_one_line_with_its_place() {

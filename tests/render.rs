@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{article, chromium, documented, weavetrace, Needs};
+use common::{article, chromium, documented, weaveexec, weavetrace, Needs};
 use predicates::prelude::*;
 use std::process::Command;
 
@@ -127,7 +127,9 @@ fn a_real_browser_shows_the_html_and_the_svg_intact() -> Needs {
     Ok(())
 }
 
-fn a_real_script_is_captured_through_one_channel_in_the_order_it_wrote() {
+fn a_real_script_is_captured_through_one_channel_in_the_order_it_wrote() -> Needs {
+    // Its weaveexec runs the script's own local side.
+    weaveexec()?;
     let out = weavetrace()
         .args(["record", "--format", "terminal", "--script", "fixtures/scripts/substitutions.sh", "--", "abc"])
         .output()
@@ -143,6 +145,7 @@ fn a_real_script_is_captured_through_one_channel_in_the_order_it_wrote() {
     assert_eq!(after[0].len(), 64, "{text}");
     assert!(after[1].starts_with("+ echo 0eedd4c8c0a5") && after[2].starts_with("0eedd4c8c0a5"), "{text}");
     assert!(text.starts_with("$ sh -x weave abc\n+ set -e\n") && !text.contains('\u{1}'), "{text}");
+    Ok(())
 }
 
 fn nested_sessions_show_what_ran_inside_each_weaveexec_container() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{namespaces, real_script, shell, trial, weavetrace, Needs};
+use common::{namespaces, real_script, shell, trial, weaveexec, weavetrace, Needs};
 use predicates::prelude::*;
 
 fn main() {
@@ -18,6 +18,8 @@ fn main() {
         a_command_the_sandbox_lacks_is_named,
         calls_the_fakes_do_not_model_fail_their_case_are_named_and_never_written,
         the_subject_sees_no_network_its_own_tmp_and_a_read_only_root,
+        weaveexec_runs_the_scripts_own_local_side_in_a_container_of_its_own,
+        a_change_to_the_local_side_fails_the_client_golden_that_reaches_it,
     ];
     for name in ["bash", "busybox"] {
         trials.push(trial(format!("{name}_traces_are_held_against_dash_goldens_in_dash_form"), move || {
@@ -53,10 +55,14 @@ fn holds_its_golden_repeatedly(name: &str) {
     }
 }
 
-fn fixture_scripts_hold_their_goldens_under_dash() {
-    for name in ["pipelines", "substitutions", "failures"] {
+fn fixture_scripts_hold_their_goldens_under_dash() -> Needs {
+    for name in ["pipelines", "failures"] {
         holds_its_golden_repeatedly(name);
     }
+    // Its weaveexec runs the script's own local side.
+    weaveexec()?;
+    holds_its_golden_repeatedly("substitutions");
+    Ok(())
 }
 
 /// A script sees the world's files (the netns fixture's `/var/run/netns`) only in the namespaces.
@@ -171,6 +177,9 @@ fn the_subject_sees_no_network_its_own_tmp_and_a_read_only_root() -> Needs {
 /// in dash's form.
 fn other_shell_holds_dash_goldens(name: &'static str, scripts: &[&str]) -> Needs {
     let sh = shell(name)?;
+    if scripts.contains(&"substitutions") {
+        weaveexec()?;
+    }
     for script in scripts {
         check_fixture(script)
             .args(["--shell", &sh])
@@ -220,6 +229,7 @@ fn blessed_into_a_variant(name: &'static str) -> Needs {
 /// trace read in its own dialect (what it is, not what it is called); read as dash's, it fails.
 fn linked_as_sh_under_tmp(name: &'static str) -> Needs {
     let real = shell(name)?;
+    weaveexec()?;
     let (_dir, sh) = common::linked_as_sh(&real);
     let sh = sh.as_str();
     for script in ["substitutions", "failures"] {
@@ -263,4 +273,60 @@ fn calls_the_fakes_do_not_model_fail_their_case_are_named_and_never_written() {
         .code(3)
         .stderr(predicate::str::contains("not written: the fakes do not model call 1: docker logs x"));
     assert!(!new.exists(), "record -o wrote a golden with the fakes' gaps");
+}
+
+/// weaveexec holds the subject's script: its `--local` side runs there under busybox, as pid 1,
+/// with the host's /proc at /hostproc, the image's docker client, and a fresh /tmp each time.
+fn weaveexec_runs_the_scripts_own_local_side_in_a_container_of_its_own() -> Needs {
+    weaveexec()?;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("weave");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n\
+         if [ \"$1\" = --local ]; then\n\
+         \x20   echo \"pid $$ $2\"\n\
+         \x20   readlink /hostproc/1/ns/net\n\
+         \x20   head -n 1 /home/weave/weave\n\
+         \x20   docker -v\n\
+         \x20   [ -e /tmp/left ] && echo 'a /tmp left by the last container'\n\
+         \x20   : >/tmp/left\n\
+         \x20   exit 3\n\
+         fi\n\
+         docker run --rm -v /proc:/hostproc weaveworks/weaveexec:0.10.0 --local one\n\
+         docker run --rm -v /proc:/hostproc weaveworks/weaveexec:0.10.0 --local two\n",
+    )
+    .unwrap();
+    let host = format!("net:[{}]", weavetrace::fake::net::HOST_NETNS_INODE);
+    let inside = |n: &str| format!("pid 1 {n}\n{host}\n#!/bin/sh\nDocker version 1.3.1, build 4e9bbfa\n");
+    weavetrace()
+        .args(["record", "--nested", "--script"])
+        .arg(&script)
+        .arg("--")
+        .assert()
+        .code(3)
+        .stdout(format!("{}{}", inside("one"), inside("two")))
+        // The nested trace is busybox's, with the script where the image keeps it.
+        .stderr(predicate::str::contains("# inside weaveexec: sh -x /home/weave/weave --local two\n"))
+        .stderr(predicate::str::contains("+ echo 'pid 1 two'\n"));
+    Ok(())
+}
+
+/// The local side changed (its docker call asks for another field): the client golden that
+/// reaches weaveexec fails, and the report names the call made inside it.
+fn a_change_to_the_local_side_fails_the_client_golden_that_reaches_it() -> Needs {
+    weaveexec()?;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("two-containers.sh");
+    let text = std::fs::read_to_string("fixtures/scripts/two-containers.sh").unwrap();
+    std::fs::write(&script, text.replace("{{.State.Pid}}", "{{.Id}}")).unwrap();
+    weavetrace()
+        .args(["check", "--script"])
+        .arg(&script)
+        .arg("fixtures/scripts/two-containers.case")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("calls differs"))
+        .stdout(predicate::str::contains("call 3 > 1: removed `--format={{.State.Pid}} "));
+    Ok(())
 }

@@ -546,16 +546,26 @@ fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
 /// through variables that were set; stdin, when there was any, on the next line.
 pub fn render_calls(calls: &[Call]) -> Vec<u8> {
     let mut out = String::new();
+    render_calls_within(calls, "", &mut out);
+    out.into_bytes()
+}
+
+/// The calls, each line led by `lead`; the calls made inside a container a call started
+/// (weaveexec's `--local` runs) follow it, each led by `lead` and `  > `.
+fn render_calls_within(calls: &[Call], lead: &str, out: &mut String) {
     for call in calls {
         let mut words: Vec<String> = call.env.iter().map(|(k, v)| format!("{k}={}", quote(&v.0))).collect();
         words.extend(call.argv.iter().map(|a| quote(&a.0)));
+        out.push_str(lead);
         out.push_str(&words.join(" "));
         out.push('\n');
         if !call.stdin.0.is_empty() {
-            out.push_str(&format!("  stdin: {}\n", quote(&call.stdin.0)));
+            out.push_str(&format!("{lead}  stdin: {}\n", quote(&call.stdin.0)));
+        }
+        if let Some(nested) = &call.nested {
+            render_calls_within(&nested.calls, &format!("{lead}  > "), out);
         }
     }
-    out.into_bytes()
 }
 
 /// Shell quoting for reading: bare when every byte is plainly safe, in single quotes otherwise, and

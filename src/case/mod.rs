@@ -19,6 +19,10 @@
 //! docker -v
 //! ~~~
 //! ```
+//! In `calls`, the calls made inside a container that a call started (weaveexec's `--local` runs,
+//! whose script is the subject's own) follow that call, each line led by `  > `; a call's stdin,
+//! where it had one, follows it as `  stdin: WORD`.
+//!
 //! A section holds exact bytes: every line between the fences, each with its newline; a fence line
 //! `~~~ NAME (no newline at end)` drops the last newline. The `trace` section is all of stderr, as
 //! `sh -x` writes it, so it can be pasted as is. A section whose content has a line of three tildes

@@ -466,7 +466,7 @@ fn run(
     if let Some(local) = parsed.weaveexec_local() {
         let container_env = resolved_env.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
         let host_proc = parsed.host_proc().unwrap_or(HOST_PROC_NOT_MOUNTED);
-        let reply = weaveexec_local(world, state, local, container_env, host_proc);
+        let reply = weaveexec_local(world, state, local, container_env, host_proc, mount_points(&parsed.volumes));
         pulled.extend_from_slice(&reply.stderr);
         return Reply { stderr: pulled, ..reply };
     }
@@ -1072,25 +1072,40 @@ fn field(client: &Client, path: &str, found: &Found) -> String {
 }
 
 /// Where the weaveexec image keeps the script it runs.
-const WEAVEEXEC_SCRIPT: &[u8] = b"/home/weave/weave";
+pub const WEAVEEXEC_SCRIPT: &[u8] = b"/home/weave/weave";
 
 /// Where the host's container processes go in a weaveexec run without `-v /proc:...`: nowhere its
 /// script looks (its own /proc shows its own pid namespace).
-const HOST_PROC_NOT_MOUNTED: &[u8] = b"/.host-proc-not-mounted";
+pub const HOST_PROC_NOT_MOUNTED: &[u8] = b"/.host-proc-not-mounted";
+
+/// A weaveexec `--local CMD ...` run for the caller to make: the words after `--local`, the
+/// container's environment, and where it sees the host's /proc.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalRun {
+    pub args: Vec<Vec<u8>>,
+    pub env: Vec<(Vec<u8>, Vec<u8>)>,
+    pub host_proc: Vec<u8>,
+    /// The names `/` holds beyond the host's (its volumes' mount points).
+    pub mount_points: Vec<Vec<u8>>,
+}
 
 /// weaveexec's `--local CMD ...`: the spec's local side runs in the container — its docker
 /// client the image's own, its host the world's, its calls changing the same state. (A world
-/// that wants the answer fixed gives a `[[docker.answer]]` for the run, which comes first.)
+/// that wants the answer fixed gives a `[[docker.answer]]` for the run, which comes first.) When
+/// the image holds the subject's script, the run is left to the caller, which runs that.
 fn weaveexec_local(
     world: &World,
     state: &mut State,
     args: &[Vec<u8>],
     env: Vec<(Vec<u8>, Vec<u8>)>,
     host_proc: &[u8],
+    mount_points: Vec<Vec<u8>>,
 ) -> Reply {
-    let mut inside = world.clone();
-    inside.docker.version_output = world.weaveexec.docker_version_output.clone();
-    inside.docker.version_status = 0;
+    if state.runs_script {
+        let container = LocalRun { args: args.to_vec(), env, host_proc: host_proc.to_vec(), mount_points };
+        return Reply { container: Some(Box::new(container)), changed: true, ..Reply::default() };
+    }
+    let inside = world.inside_weaveexec();
     let mut argv = vec![b"--local".to_vec()];
     argv.extend(args.iter().cloned());
     // A fresh container: its own filesystem, the host's /proc where a volume puts it (the
@@ -1101,6 +1116,8 @@ fn weaveexec_local(
     let mut fs = crate::fs::MemFs::default();
     let (mut run, changed) = {
         let mut host = super::inline::FakeHost::new(&inside, state, &mut fs, host_proc, 1);
+        // The container's root is the host's, with its volumes' mount points besides.
+        host.root_extras = mount_points;
         // The image is alpine's: its /bin/sh is busybox ash, whatever the host's shell.
         let ash = crate::trace::Dialect::Ash;
         let run = super::inline::run_spec(&mut host, WEAVEEXEC_SCRIPT, ash, env, argv, std::path::Path::new("/"));
@@ -1114,7 +1131,21 @@ fn weaveexec_local(
     // A call inside that the models do not cover leaves the container's answer unmodeled too.
     let unmodeled = nested.calls.iter().any(|c| c.unmodeled);
     let nested = Some(Box::new(nested));
-    Reply { stdout: run.io.stdout, stderr: messages, status: run.status, nested, changed, unmodeled }
+    Reply { stdout: run.io.stdout, stderr: messages, status: run.status, nested, changed, unmodeled, container: None }
+}
+
+/// The names a container's `/` holds beyond the host's: the top directories of its volumes'
+/// targets (docker makes them), `hostproc` for weave's `-v /proc:/hostproc`.
+fn mount_points(volumes: &[&[u8]]) -> Vec<Vec<u8>> {
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for v in volumes {
+        let target = v.split(|&b| b == b':').nth(1).unwrap_or_default();
+        let top = target.strip_prefix(b"/").and_then(|t| t.split(|&b| b == b'/').next()).unwrap_or_default();
+        if !top.is_empty() && !names.iter().any(|n| n == top) {
+            names.push(top.to_vec());
+        }
+    }
+    names
 }
 
 /// The n-th container id after the world's list: 64 hex digits from a fixed generator (splitmix64),
@@ -1283,8 +1314,7 @@ mod tests {
         let r = docker(&world, &mut state, &argv("docker start c1"), &no_env);
         assert_eq!((r.stdout.as_slice(), r.status), (&b"c1\n"[..], 0));
         assert_eq!(state.docker.containers[0].pid, 40002);
-        let mut inside = world.clone();
-        inside.docker.version_output = world.weaveexec.docker_version_output.clone();
+        let inside = world.inside_weaveexec();
         let r = docker(&inside, &mut state, &argv("docker start nope"), &no_env);
         assert_eq!(
             String::from_utf8(r.stderr).unwrap(),
@@ -1403,9 +1433,7 @@ mod tests {
 
     /// The world inside weaveexec: its docker client is 1.3.1.
     fn weaveexec_world() -> World {
-        let mut w = World::default();
-        w.docker.version_output = w.weaveexec.docker_version_output.clone();
-        w
+        World::default().inside_weaveexec()
     }
 
     #[test]

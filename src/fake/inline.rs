@@ -25,6 +25,8 @@ pub struct FakeHost<'a> {
     shown: Shown,
     /// Whether a call changed the world.
     pub changed: bool,
+    /// Names `/` holds beyond the host's own: a container's mount points.
+    pub root_extras: Vec<Word>,
 }
 
 impl<'a> FakeHost<'a> {
@@ -41,6 +43,7 @@ impl<'a> FakeHost<'a> {
             laid_out: false,
             shown: Shown::default(),
             changed: false,
+            root_extras: Vec::new(),
         }
     }
 
@@ -202,8 +205,10 @@ pub fn run_spec(
     cwd: &std::path::Path,
 ) -> SpecRun {
     let mut io = BufferIo::default();
+    let root_extras = host.root_extras.clone();
     let status = {
         let mut sh = Shell::new(host, &mut io, arg0.to_vec(), env, args);
+        sh.set_root_extras(root_extras);
         sh.set_cwd(cwd.to_path_buf());
         sh.set_dialect(dialect);
         weave::main(&mut sh) & 0xff

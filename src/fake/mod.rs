@@ -15,6 +15,7 @@ pub mod log;
 pub mod net;
 pub mod process;
 pub mod registry;
+pub mod weaveexec;
 
 use crate::fs;
 use crate::world::{Answer, World};
@@ -45,6 +46,9 @@ pub struct Reply {
     pub changed: bool,
     /// The models do not cover this call: what it answered is no tool's behaviour.
     pub unmodeled: bool,
+    /// A weaveexec `--local` run the model leaves to its caller, which runs the subject's own
+    /// script there (see [`State::runs_script`]); the rest of the reply comes before its output.
+    pub container: Option<Box<docker::LocalRun>>,
 }
 
 impl Reply {
@@ -82,6 +86,10 @@ pub struct State {
     /// The router's and weaveDNS's state, made for each when first asked.
     #[serde(default, skip_serializing_if = "http::Services::is_empty")]
     pub services: http::Services,
+    /// weaveexec holds the subject's own script, which its `--local` runs run (a real script's
+    /// sandbox); otherwise they run the spec's local side. Not kept: each call learns it afresh.
+    #[serde(skip)]
+    pub runs_script: bool,
 }
 
 impl State {

@@ -3,9 +3,11 @@
 //! This runs once per fake call, so it does as little as it can: no argument parser, the world
 //! read only after the lock is taken, one write per record.
 
-use super::{answer, escape, materialize, State, FAULT_FILE, LOG_FILE, STATE_FILE, WORLD_FILE};
+use super::log::Bytes;
+use super::{answer, escape, materialize, weaveexec, Reply, State, FAULT_FILE, LOG_FILE, STATE_FILE, WORLD_FILE};
 use crate::fs::{self, SANDBOX_ENV};
 use crate::world::World;
+use rustix::fs::OFlags;
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -95,15 +97,32 @@ impl Records {
         Ok(std::fs::File::from(fd))
     }
 
-    fn read(&self, name: &str) -> std::io::Result<Vec<u8>> {
+    pub fn read(&self, name: &str) -> std::io::Result<Vec<u8>> {
         let mut data = Vec::new();
         self.open(name, rustix::fs::OFlags::RDONLY)?.read_to_end(&mut data)?;
         Ok(data)
     }
 
-    fn write(&self, name: &str, data: &[u8]) -> std::io::Result<()> {
+    pub fn write(&self, name: &str, data: &[u8]) -> std::io::Result<()> {
         let flags = rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CREATE | rustix::fs::OFlags::TRUNC;
         self.open(name, flags)?.write_all(data)
+    }
+
+    pub fn remove(&self, name: &str) -> std::io::Result<()> {
+        match self {
+            // SAFETY: as in `open`.
+            Records::Fd => Ok(rustix::fs::unlinkat(
+                unsafe { rustix::fd::BorrowedFd::borrow_raw(fs::RECORDS_FD) },
+                name,
+                rustix::fs::AtFlags::empty(),
+            )?),
+            Records::Dir(dir) => std::fs::remove_file(dir.join(name)),
+        }
+    }
+
+    /// Whether the records hold `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.open(name, rustix::fs::OFlags::PATH).is_ok()
     }
 }
 
@@ -130,18 +149,21 @@ pub fn report_panics(who: fn() -> String) {
 
 fn serve(dir: &Path, records: &Records, argv: Vec<Vec<u8>>) -> std::io::Result<i32> {
     let stdin = read_stdin_if_given();
+    // Inside a weaveexec container the fakes answer as there, and log to its run's own log.
+    let nested = std::env::var_os(weaveexec::NESTED_ENV);
     // The log is also the lock: whoever holds it owns the state until its record is written.
-    let mut log = records.open(LOG_FILE, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::APPEND)?;
-    rustix::fs::flock(&log, rustix::fs::FlockOperation::LockExclusive)?;
-    let world: World = serde_json::from_slice(&records.read(WORLD_FILE)?).map_err(std::io::Error::other)?;
-    let mut state: State = match records.read(STATE_FILE) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(std::io::Error::other)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
-        Err(e) => return Err(e),
-    };
+    let mut log = lock(records)?;
+    let mut world: World = serde_json::from_slice(&records.read(WORLD_FILE)?).map_err(std::io::Error::other)?;
+    let mut state = read_state(records)?;
     let env = |k: &str| std::env::var_os(k).map(|v| v.as_bytes().to_vec());
-    // The sandbox's directories as its subject sees them at /proc, /run, /sys/class/net and /tmp.
-    let mut files = fs::sandbox_fs(dir);
+    // The sandbox's directories as its subject sees them at /proc, /run, /sys/class/net and /tmp;
+    // a container sees them where they are.
+    let mut files = if nested.is_some() { weaveexec::nested_fs() } else { fs::sandbox_fs(dir) };
+    if nested.is_some() {
+        world = world.inside_weaveexec();
+    } else if argv.first().is_some_and(|a| a.as_slice() == b"docker") {
+        state.runs_script = records.has(weaveexec::SCRIPT_FILE);
+    }
     // Started from a host directory of binaries (the stand-in over it): an escape, whatever name
     // it was called by.
     let outside = started_from().filter(|path| {
@@ -152,7 +174,7 @@ fn serve(dir: &Path, records: &Records, argv: Vec<Vec<u8>>) -> std::io::Result<i
         Some(path) => Some(escape(&mut state, &argv, &path, &env, stdin)),
         None => answer(&world, &mut state, &mut files, &argv, &env, stdin),
     };
-    let Some((reply, call)) = answered else {
+    let Some((mut reply, mut call)) = answered else {
         drop(log);
         // The sandbox links only names a fake answers to: another is the harness's mistake.
         let name = String::from_utf8_lossy(argv.first().map_or(&b""[..], |a| a));
@@ -160,10 +182,32 @@ fn serve(dir: &Path, records: &Records, argv: Vec<Vec<u8>>) -> std::io::Result<i
         record_fault(records, &format!("weavetrace-fake: no fake is named {name:?}"));
         return Ok(127);
     };
+    if let Some(run) = reply.container.take() {
+        // The container's calls take the lock themselves, numbered apart from this one's.
+        let seq = std::mem::take(&mut state.calls);
+        let prepared = weaveexec::prepare(dir, records, &world, &mut state, &run);
+        records.write(STATE_FILE, &serde_json::to_vec(&state).map_err(std::io::Error::other)?)?;
+        drop(log);
+        let ran = prepared.and_then(|p| weaveexec::run(&p, records));
+        log = lock(records)?;
+        state = read_state(records)?;
+        state.calls = seq;
+        contained(&mut reply, ran, &argv);
+        call.stdout = Bytes(reply.stdout.clone());
+        call.stderr = Bytes(reply.stderr.clone());
+        call.status = reply.status;
+        call.unmodeled = reply.unmodeled;
+        call.nested = reply.nested.clone();
+    }
     if reply.changed {
         materialize(&state, &mut files, b"/proc");
     }
-    log.write_all(&call.to_line())?;
+    match &nested {
+        Some(id) => {
+            records.open(&weaveexec::log_name(id), OFlags::WRONLY | OFlags::APPEND)?.write_all(&call.to_line())?
+        }
+        None => log.write_all(&call.to_line())?,
+    }
     records.write(STATE_FILE, &serde_json::to_vec(&state).map_err(std::io::Error::other)?)?;
     drop(log);
     // A reader that went away (a pipeline cut short) is not the fake's failure.
@@ -171,6 +215,44 @@ fn serve(dir: &Path, records: &Records, argv: Vec<Vec<u8>>) -> std::io::Result<i
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().write_all(&reply.stderr);
     Ok(reply.status)
+}
+
+/// The log, opened and locked.
+fn lock(records: &Records) -> std::io::Result<std::fs::File> {
+    let log = records.open(LOG_FILE, OFlags::WRONLY | OFlags::APPEND)?;
+    rustix::fs::flock(&log, rustix::fs::FlockOperation::LockExclusive)?;
+    Ok(log)
+}
+
+fn read_state(records: &Records) -> std::io::Result<State> {
+    match records.read(STATE_FILE) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(std::io::Error::other),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `reply`, whose weaveexec run was left to the caller, completed with what the container did
+/// (after what the reply already says, a pull's messages); a container that could not be made
+/// here is said so, as a call not modeled.
+fn contained(reply: &mut Reply, ran: Result<weaveexec::Ran, String>, argv: &[Vec<u8>]) {
+    match ran {
+        Ok(ran) => {
+            reply.stdout = ran.stdout;
+            reply.stderr.extend_from_slice(&ran.messages);
+            reply.status = ran.status;
+            // A call inside that the models do not cover leaves the container's answer unmodeled too.
+            reply.unmodeled = ran.nested.calls.iter().any(|c| c.unmodeled);
+            reply.nested = Some(Box::new(ran.nested));
+        }
+        Err(why) => {
+            let words = String::from_utf8_lossy(&argv.join(&b' ')).into_owned();
+            *reply = Reply {
+                changed: true,
+                ..Reply::not_modeled(&format!("{words} (weaveexec cannot run the script: {why})"))
+            };
+        }
+    }
 }
 
 /// The path this process was started by (what the shell handed to execve, `AT_EXECFN`), when

@@ -105,7 +105,7 @@ pub fn explain_calls(expected: &[u8], actual: &[u8]) -> Vec<String> {
         for k in 0..old_len.min(new_len) {
             let old_line = String::from_utf8_lossy(diff.old[old_index + k]).trim_end().to_string();
             let new_line = String::from_utf8_lossy(diff.new[new_index + k]).trim_end().to_string();
-            let (old, new) = (words(&old_line), words(&new_line));
+            let (old, new) = (words(nested_call(&old_line)), words(nested_call(&new_line)));
             // Units (whole arguments) that left one place and arrived at another have moved.
             let mut removed: Vec<usize> = Vec::new();
             let mut added: Vec<usize> = Vec::new();
@@ -138,11 +138,39 @@ pub fn explain_calls(expected: &[u8], actual: &[u8]) -> Vec<String> {
                 parts.push(format!("added `{}`", text.join(" ")));
             }
             if !parts.is_empty() {
-                out.push(format!("call {}: {}", old_index + k + 1, parts.join("; ")));
+                out.push(format!("{}: {}", call_label(&diff.old, old_index + k), parts.join("; ")));
             }
         }
     }
     out
+}
+
+/// A rendered call's words, without the lead of a call made inside a container.
+fn nested_call(line: &str) -> &str {
+    let mut rest = line;
+    while let Some(inner) = rest.strip_prefix("  > ") {
+        rest = inner;
+    }
+    rest
+}
+
+/// How a report names the call on line `at` of a rendered calls section: `call N` counting the
+/// calls (their stdin lines are not calls), and `call N > M` for the M-th call made inside the
+/// container call N started.
+fn call_label(lines: &[&[u8]], at: usize) -> String {
+    let (mut outer, mut inner) = (0, 0);
+    for line in lines.iter().take(at + 1) {
+        let text = String::from_utf8_lossy(line);
+        match (text.starts_with("  > "), nested_call(&text).starts_with("  ")) {
+            (_, true) => {}
+            (true, false) => inner += 1,
+            (false, false) => (outer, inner) = (outer + 1, 0),
+        }
+    }
+    match lines.get(at).is_some_and(|l| l.starts_with(b"  > ")) {
+        true => format!("call {outer} > {inner}"),
+        false => format!("call {outer}"),
+    }
 }
 
 /// Splits `items` into runs of neighbours: `follows(item, previous)` says whether an item continues
@@ -213,6 +241,13 @@ mod tests {
             "{got:?}"
         );
         assert!(got[0].contains("added `-e DEBUG`"), "{got:?}");
+    }
+
+    #[test]
+    fn a_call_inside_weaveexec_is_named_by_the_call_that_started_it() {
+        let old = b"docker -v\n  stdin: x\ndocker run img --local attach\n  > id -u\n  >   stdin: y\n  > ip link add mtu 65535\n";
+        let new = b"docker -v\n  stdin: x\ndocker run img --local attach\n  > id -u\n  >   stdin: y\n  > ip link add mtu 1500\n";
+        assert_eq!(explain_calls(old, new), ["call 2 > 2: removed `65535`; added `1500`"]);
     }
 
     #[test]

@@ -82,8 +82,10 @@ impl Sandbox {
             // A binary (the spec) is shared, read-only in the subject's sight; a script is the run's
             // own copy, which nothing it does can carry to another run.
             Some(path) if is_binary(path)? => place(path, &script_link)?,
+            // weaveexec's image holds the same script as the host: its `--local` runs run it.
             Some(path) => {
                 std::fs::copy(path, &script_link)?;
+                std::fs::copy(path, root.join(RECORDS_DIR).join(fake::weaveexec::SCRIPT_FILE))?;
             }
             None => std::fs::write(script_link, b"")?,
         }

@@ -462,6 +462,15 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 }
 
 impl World {
+    /// The world as a weaveexec container sees it: the same host and daemon, reached by the
+    /// image's own docker client, whose `docker -v` answers the image's line.
+    pub fn inside_weaveexec(&self) -> World {
+        let mut inside = self.clone();
+        inside.docker.version_output = self.weaveexec.docker_version_output.clone();
+        inside.docker.version_status = 0;
+        inside
+    }
+
     /// Reads a world file.
     pub fn load(path: &Path) -> Result<World, WorldError> {
         let display = path.display().to_string();

@@ -210,6 +210,13 @@ pub fn with_busybox_as_sh(test: impl FnOnce(Result<String, Missing>) -> Needs) -
     }
 }
 
+/// What a real script's weaveexec run needs: namespaces of its own (made without privilege) and
+/// busybox, the image's shell, to run the script's `--local` side in.
+pub fn weaveexec() -> Result<(), Missing> {
+    namespaces()?;
+    shell("busybox").map(drop)
+}
+
 /// The sandbox's namespaces, in which alone a script subject sees the world's /proc, /var/run and
 /// /sys/class/net, and is cut off from the host.
 pub fn namespaces() -> Result<(), Missing> {

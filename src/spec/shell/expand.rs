@@ -33,12 +33,13 @@ pub fn parse_number(word: &[u8]) -> Option<i64> {
 }
 
 /// Splits an unquoted expansion on IFS whitespace (empty fields are dropped), then expands each
-/// field that holds a pattern against the file system; a pattern that matches nothing stays as is.
-pub fn split_and_glob(value: &[u8], cwd: &Path) -> Vec<Word> {
+/// field that holds a pattern against the file system, where `/` also holds `root_extras`; a
+/// pattern that matches nothing stays as is.
+pub fn split_and_glob(value: &[u8], cwd: &Path, root_extras: &[Word]) -> Vec<Word> {
     let mut fields = Vec::new();
     for field in value.split(|c| IFS.contains(c)).filter(|f| !f.is_empty()) {
         if has_pattern(field) {
-            let mut matches = glob(field, cwd);
+            let mut matches = glob(field, cwd, root_extras);
             if !matches.is_empty() {
                 matches.sort();
                 fields.extend(matches);
@@ -108,17 +109,17 @@ fn bracket_end(s: &[u8], open: usize) -> Option<usize> {
 }
 
 /// Pathname expansion of one field, component by component, as dash's `expmeta` does.
-fn glob(pattern: &[u8], cwd: &Path) -> Vec<Word> {
+fn glob(pattern: &[u8], cwd: &Path, root_extras: &[Word]) -> Vec<Word> {
     let (prefix, rest) =
         if pattern.first() == Some(&b'/') { (b"/".to_vec(), &pattern[1..]) } else { (Vec::new(), pattern) };
     let components: Vec<&[u8]> = rest.split(|&c| c == b'/').collect();
     let mut out = Vec::new();
-    expand_components(cwd, prefix, &components, &mut out);
+    expand_components(cwd, root_extras, prefix, &components, &mut out);
     out
 }
 
 /// Matches `components` below `prefix`; relative paths are looked up from `cwd` but kept relative.
-fn expand_components(cwd: &Path, prefix: Word, components: &[&[u8]], out: &mut Vec<Word>) {
+fn expand_components(cwd: &Path, root_extras: &[Word], prefix: Word, components: &[&[u8]], out: &mut Vec<Word>) {
     let Some((&first, rest)) = components.split_first() else {
         out.push(prefix);
         return;
@@ -140,7 +141,7 @@ fn expand_components(cwd: &Path, prefix: Word, components: &[&[u8]], out: &mut V
             }
         } else {
             next.push(b'/');
-            expand_components(cwd, next, rest, out);
+            expand_components(cwd, root_extras, next, rest, out);
         }
         return;
     }
@@ -150,6 +151,9 @@ fn expand_components(cwd: &Path, prefix: Word, components: &[&[u8]], out: &mut V
     };
     let mut names: Vec<Word> = vec![b".".to_vec(), b"..".to_vec()];
     names.extend(entries.filter_map(Result::ok).map(|e| e.file_name().as_bytes().to_vec()));
+    if path_of(&dir) == Path::new("/") {
+        names.extend(root_extras.iter().filter(|n| !names.contains(n)).cloned().collect::<Vec<_>>());
+    }
     for name in names {
         if name.first() == Some(&b'.') && first.first() != Some(&b'.') {
             continue;
@@ -161,7 +165,7 @@ fn expand_components(cwd: &Path, prefix: Word, components: &[&[u8]], out: &mut V
                 out.push(next);
             } else {
                 next.push(b'/');
-                expand_components(cwd, next, rest, out);
+                expand_components(cwd, root_extras, next, rest, out);
             }
         }
     }
@@ -266,10 +270,10 @@ mod tests {
     #[test]
     fn splitting_drops_empty_fields() {
         assert_eq!(
-            split_and_glob(b"  --dns 1.2.3.4\t--dns-search=.\n", Path::new(".")),
+            split_and_glob(b"  --dns 1.2.3.4\t--dns-search=.\n", Path::new("."), &[]),
             vec![b"--dns".to_vec(), b"1.2.3.4".to_vec(), b"--dns-search=.".to_vec()]
         );
-        assert!(split_and_glob(b"", Path::new(".")).is_empty());
+        assert!(split_and_glob(b"", Path::new("."), &[]).is_empty());
     }
 
     #[test]
@@ -287,11 +291,11 @@ mod tests {
     fn unmatched_patterns_stay_literal() {
         let dir = tempfile::tempdir().unwrap();
         let pattern = format!("{}/*\\*", dir.path().display());
-        assert_eq!(split_and_glob(pattern.as_bytes(), Path::new(".")), vec![pattern.into_bytes()]);
+        assert_eq!(split_and_glob(pattern.as_bytes(), Path::new("."), &[]), vec![pattern.into_bytes()]);
         std::fs::write(dir.path().join("b"), "").unwrap();
         std::fs::write(dir.path().join("a"), "").unwrap();
-        let got = split_and_glob(format!("{}/?", dir.path().display()).as_bytes(), Path::new("."));
-        assert_eq!(split_and_glob(b"?", dir.path()), vec![b"a".to_vec(), b"b".to_vec()]);
+        let got = split_and_glob(format!("{}/?", dir.path().display()).as_bytes(), Path::new("."), &[]);
+        assert_eq!(split_and_glob(b"?", dir.path(), &[]), vec![b"a".to_vec(), b"b".to_vec()]);
         assert_eq!(
             got,
             vec![

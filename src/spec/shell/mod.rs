@@ -102,6 +102,8 @@ pub struct Shell<'a> {
     writer: Option<(u32, u32)>,
     /// The directory relative patterns are matched in (the process's own by default).
     cwd: std::path::PathBuf,
+    /// Names `/` holds beyond the host's own (a container's mount points), for pathname expansion.
+    root_extras: Vec<Word>,
     /// Where fd 2 goes while redirections are in force, innermost last; empty: the shell's stderr.
     err_sinks: Vec<ErrSink>,
     /// Redirections in force, innermost last, to undo when their command ends.
@@ -161,6 +163,7 @@ impl<'a> Shell<'a> {
             next_pipeline: 0,
             writer: None,
             cwd: std::path::PathBuf::from("."),
+            root_extras: Vec::new(),
             err_sinks: Vec::new(),
             frames: Vec::new(),
             armed: None,
@@ -187,6 +190,12 @@ impl<'a> Shell<'a> {
     /// own).
     pub fn set_cwd(&mut self, dir: std::path::PathBuf) {
         self.cwd = dir;
+    }
+
+    /// Sets the names `/` holds beyond the host's: a container's own mount points, which a
+    /// pattern matches there.
+    pub fn set_root_extras(&mut self, names: Vec<Word>) {
+        self.root_extras = names;
     }
 
     // ---- expansions -------------------------------------------------------------------------
@@ -227,7 +236,7 @@ impl<'a> Shell<'a> {
     /// An unquoted expansion (`$NAME` outside quotes): split on IFS, empty fields dropped, then
     /// pathname expansion of every field that holds a pattern.
     pub fn split(&self, value: &[u8]) -> Vec<Word> {
-        expand::split_and_glob(value, &self.cwd)
+        expand::split_and_glob(value, &self.cwd, &self.root_extras)
     }
 
     /// `$((NAME + n))`-style arithmetic on a variable: its value as a number.

@@ -1120,7 +1120,8 @@ fn weaveexec_local(
         host.root_extras = mount_points;
         // The image is alpine's: its /bin/sh is busybox ash, whatever the host's shell.
         let ash = crate::trace::Dialect::Ash;
-        let run = super::inline::run_spec(&mut host, WEAVEEXEC_SCRIPT, ash, env, argv, std::path::Path::new("/"));
+        let root = std::path::Path::new("/");
+        let run = super::inline::run_spec(&mut host, WEAVEEXEC_SCRIPT, ash, env, argv, root, None);
         (run, host.changed)
     };
     state.calls = outer_calls;

@@ -3,8 +3,9 @@
 
 use super::{answer, log::Call, materialize, materialize_since, registry, Shown, State};
 use crate::fs::Fs;
-use crate::spec::shell::{Command, Host, Io, Outcome, Shell, Word};
+use crate::spec::shell::{Command, Host, Io, Outcome, Shape, Shell, Word};
 use crate::spec::weave;
+use crate::trace::{Kind, Line, Trace};
 use crate::world::World;
 
 /// The fakes as a [`Host`]: each call is answered by the model and logged in memory.
@@ -135,6 +136,14 @@ impl Host for FakeHost<'_> {
 /// Buffers output, remembering where each pipeline element's trace lines start.
 #[derive(Default)]
 pub struct BufferIo {
+    /// stderr as the lines a reader of its bytes finds, kept when asked for (`Some`): the shell
+    /// says what each trace line is, so the bytes need not be read back. `None` again once stderr
+    /// holds what only reading tells (see [`BufferIo::trace_lines`]).
+    pub lines: Option<Vec<Line>>,
+    /// A message's last bytes, not yet ended by a newline.
+    partial: Vec<u8>,
+    /// How stderr is read back (its dialect and PS4), where lines are kept.
+    reading: Option<(crate::trace::Dialect, Vec<u8>)>,
     pub stderr: Vec<u8>,
     pub stdout: Vec<u8>,
     /// Both streams, in the order written.
@@ -145,8 +154,28 @@ pub struct BufferIo {
     pub messages: Vec<u8>,
 }
 
-impl Io for BufferIo {
-    fn xtrace(&mut self, line: Word, pipeline: Option<(u32, u32)>) {
+impl BufferIo {
+    /// A buffer that keeps stderr's lines too, as a reader of its bytes in `dialect` with `ps4`
+    /// would find them.
+    pub fn keeping_lines(dialect: crate::trace::Dialect, ps4: &[u8]) -> BufferIo {
+        BufferIo { lines: Some(Vec::new()), reading: Some((dialect, ps4.to_vec())), ..BufferIo::default() }
+    }
+
+    /// stderr's lines, exactly as reading its bytes in the buffer's dialect with its PS4 finds
+    /// them, when the buffer kept them; `None` where only reading tells (a message run into a
+    /// trace line, a message line that starts with PS4, an ash line of one empty word, an empty
+    /// PS4), and the caller reads the bytes.
+    pub fn trace_lines(&mut self) -> Option<Vec<Line>> {
+        let ps4 = self.reading.as_ref().map(|(_, p)| p.as_slice()).filter(|p| !p.is_empty())?;
+        let mut lines = self.lines.take()?;
+        if !self.partial.is_empty() {
+            lines.push(Line::plain(std::mem::take(&mut self.partial), Kind::Output, false));
+        }
+        let readable = lines.iter().all(|l| l.kind != Kind::Output || !l.bytes.starts_with(ps4));
+        readable.then_some(lines)
+    }
+
+    fn push_trace(&mut self, line: Word, pipeline: Option<(u32, u32)>) {
         if let Some(p) = pipeline {
             self.marks.push((self.stderr.len(), p));
         }
@@ -156,13 +185,89 @@ impl Io for BufferIo {
         self.terminal.push(b'\n');
     }
 
-    fn stderr(&mut self, bytes: &[u8]) {
+    fn push_message(&mut self, bytes: &[u8]) {
         self.stderr.extend_from_slice(bytes);
         self.terminal.extend_from_slice(bytes);
         self.messages.extend_from_slice(bytes);
     }
 
+    /// Bytes holding trace lines written through a redirection, kept as lines by reading them
+    /// back, which gives what reading the whole stderr would where they start and end a line.
+    fn keep_read(&mut self, bytes: &[u8], marks: &[crate::spec::shell::Mark]) {
+        let Some((dialect, ps4)) = self.reading.as_ref() else { return };
+        if self.lines.is_none() {
+            return;
+        }
+        if !self.partial.is_empty() || !bytes.ends_with(b"\n") {
+            self.lines = None;
+            return;
+        }
+        let pipelines: Vec<(usize, (u32, u32))> = marks.iter().filter_map(|&(at, _, p)| Some((at, p?))).collect();
+        let read = read_lines(bytes, *dialect, ps4, &pipelines);
+        self.lines.get_or_insert_with(Vec::new).extend(read.lines);
+    }
+
+    fn keep_message(&mut self, bytes: &[u8]) {
+        let Some(lines) = self.lines.as_mut() else { return };
+        let mut rest = bytes;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            let mut body = std::mem::take(&mut self.partial);
+            body.extend_from_slice(&rest[..i]);
+            lines.push(Line::plain(body, Kind::Output, true));
+            rest = &rest[i + 1..];
+        }
+        self.partial.extend_from_slice(rest);
+    }
+}
+
+impl Io for BufferIo {
+    fn xtrace_shaped(&mut self, line: Word, pipeline: Option<(u32, u32)>, shape: Shape<'_>) {
+        // A message left open runs into this line, which a reader takes for the message's; ash
+        // writes a lone empty word as nothing, which reads as no word at all.
+        let lone_empty = shape.words.is_some_and(|w| w.len() == 1 && w[0].is_empty());
+        if !self.partial.is_empty() || lone_empty {
+            self.lines = None;
+        }
+        if let Some(lines) = self.lines.as_mut() {
+            let kind = if shape.head { Kind::BashOnly } else { Kind::Xtrace };
+            // Unquoted (a dash word, a bash head), a newline ends the line for a reader: what
+            // follows it reads as other lines.
+            let (first, rest) = match (&shape.words, line.iter().position(|&b| b == b'\n')) {
+                (None, Some(at)) => (&line[..at], Some(&line[at + 1..])),
+                _ => (&line[..], None),
+            };
+            lines.push(Line {
+                bytes: first.to_vec(),
+                kind,
+                eol: true,
+                pipeline: pipeline.filter(|_| kind == Kind::Xtrace),
+                depth: shape.depth,
+                ps4: shape.ps4,
+                words: shape.words.map(|w| w.iter().map(|w| w.to_vec()).collect()),
+            });
+            for cont in rest.into_iter().flat_map(|r| r.split(|&b| b == b'\n')) {
+                lines.push(Line::plain(cont.to_vec(), Kind::Output, true));
+            }
+        }
+        self.push_trace(line, pipeline);
+    }
+
+    fn xtrace(&mut self, line: Word, pipeline: Option<(u32, u32)>) {
+        // Unshaped: only reading the bytes tells the line.
+        self.lines = None;
+        self.push_trace(line, pipeline);
+    }
+
+    fn stderr(&mut self, bytes: &[u8]) {
+        self.keep_message(bytes);
+        self.push_message(bytes);
+    }
+
     fn stderr_marked(&mut self, bytes: &[u8], marks: &[crate::spec::shell::Mark]) {
+        if marks.is_empty() {
+            return self.stderr(bytes);
+        }
+        self.keep_read(bytes, marks);
         let mut from = 0;
         // Marks are in order and inside `bytes`; one that is not is dropped, not trusted.
         for &(at, len, pipeline) in marks.iter().filter(|&&(at, len, _)| at + len <= bytes.len()) {
@@ -177,7 +282,7 @@ impl Io for BufferIo {
             self.terminal.extend_from_slice(bytes.get(from..at + len).unwrap_or_default());
             from = at + len;
         }
-        self.stderr(bytes.get(from..).unwrap_or_default());
+        self.push_message(bytes.get(from..).unwrap_or_default());
     }
 
     fn stdout(&mut self, bytes: &[u8]) {
@@ -195,7 +300,8 @@ pub struct SpecRun {
 }
 
 /// Runs the spec of weave with `args` and `env` (its whole environment) on `host`: its world,
-/// state (which the calls change), filesystem and pid. The calls go to the result.
+/// state (which the calls change), filesystem and pid. The calls go to the result; with
+/// `keep_lines` (the run's PS4), stderr's lines too (see [`BufferIo::trace_lines`]).
 pub fn run_spec(
     host: &mut FakeHost,
     arg0: &[u8],
@@ -203,8 +309,12 @@ pub fn run_spec(
     env: Vec<(Word, Word)>,
     args: Vec<Word>,
     cwd: &std::path::Path,
+    keep_lines: Option<&[u8]>,
 ) -> SpecRun {
-    let mut io = BufferIo::default();
+    let mut io = match keep_lines {
+        Some(ps4) => BufferIo::keeping_lines(dialect, ps4),
+        None => BufferIo::default(),
+    };
     let root_extras = host.root_extras.clone();
     let status = {
         let mut sh = Shell::new(host, &mut io, arg0.to_vec(), env, args);
@@ -214,4 +324,27 @@ pub fn run_spec(
         weave::main(&mut sh) & 0xff
     };
     SpecRun { io, status, calls: std::mem::take(&mut host.calls) }
+}
+
+/// `bytes` of stderr read back in `dialect` with `ps4` as lines, those that start at `marks`'
+/// offsets marked with their pipeline.
+pub fn read_lines(bytes: &[u8], dialect: crate::trace::Dialect, ps4: &[u8], marks: &[(usize, (u32, u32))]) -> Trace {
+    let mut trace = crate::trace::parse(bytes, dialect, ps4);
+    let mut offset = 0;
+    let mut next = marks.iter().peekable();
+    for line in &mut trace.lines {
+        while let Some(&&(at, id)) = next.peek() {
+            if at < offset {
+                next.next();
+                continue;
+            }
+            if at == offset && line.kind == Kind::Xtrace {
+                line.pipeline = Some(id);
+                next.next();
+            }
+            break;
+        }
+        offset += line.bytes.len() + usize::from(line.eol);
+    }
+    trace
 }

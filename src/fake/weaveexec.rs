@@ -129,11 +129,14 @@ pub fn prepare(
     std::fs::write(&script_path, script).map_err(|e| io("cannot write the script in", e))?;
     set_mode(&script_path, 0o755).map_err(|e| io("cannot make the script executable in", e))?;
     set_mode(&root.join("tmp"), 0o1777).map_err(|e| io("cannot open /tmp in", e))?;
-    // The spec's container starts with these files: the same here, where the container sees them.
+    // The spec's container starts with these files: the same here, where the container sees them
+    // (the host's proc mounted nowhere is a directory beside the root, out of its sight).
     let proc_dir = sandbox.join("fs/proc");
+    let unmounted = sandbox.join(format!("{ROOT_DIR}-{}-unmounted-proc", std::process::id()));
     let mut files = RealFs {
         map: vec![
             (HOSTPROC.to_vec(), if hostproc { proc_dir.clone() } else { root.join("hostproc") }),
+            (super::docker::HOST_PROC_NOT_MOUNTED.to_vec(), unmounted),
             (b"/proc".to_vec(), proc_dir),
             (b"/sys/class/net".to_vec(), sandbox.join("fs/sys-class-net")),
             (b"/var/run".to_vec(), root.join("run")),

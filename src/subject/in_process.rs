@@ -3,12 +3,12 @@
 //! it knows exactly which trace lines each pipeline wrote.
 
 use super::{Invocation, Subject, SubjectError};
-use crate::fake::inline::{FakeHost, IN_PROCESS_PID};
+use crate::fake::inline::{read_lines, FakeHost, IN_PROCESS_PID};
 use crate::fake::{self, inline::run_spec};
 use crate::recording::{Recording, Status};
 use crate::sandbox::Sandbox;
 use crate::spec::shell::Word;
-use crate::trace::{parse, Dialect, Kind, Trace};
+use crate::trace::{Dialect, Trace};
 use crate::world::World;
 use std::os::unix::ffi::OsStrExt;
 
@@ -73,10 +73,14 @@ impl InProcessSpec {
         let args = inv.args.iter().map(|a| a.as_bytes().to_vec()).collect();
         let dialect = spec_dialect(self.dialect, world);
         let mut host = FakeHost::new(world, state, fs, b"/proc", IN_PROCESS_PID);
-        let run = run_spec(&mut host, self.arg0.as_bytes(), dialect, env, args, cwd);
-        drop(host);
         let ps4 = ps4.as_deref().unwrap_or(crate::trace::DEFAULT_PS4);
-        let trace = annotate(&run.io.stderr, dialect, ps4, &run.io.marks);
+        let mut run = run_spec(&mut host, self.arg0.as_bytes(), dialect, env, args, cwd, Some(ps4));
+        drop(host);
+        // The shell said what each line is; only where its bytes say more are they read back.
+        let trace = match run.io.trace_lines() {
+            Some(lines) => Trace { lines, dialect },
+            None => read_lines(&run.io.stderr, dialect, ps4, &run.io.marks),
+        };
         Recording {
             trace,
             stdout: run.io.stdout,
@@ -115,28 +119,6 @@ fn env_of(sandbox: &Sandbox, inv: &Invocation) -> Vec<(Word, Word)> {
     sandbox.env(&inv.env).into_iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect()
 }
 
-/// Parses stderr and marks the lines that start at the recorded offsets with their pipeline.
-fn annotate(stderr: &[u8], dialect: Dialect, ps4: &[u8], marks: &[(usize, (u32, u32))]) -> Trace {
-    let mut trace = parse(stderr, dialect, ps4);
-    let mut offset = 0;
-    let mut next = marks.iter().peekable();
-    for line in &mut trace.lines {
-        while let Some(&&(at, id)) = next.peek() {
-            if at < offset {
-                next.next();
-                continue;
-            }
-            if at == offset && line.kind == Kind::Xtrace {
-                line.pipeline = Some(id);
-                next.next();
-            }
-            break;
-        }
-        offset += line.bytes.len() + usize::from(line.eol);
-    }
-    trace
-}
-
 impl Subject for InProcessSpec {
     fn run_terminal(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
         self.run(inv, sandbox)
@@ -164,5 +146,47 @@ impl Subject for InProcessSpec {
 
     fn run_steps_terminal(&self, invs: &[Invocation], sandbox: &Sandbox) -> Result<Vec<Recording>, SubjectError> {
         self.run_steps(invs, sandbox)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines the shell hands over are the lines reading its bytes back finds, for every
+    /// golden's steps under each dialect: the in-process spec skips the reading only where it
+    /// would find nothing more.
+    #[test]
+    fn the_shells_own_lines_are_what_reading_its_bytes_finds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let paths = crate::case::discover(&[root.join("traces")]).unwrap();
+        let (mut kept, mut read) = (0, 0);
+        for path in paths {
+            let case = crate::case::load(&path).unwrap();
+            for dialect in Dialect::ALL {
+                let mut state = fake::State::default();
+                let mut fs = crate::fs::MemFs::default();
+                for step in &case.steps {
+                    let inv = &step.invocation;
+                    let mut env: Vec<(Word, Word)> = vec![(b"PATH".to_vec(), b"/nonexistent".to_vec())];
+                    env.extend(inv.env.iter().map(|(k, v)| (k.clone().into_bytes(), v.clone().into_bytes())));
+                    let ps4 = inv.ps4().to_vec();
+                    let args = inv.args.iter().map(|a| a.as_bytes().to_vec()).collect();
+                    let mut host = FakeHost::new(&case.world, &mut state, &mut fs, b"/proc", IN_PROCESS_PID);
+                    let mut run = run_spec(&mut host, b"weave", dialect, env, args, root, Some(&ps4));
+                    drop(host);
+                    let from_bytes = read_lines(&run.io.stderr, dialect, &ps4, &run.io.marks);
+                    match run.io.trace_lines() {
+                        Some(lines) => {
+                            kept += 1;
+                            assert_eq!(lines, from_bytes.lines, "{} as {}", path.display(), dialect.name());
+                        }
+                        None => read += 1,
+                    }
+                }
+            }
+        }
+        // Most runs hand their lines over; the rest (trace lines through a redirection) are read.
+        assert!(kept > read, "{kept} kept, {read} read back");
     }
 }

@@ -99,6 +99,18 @@ pub fn xtrace_word(word: &[u8], dialect: Dialect, value_of: bool, utf8: bool) ->
     }
 }
 
+/// [`xtrace_word`], written at the end of `line`.
+pub fn push_xtrace_word(line: &mut Vec<u8>, word: &[u8], dialect: Dialect, value_of: bool, utf8: bool) {
+    let quoted = match dialect {
+        Dialect::Dash => false,
+        Dialect::Ash => words::quote_into(line, word, words::Quoting::Ash, value_of, utf8),
+        Dialect::Bash => words::quote_into(line, word, words::Quoting::Bash, value_of, utf8),
+    };
+    if !quoted {
+        line.extend_from_slice(word);
+    }
+}
+
 /// One line of stderr.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
@@ -120,6 +132,13 @@ pub struct Line {
     /// The command's words, unquoted, for an ash or bash [`Kind::Xtrace`] line. `None` for dash, whose
     /// lines cannot be split back into words (a word may hold spaces), and for every other kind.
     pub words: Option<Vec<Vec<u8>>>,
+}
+
+impl Line {
+    /// A line as read from its bytes alone: no pipeline, nesting, PS4 or words.
+    pub fn plain(bytes: Vec<u8>, kind: Kind, eol: bool) -> Line {
+        Line { bytes, kind, eol, pipeline: None, depth: 0, ps4: 0..0, words: None }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -38,7 +38,7 @@ pub fn parse_dash(bytes: &[u8], ps4: &[u8]) -> Trace {
 }
 
 fn plain_line(bytes: &[u8], kind: Kind, eol: bool) -> Line {
-    Line { bytes: bytes.to_vec(), kind, eol, pipeline: None, depth: 0, ps4: 0..0, words: None }
+    Line::plain(bytes.to_vec(), kind, eol)
 }
 
 /// ash and bash: a trace line is read as words, and may run over several physical lines when a quoted

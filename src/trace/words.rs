@@ -186,17 +186,27 @@ fn ansi_c(s: &[u8], at: usize, word: &mut Vec<u8>) -> Result<usize, ParseError> 
 /// argument; `utf8` says whether bash's locale prints bytes of valid UTF-8 (bash quotes them as
 /// `$'\ooo'` in the C locale).
 pub(super) fn quote(word: &[u8], q: Quoting, value_of: bool, utf8: bool) -> std::borrow::Cow<'_, [u8]> {
-    use std::borrow::Cow;
+    let mut out = Vec::new();
+    match quote_into(&mut out, word, q, value_of, utf8) {
+        true => std::borrow::Cow::Owned(out),
+        false => std::borrow::Cow::Borrowed(word),
+    }
+}
+
+/// [`quote`], written at the end of `out` where the word needs quoting (true); a word that does
+/// not is left for the caller, `out` untouched (false). A trace line is built without a buffer
+/// per quoted word.
+pub(super) fn quote_into(out: &mut Vec<u8>, word: &[u8], q: Quoting, value_of: bool, utf8: bool) -> bool {
     match q {
         Quoting::Ash => {
             // busybox's xtrace: an argument that reads as a reserved word is always quoted, and an
             // empty word is written as nothing at all.
             let keyword = !value_of && word.len() <= 8 && ASH_KEYWORDS.contains(&word);
-            if keyword || word.iter().any(|&b| !ASH_BARE[usize::from(b)]) {
-                Cow::Owned(ash_single_quote(word))
-            } else {
-                Cow::Borrowed(word)
+            let quoted = keyword || word.iter().any(|&b| !ASH_BARE[usize::from(b)]);
+            if quoted {
+                ash_single_quote(out, word);
             }
+            quoted
         }
         Quoting::Bash => {
             let metas = contains_metas(word);
@@ -204,12 +214,13 @@ pub(super) fn quote(word: &[u8], q: Quoting, value_of: bool, utf8: bool) -> std:
             // `'…'` for a word holding a metacharacter (newlines stay raw in it), `$'…'` for one
             // with bytes it cannot print; an empty argument is `''`, an empty value nothing.
             match (word.is_empty(), metas, unprintable) {
-                (true, ..) if value_of => Cow::Borrowed(word),
-                (true, ..) => Cow::Borrowed(b"''"),
-                (false, true, _) => Cow::Owned(bash_single_quote(word)),
-                (false, false, true) => Cow::Owned(ansic_quote(word, utf8)),
-                _ => Cow::Borrowed(word),
+                (true, ..) if value_of => return false,
+                (true, ..) => out.extend_from_slice(b"''"),
+                (false, true, _) => bash_single_quote(out, word),
+                (false, false, true) => ansic_quote(out, word, utf8),
+                _ => return false,
             }
+            true
         }
     }
 }
@@ -239,8 +250,7 @@ const ASH_KEYWORDS: &[&[u8]] = &[
 
 /// busybox's `single_quote()`: runs of `'` in double quotes, the rest in single quotes, an empty
 /// single-quoted run written even before a leading `'` (`''"'"`).
-fn ash_single_quote(word: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(word.len() + 2);
+fn ash_single_quote(out: &mut Vec<u8>, word: &[u8]) {
     let mut rest = word;
     loop {
         let len = rest.iter().position(|&b| b == b'\'').unwrap_or(rest.len());
@@ -250,14 +260,14 @@ fn ash_single_quote(word: &[u8]) -> Vec<u8> {
         rest = &rest[len..];
         let quotes = rest.iter().take_while(|&&b| b == b'\'').count();
         if quotes == 0 {
-            return out;
+            return;
         }
         out.push(b'"');
         out.extend_from_slice(&rest[..quotes]);
         out.push(b'"');
         rest = &rest[quotes..];
         if rest.is_empty() {
-            return out;
+            return;
         }
     }
 }
@@ -307,11 +317,11 @@ fn word_unprintable(word: &[u8], utf8: bool) -> bool {
 }
 
 /// bash's `sh_single_quote()`: `'…'`, a single quote as `'\''`, a lone one as `\'`.
-fn bash_single_quote(word: &[u8]) -> Vec<u8> {
+fn bash_single_quote(out: &mut Vec<u8>, word: &[u8]) {
     if word == b"'" {
-        return b"\\'".to_vec();
+        return out.extend_from_slice(b"\\'");
     }
-    let mut out = vec![b'\''];
+    out.push(b'\'');
     for &b in word {
         if b == b'\'' {
             out.extend_from_slice(b"'\\''");
@@ -320,13 +330,12 @@ fn bash_single_quote(word: &[u8]) -> Vec<u8> {
         }
     }
     out.push(b'\'');
-    out
 }
 
 /// bash's `ansic_quote()`: `$'…'` with C escapes, other unprintable bytes in three octal digits.
-fn ansic_quote(word: &[u8], utf8: bool) -> Vec<u8> {
+fn ansic_quote(out: &mut Vec<u8>, word: &[u8], utf8: bool) {
     let printable_high = utf8 && std::str::from_utf8(word).is_ok();
-    let mut out = b"$'".to_vec();
+    out.extend_from_slice(b"$'");
     for &b in word {
         let escaped = match b {
             0x1b => b'E',
@@ -351,7 +360,6 @@ fn ansic_quote(word: &[u8], utf8: bool) -> Vec<u8> {
         out.push(escaped);
     }
     out.push(b'\'');
-    out
 }
 
 /// One physical line of a bash trace line (bash writes each at once, cut at the newlines inside

@@ -20,9 +20,9 @@ pub(super) fn push_word(line: &mut Word, dialect: Dialect, word: &[u8], assignme
     match word.iter().position(|&b| b == b'=').filter(|_| assignment) {
         Some(eq) => {
             line.extend_from_slice(&word[..=eq]);
-            line.extend_from_slice(&crate::trace::xtrace_word(&word[eq + 1..], dialect, true, utf8));
+            crate::trace::push_xtrace_word(line, &word[eq + 1..], dialect, true, utf8);
         }
-        None => line.extend_from_slice(&crate::trace::xtrace_word(word, dialect, false, utf8)),
+        None => crate::trace::push_xtrace_word(line, word, dialect, false, utf8),
     }
 }
 

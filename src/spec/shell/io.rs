@@ -10,6 +10,12 @@ pub trait Io {
     /// One `set -x` line, without its newline; `pipeline` names the pipeline and the element of it
     /// that wrote the line.
     fn xtrace(&mut self, line: Word, pipeline: Option<(u32, u32)>);
+    /// [`Io::xtrace`], told what the shell knows of the line, which a reader of the bytes would
+    /// have to find again: an output that keeps the trace as lines takes it from here.
+    fn xtrace_shaped(&mut self, line: Word, pipeline: Option<(u32, u32)>, shape: Shape<'_>) {
+        let _ = shape;
+        self.xtrace(line, pipeline);
+    }
     /// Other bytes on stderr: the script's messages, dash's errors, a command's stderr.
     fn stderr(&mut self, bytes: &[u8]);
     /// Bytes on stderr holding trace lines (written into a file the script shows again), at these
@@ -20,6 +26,20 @@ pub trait Io {
     }
     /// Bytes on stdout that no substitution or pipeline captured.
     fn stdout(&mut self, bytes: &[u8]);
+}
+
+/// What a `set -x` line is made of.
+#[derive(Clone, Debug)]
+pub struct Shape<'a> {
+    /// 1 at top level; more inside bash's `$(…)`.
+    pub depth: u32,
+    /// Where the last, whole PS4 sits in the line (after bash's nesting characters).
+    pub ps4: std::ops::Range<usize>,
+    /// The command's words, unquoted, where the dialect quotes them (ash, bash); `None` for dash's
+    /// lines and for a line that is not a command's words (bash's loop and case heads).
+    pub words: Option<&'a [&'a [u8]]>,
+    /// Whether the line is bash's head of a compound command.
+    pub head: bool,
 }
 
 /// An external command to run.

@@ -19,7 +19,7 @@ mod redirect;
 pub use crate::trace::Dialect;
 pub use dialect::echo_output;
 pub use expand::{is_name, literal_pattern};
-pub use io::{Command, Fs, Host, Io, Outcome};
+pub use io::{Command, Fs, Host, Io, Outcome, Shape};
 use redirect::{ErrSink, Frame};
 pub use redirect::{Mark, Target};
 
@@ -262,36 +262,56 @@ impl<'a> Shell<'a> {
     /// Writes one `set -x` line whose first `assignments` words are `NAME=value`, in the dialect's
     /// form: its quoting, and in bash a mark for each substitution the line is in.
     fn xtrace_with(&mut self, assignments: usize, words: &[&[u8]]) {
-        let mut line = self.line_start();
+        let (mut line, ps4_at) = self.line_start();
         for (i, w) in words.iter().enumerate() {
             if i > 0 {
                 line.push(b' ');
             }
             dialect::push_word(&mut line, self.dialect, w, i < assignments, self.utf8);
         }
-        self.emit_trace_line(line);
+        let quoted = self.dialect != Dialect::Dash;
+        let shape = Shape {
+            depth: self.trace_depth(),
+            ps4: ps4_at..ps4_at + self.ps4.len(),
+            words: quoted.then_some(words),
+            head: false,
+        };
+        self.emit_trace_line(line, shape);
     }
 
     /// A line the shell writes for a compound command's head (bash's `+ for k in $V`, `+ case $x
     /// in`): `text` as the source has it. dash and ash write none.
     fn xtrace_head(&mut self, text: &[u8]) {
         if self.dialect == Dialect::Bash {
-            let mut line = self.line_start();
+            let (mut line, ps4_at) = self.line_start();
             line.extend_from_slice(text);
-            self.emit_trace_line(line);
+            let shape =
+                Shape { depth: self.trace_depth(), ps4: ps4_at..ps4_at + self.ps4.len(), words: None, head: true };
+            self.emit_trace_line(line, shape);
         }
     }
 
-    /// What a trace line starts with: PS4, after bash's marks of the substitutions it is in.
-    fn line_start(&self) -> Word {
-        let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
-        line.extend_from_slice(&self.ps4);
-        line
+    /// A trace line's nesting level as a reader finds it: only bash shows it.
+    fn trace_depth(&self) -> u32 {
+        if self.dialect == Dialect::Bash {
+            self.subst_depth + 1
+        } else {
+            1
+        }
     }
 
-    fn emit_trace_line(&mut self, mut line: Word) {
+    /// What a trace line starts with: PS4, after bash's marks of the substitutions it is in; and
+    /// where PS4 starts.
+    fn line_start(&self) -> (Word, usize) {
+        let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
+        let ps4_at = line.len();
+        line.extend_from_slice(&self.ps4);
+        (line, ps4_at)
+    }
+
+    fn emit_trace_line(&mut self, mut line: Word, shape: Shape<'_>) {
         if self.err_sinks.is_empty() {
-            self.io.xtrace(line, self.writer);
+            self.io.xtrace_shaped(line, self.writer, shape);
         } else {
             // fd 2 is redirected: the line goes where other stderr bytes go, marked as a trace line.
             line.push(b'\n');

@@ -175,13 +175,13 @@ impl BufferIo {
         readable.then_some(lines)
     }
 
-    fn push_trace(&mut self, line: Word, pipeline: Option<(u32, u32)>) {
+    fn push_trace(&mut self, line: &[u8], pipeline: Option<(u32, u32)>) {
         if let Some(p) = pipeline {
             self.marks.push((self.stderr.len(), p));
         }
-        self.stderr.extend_from_slice(&line);
+        self.stderr.extend_from_slice(line);
         self.stderr.push(b'\n');
-        self.terminal.extend_from_slice(&line);
+        self.terminal.extend_from_slice(line);
         self.terminal.push(b'\n');
     }
 
@@ -228,34 +228,26 @@ impl Io for BufferIo {
         if !self.partial.is_empty() || lone_empty {
             self.lines = None;
         }
-        if let Some(lines) = self.lines.as_mut() {
-            let kind = if shape.head { Kind::BashOnly } else { Kind::Xtrace };
-            // Unquoted (a dash word, a bash head), a newline ends the line for a reader: what
-            // follows it reads as other lines.
-            let (first, rest) = match (&shape.words, line.iter().position(|&b| b == b'\n')) {
-                (None, Some(at)) => (&line[..at], Some(&line[at + 1..])),
-                _ => (&line[..], None),
-            };
-            lines.push(Line {
-                bytes: first.to_vec(),
-                kind,
-                eol: true,
-                pipeline: pipeline.filter(|_| kind == Kind::Xtrace),
-                depth: shape.depth,
-                ps4: shape.ps4,
-                words: shape.words.map(|w| w.iter().map(|w| w.to_vec()).collect()),
-            });
-            for cont in rest.into_iter().flat_map(|r| r.split(|&b| b == b'\n')) {
-                lines.push(Line::plain(cont.to_vec(), Kind::Output, true));
-            }
+        self.push_trace(&line, pipeline);
+        let Some(lines) = self.lines.as_mut() else { return };
+        let kind = if shape.head { Kind::BashOnly } else { Kind::Xtrace };
+        // Unquoted (a dash word, a bash head), a newline ends the line for a reader: what follows
+        // it reads as other lines.
+        let mut bytes = line;
+        let cut = shape.words.is_none().then(|| bytes.iter().position(|&b| b == b'\n')).flatten();
+        let rest = cut.map(|at| bytes.split_off(at));
+        let words = shape.words.map(|w| w.iter().map(|w| w.to_vec()).collect());
+        let pipeline = pipeline.filter(|_| kind == Kind::Xtrace);
+        lines.push(Line { bytes, kind, eol: true, pipeline, depth: shape.depth, ps4: shape.ps4, words });
+        for cont in rest.iter().flat_map(|r| r[1..].split(|&b| b == b'\n')) {
+            lines.push(Line::plain(cont.to_vec(), Kind::Output, true));
         }
-        self.push_trace(line, pipeline);
     }
 
     fn xtrace(&mut self, line: Word, pipeline: Option<(u32, u32)>) {
         // Unshaped: only reading the bytes tells the line.
         self.lines = None;
-        self.push_trace(line, pipeline);
+        self.push_trace(&line, pipeline);
     }
 
     fn stderr(&mut self, bytes: &[u8]) {

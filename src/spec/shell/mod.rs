@@ -262,7 +262,9 @@ impl<'a> Shell<'a> {
     /// Writes one `set -x` line whose first `assignments` words are `NAME=value`, in the dialect's
     /// form: its quoting, and in bash a mark for each substitution the line is in.
     fn xtrace_with(&mut self, assignments: usize, words: &[&[u8]]) {
-        let (mut line, ps4_at) = self.line_start();
+        // Room for the words, their separators and a pair of quotes each: one allocation.
+        let room = words.iter().map(|w| w.len() + 3).sum();
+        let (mut line, ps4_at) = self.line_start(room);
         for (i, w) in words.iter().enumerate() {
             if i > 0 {
                 line.push(b' ');
@@ -283,7 +285,7 @@ impl<'a> Shell<'a> {
     /// in`): `text` as the source has it. dash and ash write none.
     fn xtrace_head(&mut self, text: &[u8]) {
         if self.dialect == Dialect::Bash {
-            let (mut line, ps4_at) = self.line_start();
+            let (mut line, ps4_at) = self.line_start(text.len());
             line.extend_from_slice(text);
             let shape =
                 Shape { depth: self.trace_depth(), ps4: ps4_at..ps4_at + self.ps4.len(), words: None, head: true };
@@ -300,10 +302,11 @@ impl<'a> Shell<'a> {
         }
     }
 
-    /// What a trace line starts with: PS4, after bash's marks of the substitutions it is in; and
-    /// where PS4 starts.
-    fn line_start(&self) -> (Word, usize) {
+    /// What a trace line starts with: PS4, after bash's marks of the substitutions it is in, with
+    /// `room` for the rest; and where PS4 starts.
+    fn line_start(&self, room: usize) -> (Word, usize) {
         let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
+        line.reserve(self.ps4.len() + room);
         let ps4_at = line.len();
         line.extend_from_slice(&self.ps4);
         (line, ps4_at)

@@ -550,8 +550,12 @@ pub fn render_calls(calls: &[Call]) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// What leads a call made inside a container (weaveexec's `--local` runs) in a rendered calls
+/// section, under the call that started it.
+pub const NESTED_LEAD: &str = "  > ";
+
 /// The calls, each line led by `lead`; the calls made inside a container a call started
-/// (weaveexec's `--local` runs) follow it, each led by `lead` and `  > `.
+/// follow it, each led by `lead` and [`NESTED_LEAD`].
 fn render_calls_within(calls: &[Call], lead: &str, out: &mut String) {
     for call in calls {
         let mut words: Vec<String> = call.env.iter().map(|(k, v)| format!("{k}={}", quote(&v.0))).collect();
@@ -563,7 +567,7 @@ fn render_calls_within(calls: &[Call], lead: &str, out: &mut String) {
             out.push_str(&format!("{lead}  stdin: {}\n", quote(&call.stdin.0)));
         }
         if let Some(nested) = &call.nested {
-            render_calls_within(&nested.calls, &format!("{lead}  > "), out);
+            render_calls_within(&nested.calls, &format!("{lead}{NESTED_LEAD}"), out);
         }
     }
 }

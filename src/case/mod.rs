@@ -59,7 +59,7 @@
 
 mod format;
 
-pub use format::{parse_case, render_calls, rewrite_case, write_case};
+pub use format::{parse_case, render_calls, rewrite_case, write_case, NESTED_LEAD};
 
 use crate::trace::Dialect;
 use crate::world::{World, WorldError};

@@ -368,17 +368,25 @@ fn record(
     reply: &Reply,
 ) -> Call {
     state.calls += 1;
-    Call {
+    let mut call = Call {
         seq: state.calls,
         argv: argv.iter().cloned().map(Bytes).collect(),
         env: PASSED_ENV.iter().filter_map(|&k| env(k).map(|v| (k.to_string(), Bytes(v)))).collect(),
         stdin: Bytes(stdin),
-        stdout: Bytes(reply.stdout.clone()),
-        stderr: Bytes(reply.stderr.clone()),
-        status: reply.status,
-        unmodeled: reply.unmodeled,
-        nested: reply.nested.clone(),
         ..Call::default()
+    };
+    call.answered(reply);
+    call
+}
+
+impl Call {
+    /// Takes what `reply` answered: the call's output, status, and what ran inside it.
+    pub fn answered(&mut self, reply: &Reply) {
+        self.stdout = Bytes(reply.stdout.clone());
+        self.stderr = Bytes(reply.stderr.clone());
+        self.status = reply.status;
+        self.unmodeled = reply.unmodeled;
+        self.nested = reply.nested.clone();
     }
 }
 

@@ -3,7 +3,6 @@
 //! This runs once per fake call, so it does as little as it can: no argument parser, the world
 //! read only after the lock is taken, one write per record.
 
-use super::log::Bytes;
 use super::{answer, escape, materialize, weaveexec, Reply, State, FAULT_FILE, LOG_FILE, STATE_FILE, WORLD_FILE};
 use crate::fs::{self, SANDBOX_ENV};
 use crate::world::World;
@@ -193,11 +192,7 @@ fn serve(dir: &Path, records: &Records, argv: Vec<Vec<u8>>) -> std::io::Result<i
         state = read_state(records)?;
         state.calls = seq;
         contained(&mut reply, ran, &argv);
-        call.stdout = Bytes(reply.stdout.clone());
-        call.stderr = Bytes(reply.stderr.clone());
-        call.status = reply.status;
-        call.unmodeled = reply.unmodeled;
-        call.nested = reply.nested.clone();
+        call.answered(&reply);
     }
     if reply.changed {
         materialize(&state, &mut files, b"/proc");

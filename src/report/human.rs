@@ -1,5 +1,6 @@
 //! Verdicts for a person: one line per case, a unified diff per mismatch, a closing count.
 
+use crate::case::NESTED_LEAD;
 use crate::compare::{patterns, Aspect, Verdict};
 use crate::trace::visible;
 use std::io::Write;
@@ -148,7 +149,7 @@ pub fn explain_calls(expected: &[u8], actual: &[u8]) -> Vec<String> {
 /// A rendered call's words, without the lead of a call made inside a container.
 fn nested_call(line: &str) -> &str {
     let mut rest = line;
-    while let Some(inner) = rest.strip_prefix("  > ") {
+    while let Some(inner) = rest.strip_prefix(NESTED_LEAD) {
         rest = inner;
     }
     rest
@@ -161,13 +162,13 @@ fn call_label(lines: &[&[u8]], at: usize) -> String {
     let (mut outer, mut inner) = (0, 0);
     for line in lines.iter().take(at + 1) {
         let text = String::from_utf8_lossy(line);
-        match (text.starts_with("  > "), nested_call(&text).starts_with("  ")) {
+        match (text.starts_with(NESTED_LEAD), nested_call(&text).starts_with("  ")) {
             (_, true) => {}
             (true, false) => inner += 1,
             (false, false) => (outer, inner) = (outer + 1, 0),
         }
     }
-    match lines.get(at).is_some_and(|l| l.starts_with(b"  > ")) {
+    match lines.get(at).is_some_and(|l| l.starts_with(NESTED_LEAD.as_bytes())) {
         true => format!("call {outer} > {inner}"),
         false => format!("call {outer}"),
     }

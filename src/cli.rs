@@ -35,6 +35,11 @@ pub enum Command {
     Docs(DocsArgs),
     /// Review pending results (NAME.case.new): accept, reject or skip each, or all at once.
     Review(ReviewArgs),
+    /// Which lines and functions of a script the golden cases run, and which they never reach.
+    Coverage(CoverageArgs),
+    /// Mutation testing: small changes to a script, each held to the goldens that run its line;
+    /// the score, and the changes no golden notices.
+    Mutate(MutateArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -333,6 +338,85 @@ pub struct RecordArgs {
     /// next command line of a scenario (`-- launch -- ps -- stop`).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CoverageArgs {
+    /// Case files, or directories searched for *.case files.
+    #[arg(default_value = "traces")]
+    pub paths: Vec<PathBuf>,
+    /// The weave script whose lines are counted.
+    #[arg(long, value_name = "FILE")]
+    pub script: PathBuf,
+    /// The shell the script runs under: one that names its lines in its trace (busybox ash).
+    #[arg(long, value_name = "SHELL", default_value = "busybox")]
+    pub shell: PathBuf,
+    /// Cases run at once (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one)]
+    pub jobs: Option<usize>,
+    /// Seconds a run may take before its whole process group is killed.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS", value_parser = seconds)]
+    pub timeout: f64,
+    /// Also print the script annotated line by line, as gcov does (count, `#####` never run).
+    #[arg(long)]
+    pub annotate: bool,
+    /// Write the table and the annotated script as one HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write an lcov tracefile (genhtml, coverage services).
+    #[arg(long, value_name = "FILE")]
+    pub lcov: Option<PathBuf>,
+    /// Exit 1 when fewer than PCT percent of the script's lines are run.
+    #[arg(long, value_name = "PCT")]
+    pub fail_under: Option<f64>,
+}
+
+/// What a golden must notice to kill a mutant.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MutateLevel {
+    /// What the script does: its status, stdout, messages on stderr, calls and the world it
+    /// leaves; not the `sh -x` lines (a renamed variable is no change).
+    Behaviour,
+    /// Only the external commands and the world, as `check --level commands`.
+    Commands,
+    /// Everything, the trace too, which shows any change to a line that runs: every mutant a
+    /// golden reaches dies.
+    Trace,
+}
+
+#[derive(Args, Debug)]
+pub struct MutateArgs {
+    /// Case files, or directories searched for *.case files.
+    #[arg(default_value = "traces")]
+    pub paths: Vec<PathBuf>,
+    /// The weave script to mutate.
+    #[arg(long, value_name = "FILE")]
+    pub script: PathBuf,
+    /// The shell the script and its mutants run under: one that names its lines in its trace
+    /// (busybox ash), for the coverage that picks each mutant's goldens.
+    #[arg(long, value_name = "SHELL", default_value = "busybox")]
+    pub shell: PathBuf,
+    /// Run only N mutants, drawn with --seed (default: all).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// The seed for --sample: the same seed, the same mutants.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Run only mutant ID (as a report of survivors names it), and say what became of it.
+    #[arg(long, value_name = "ID", conflicts_with = "sample")]
+    pub mutant: Option<usize>,
+    /// Mutants run at once (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one)]
+    pub jobs: Option<usize>,
+    /// Seconds a run may take before its whole process group is killed.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS", value_parser = seconds)]
+    pub timeout: f64,
+    /// What a golden must notice to kill a mutant.
+    #[arg(long, value_enum, default_value_t = MutateLevel::Behaviour)]
+    pub level: MutateLevel,
+    /// Exit 1 when the score (killed among the mutants the goldens reach) is under PCT percent.
+    #[arg(long, value_name = "PCT")]
+    pub fail_under: Option<f64>,
 }
 
 /// `--timeout`: a number of seconds above 0 and at most a day, so that every run ends and the

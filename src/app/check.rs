@@ -3,12 +3,7 @@
 use super::*;
 
 pub(super) fn check(args: CheckArgs) -> Result<u8, Error> {
-    let paths = case::discover(&args.paths)?;
-    if paths.is_empty() {
-        let names: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(Error::Input(format!("{}:1: no *.case files found", names.join(", "))));
-    }
-    let cases: Vec<Case> = paths.iter().map(|p| case::load(p)).collect::<Result<_, _>>()?;
+    let cases = load_cases(&args.paths)?;
     let cases: Vec<Case> = match args.partition {
         Some(p) => cases.into_iter().enumerate().filter(|(i, _)| i % p.of == p.shard - 1).map(|(_, c)| c).collect(),
         None => cases,

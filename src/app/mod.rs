@@ -4,8 +4,8 @@
 
 use crate::case::{self, Case};
 use crate::cli::{
-    CheckArgs, Cli, Command, DiffArgs, DocsArgs, RecordArgs, RenderArgs, RenderFormat, ReplayArgs, ReviewArgs,
-    SubjectArgs,
+    CheckArgs, Cli, Command, CoverageArgs, DiffArgs, DocsArgs, MutateArgs, RecordArgs, RenderArgs, RenderFormat,
+    ReplayArgs, ReviewArgs, SubjectArgs,
 };
 use crate::exit::{self, Error, OutputError};
 use crate::recording::Status;
@@ -20,21 +20,33 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 mod check;
+mod coverage;
 mod diff;
 mod interrupt;
+mod mutate;
 mod record;
 mod render;
 mod replay;
 
 use check::{check, review};
+use coverage::coverage;
 use diff::diff;
+use mutate::mutate;
 use record::record;
 use render::{docs, man, render, rendered};
 use replay::replay;
 
 /// Runs the command `cli` names.
 pub fn run(cli: Cli) -> Result<u8, Error> {
-    if matches!(cli.command, Command::Check(_) | Command::Record(_) | Command::Diff(_) | Command::Replay(_)) {
+    if matches!(
+        cli.command,
+        Command::Check(_)
+            | Command::Record(_)
+            | Command::Diff(_)
+            | Command::Replay(_)
+            | Command::Coverage(_)
+            | Command::Mutate(_)
+    ) {
         if let Err(e) = interrupt::install() {
             eprintln!("weavetrace: note: cannot handle SIGINT and SIGTERM ({e}); they end the run at once");
         }
@@ -47,6 +59,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Review(args) => review(args),
         Command::Render(args) => render(args),
         Command::Docs(args) => docs(args),
+        Command::Coverage(args) => coverage(args),
+        Command::Mutate(args) => mutate(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "weavetrace", &mut script);
@@ -73,22 +87,8 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Error> {
         );
     }
     if let Some(path) = &args.script {
-        if !path.exists() {
-            return Err(Error::Input(format!("{}:1: no such script", path.display())));
-        }
-        // A shell reads text: a file with NUL bytes (a program, say) is no script to run.
-        let text = crate::input::read(path)
-            .map_err(|why| Error::Input(format!("{}:1: cannot read the script: {why}", path.display())))?;
-        if let Some(at) = text.iter().position(|&b| b == 0) {
-            let line = 1 + text[..at].iter().filter(|&&b| b == b'\n').count();
-            return Err(Error::Input(format!("{}:{line}: not a shell script: it holds a NUL byte", path.display())));
-        }
-        let shell =
-            which(&args.shell).ok_or_else(|| Error::Input(format!("{}:1: no such shell", args.shell.display())))?;
         let dialect = args.dialect.map(Into::into);
-        // A shell that cannot be run, or does not trace as a known one, is the user's choice to mend.
-        let script = Script::new(path.clone(), shell, dialect, timeout).map_err(Error::Input)?;
-        return Ok(Box::new(script));
+        return Ok(Box::new(script_subject(path, &args.shell, dialect, timeout)?));
     }
     let dialect = args.dialect.map(Into::into);
     if args.in_process {
@@ -99,6 +99,69 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Error> {
         return Err(SubjectError::NoSpec(bin).into());
     }
     Ok(Box::new(SpecProcess { bin, arg0: "weave".into(), timeout, dialect }))
+}
+
+/// The script at `path` under `shell`, with its text: what a user names must exist and be text.
+fn script_text(path: &Path) -> Result<Vec<u8>, Error> {
+    if !path.exists() {
+        return Err(Error::Input(format!("{}:1: no such script", path.display())));
+    }
+    // A shell reads text: a file with NUL bytes (a program, say) is no script to run.
+    let text = crate::input::read(path)
+        .map_err(|why| Error::Input(format!("{}:1: cannot read the script: {why}", path.display())))?;
+    if let Some(at) = text.iter().position(|&b| b == 0) {
+        let line = 1 + text[..at].iter().filter(|&&b| b == b'\n').count();
+        return Err(Error::Input(format!("{}:{line}: not a shell script: it holds a NUL byte", path.display())));
+    }
+    Ok(text)
+}
+
+/// A real script as the subject, under `shell` (a path, or a name on PATH).
+fn script_subject(
+    path: &Path,
+    shell: &Path,
+    dialect: Option<crate::trace::Dialect>,
+    timeout: Duration,
+) -> Result<Script, Error> {
+    script_text(path)?;
+    let found = which(shell).ok_or_else(|| Error::Input(format!("{}:1: no such shell", shell.display())))?;
+    // A shell that cannot be run, or does not trace as a known one, is the user's choice to mend.
+    Script::new(path.to_path_buf(), found, dialect, timeout).map_err(Error::Input)
+}
+
+/// The golden cases under `paths` (files, or directories searched for `*.case`), loaded.
+fn load_cases(paths: &[PathBuf]) -> Result<Vec<Case>, Error> {
+    let found = case::discover(paths)?;
+    if found.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::Input(format!("{}:1: no *.case files found", names.join(", "))));
+    }
+    Ok(found.iter().map(|p| case::load(p)).collect::<Result<_, _>>()?)
+}
+
+/// A percentage given to `--fail-under`.
+fn percentage(pct: Option<f64>) -> Result<Option<f64>, Error> {
+    match pct {
+        Some(p) if !(0.0..=100.0).contains(&p) => {
+            Err(Error::Input(format!("--fail-under {p}: a percentage is from 0 to 100")))
+        }
+        p => Ok(p),
+    }
+}
+
+/// Writes a report file, never over a file of the user's: only over one this wrote before,
+/// which starts with `mark`.
+fn write_report(path: &Path, text: &str, mark: &str) -> Result<(), Error> {
+    if let Ok(old) = std::fs::read(path) {
+        if !old.starts_with(mark.as_bytes()) {
+            return Err(Error::Input(format!(
+                "{}:1: exists and is not a report of weavetrace's: not overwritten",
+                path.display()
+            )));
+        }
+    }
+    std::fs::write(path, text)
+        .map_err(|e| Error::Input(format!("{}:1: cannot write the report: {e}", path.display())))
 }
 
 /// A shell named by path, or by name on the harness's own PATH (the sandbox's holds none).

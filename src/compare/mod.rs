@@ -388,6 +388,7 @@ mod tests {
             calls: Vec::new(),
             terminal: None,
             state: None,
+            lines: Vec::new(),
         }
     }
 

@@ -21,8 +21,8 @@ use super::process::Records;
 use super::State;
 use crate::fs::{RealFs, SANDBOX_ENV};
 use crate::world::World;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -30,6 +30,10 @@ use std::process::{Command, Stdio};
 /// The records' copy of the subject's script, which the sandbox of a real script makes: its
 /// presence says that weaveexec runs it.
 pub const SCRIPT_FILE: &str = "weaveexec-script";
+
+/// Present in the records when the nested runs must name the script's lines in their traces
+/// (coverage: [`crate::trace::numbered`]).
+pub const NUMBERED_FILE: &str = "weaveexec-numbered";
 
 /// Set for the fakes a nested run calls: the starting fake's pid, which names their log.
 pub const NESTED_ENV: &str = "WEAVETRACE_WEAVEEXEC";
@@ -41,6 +45,15 @@ const HOSTPROC: &[u8] = b"/hostproc";
 /// trace line starts when pipeline elements write theirs in pieces between the script's messages.
 const PS4: &str = "\u{1}+ ";
 const MARK: u8 = 1;
+
+/// [`PS4`], with the script's line numbers where they are asked for: the numbers stay in the
+/// nested trace, for coverage to take.
+fn ps4(numbered: bool) -> OsString {
+    match numbered {
+        true => OsString::from_vec([&[MARK][..], &crate::trace::numbered::ps4(b"+ ")].concat()),
+        false => OsString::from(PS4),
+    }
+}
 
 /// The directory of the sandbox a container's root is laid out in, afresh for each run, named
 /// with the starting fake's pid (two runs at once each have their own).
@@ -78,6 +91,7 @@ pub struct Prepared {
     env: Vec<(Vec<u8>, Vec<u8>)>,
     hostproc: bool,
     log: String,
+    numbered: bool,
 }
 
 /// Lays out the container's root in the sandbox at `sandbox` for `run`, with the files the spec's
@@ -155,6 +169,7 @@ pub fn prepare(
         env: run.env.clone(),
         hostproc,
         log,
+        numbered: records.has(NUMBERED_FILE),
     })
 }
 
@@ -179,7 +194,7 @@ pub fn run(p: &Prepared, records: &Records) -> Result<Ran, String> {
         .env("LC_ALL", "C")
         .env(SANDBOX_ENV, &p.sandbox)
         .env(NESTED_ENV, std::process::id().to_string())
-        .env("PS4", PS4);
+        .env("PS4", ps4(p.numbered));
     cmd.current_dir("/").stdin(Stdio::null());
     let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", p.busybox.display()))?;
     let status = out

@@ -62,4 +62,7 @@ pub struct Recording {
     pub terminal: Option<Vec<u8>>,
     /// The world as the run left it; `None` where the subject's state was not kept.
     pub state: Option<crate::fake::State>,
+    /// The script's lines the shell named as it traced them, in order, where the run was asked to
+    /// number them (coverage, [`crate::trace::numbered`]); empty otherwise.
+    pub lines: Vec<u32>,
 }

@@ -6,6 +6,7 @@
 mod human;
 mod linediff;
 mod machine;
+pub mod coverage;
 pub mod render;
 
 pub use human::{errored, explain_calls, first_difference, human, summary, write_diff};

@@ -109,6 +109,12 @@ impl Sandbox {
         self.dir.path()
     }
 
+    /// Asks the weaveexec containers of a real script to name the script's lines in their traces,
+    /// as the subject's own run does (coverage).
+    pub fn number_nested_lines(&self) -> Result<(), SandboxError> {
+        Ok(std::fs::write(self.root().join(RECORDS_DIR).join(fake::weaveexec::NUMBERED_FILE), b"")?)
+    }
+
     /// The subject's working directory.
     pub fn work(&self) -> PathBuf {
         self.root().join("work")

@@ -88,6 +88,7 @@ impl InProcessSpec {
             calls: run.calls,
             terminal: Some(run.io.terminal),
             state: None,
+            lines: Vec::new(),
         }
     }
 

@@ -4,7 +4,7 @@
 use super::{Invocation, SubjectError};
 use crate::recording::{Recording, Status};
 use crate::sandbox::{spawn, wait_with_timeout, Sandbox};
-use crate::trace::{parse, Dialect};
+use crate::trace::{numbered, parse, Dialect};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -30,13 +30,19 @@ pub fn run(
     let status = status_of(&output, timed_out);
     own_pid_as_in_process(&mut output.stderr, pid);
     own_pid_as_in_process(&mut output.stdout, pid);
+    // A run asked to name its lines (coverage) gives them up here; its trace is then the plain one.
+    let (ps4, lines) = match numbered::plain(inv.ps4()) {
+        Some(plain) => (plain, numbered::take(&mut output.stderr)),
+        None => (inv.ps4(), Vec::new()),
+    };
     Ok(Recording {
-        trace: parse(&output.stderr, dialect, inv.ps4()),
+        trace: parse(&output.stderr, dialect, ps4),
         stdout: output.stdout,
         status,
         calls: sandbox.calls()?,
         terminal: None,
         state: sandbox.state()?,
+        lines,
     })
 }
 
@@ -86,6 +92,7 @@ pub fn run_merged(
         calls: sandbox.calls()?,
         terminal: Some(merged),
         state: sandbox.state()?,
+        lines: Vec::new(),
     })
 }
 

@@ -18,6 +18,21 @@ pub struct Script {
     /// How the shell writes its trace.
     pub dialect: Dialect,
     pub timeout: Duration,
+    pub tracing: Tracing,
+}
+
+/// How a script run traces.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tracing {
+    /// `sh -x`, as a golden holds it.
+    #[default]
+    Xtrace,
+    /// `sh -x`, each line naming the script's line that wrote it (for coverage: the shell must
+    /// expand PS4, as busybox does), inside weaveexec too.
+    Numbered,
+    /// No `-x`: stderr is the script's messages alone, exactly (what a comparison that leaves the
+    /// trace aside holds; a pipeline's trace lines interleave with them otherwise).
+    Off,
 }
 
 impl Subject for Script {
@@ -34,6 +49,14 @@ impl Subject for Script {
     }
 
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
+        if self.tracing == Tracing::Numbered {
+            sandbox.number_nested_lines()?;
+            let mut numbered = inv.clone();
+            let ps4 = String::from_utf8_lossy(&crate::trace::numbered::ps4(inv.ps4())).into_owned();
+            numbered.env.retain(|(k, _)| k != "PS4");
+            numbered.env.push(("PS4".into(), ps4));
+            return process::run(self.command(inv), &self.name(), self.dialect, self.timeout, &numbered, sandbox, self.keep());
+        }
         process::run(self.command(inv), &self.name(), self.dialect, self.timeout, inv, sandbox, self.keep())
     }
 
@@ -74,7 +97,7 @@ impl Script {
     /// in `dialect`, or, when `None`, in the dialect the shell shows it writes.
     pub fn new(path: PathBuf, shell: PathBuf, dialect: Option<Dialect>, timeout: Duration) -> Result<Script, String> {
         let shell = std::path::absolute(&shell).map_err(|e| format!("{}: {e}", shell.display()))?;
-        let mut script = Script { path, shell, dialect: dialect.unwrap_or(Dialect::Dash), timeout };
+        let mut script = Script { path, shell, dialect: dialect.unwrap_or(Dialect::Dash), timeout, tracing: Tracing::Xtrace };
         if dialect.is_none() {
             script.dialect = script.probe()?;
         }
@@ -83,7 +106,10 @@ impl Script {
 
     fn command(&self, inv: &Invocation) -> Command {
         let mut cmd = self.shell_command();
-        cmd.arg("-x").arg(Sandbox::SCRIPT_NAME).args(&inv.args);
+        if self.tracing != Tracing::Off {
+            cmd.arg("-x");
+        }
+        cmd.arg(Sandbox::SCRIPT_NAME).args(&inv.args);
         cmd
     }
 

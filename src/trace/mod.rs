@@ -12,6 +12,7 @@ use std::ops::Range;
 
 mod parse;
 mod words;
+pub mod numbered;
 
 pub use parse::{parse, parse_dash};
 

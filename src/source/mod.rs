@@ -13,7 +13,10 @@
 //! command's span, not spans of their own: the shells name lines inside it for them, and those lines
 //! then map to the command that holds the substitution. Commands joined by `|`, `&&` or `||` are
 //! separate simple commands (the shell traces each, at its own line), so each has its own span;
-//! several commands may share a line (see [`Source::spans_at`]).
+//! several commands may share a line (see [`Source::spans_at`]). Text that runs commands without
+//! being a simple command is a span too, since the shell traces what it runs at those lines: a
+//! `for` or `case` head's word holding `$(…)` or backquotes, and the body of a compound command's
+//! here-document (`done <<EOF`) that holds them.
 //!
 //! Not read: a `)` closing a case pattern inside `$(…)` ends the substitution early; aliases; the
 //! `function` keyword and other non-POSIX syntax.
@@ -22,7 +25,8 @@
 //!
 //! One change per mutant, each to one simple command (or one `&&`/`||`): see [`Operator`]. A command
 //! removed becomes `:` and keeps its line count (continued with `\` over the lines it held), so line
-//! numbers after it do not move. Not mutated: comments, blank lines, the shebang, here-document
+//! numbers after it do not move. `exit` and `return` are removed like any command: a script that
+//! runs on past where it should have stopped is a change a test should see. Not mutated: comments, blank lines, the shebang, here-document
 //! bodies (nor commands carrying one), redirections of compound commands (`done >file`), input
 //! redirections, numbers inside `$((…))`, and text inside `$(…)`.
 //!
@@ -127,7 +131,8 @@ impl Source {
         self.functions.iter().filter(|f| f.start <= line && line <= f.end).max_by_key(|f| f.start)
     }
 
-    /// Every simple command (or assignment-only command) a shell would trace, in source order.
+    /// Every simple command (or assignment-only command) a shell would trace, in source order, and
+    /// the `for`/`case` heads and here-document bodies that run commands (see the module doc).
     pub fn commands(&self) -> &[Span] {
         &self.spans
     }

@@ -68,6 +68,9 @@ pub fn mutants(source: &Source) -> Vec<Mutant> {
         let last = source.line_of(e.end.max(e.start + 1) - 1).max(first);
         let from = source.starts[first - 1];
         let to = source.line_end(last);
+        if e.end > to || e.start < from {
+            continue; // past the text's last newline: an unterminated quote or substitution
+        }
         let before = &text[from..to];
         let after = format!("{}{}{}", &text[from..e.start], e.with, &text[e.end..to]);
         if after == before || !seen.insert((first, after.clone())) {

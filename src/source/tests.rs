@@ -145,6 +145,38 @@ fn substitutions_in_for_and_case_heads_are_spans() {
     assert!(mutants(&Source::parse(HEADS)).iter().all(|m| m.line != 1 && m.line != 5));
 }
 
+/// Texts cut and spliced from the samples with shell punctuation and multi-byte characters: reading,
+/// mutating and applying never panic, and each mutant's lines lie within the text.
+#[test]
+fn spliced_text_never_panics() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let pieces =
+        ["\"", "'", "\\", "$(", "$((", "${", "`", ")", "(", "<<E\n", "\nE\n", "#", ";;", "é", "\n", "&&", "{ ", " }"];
+    let base: Vec<char> = [SAMPLE, HEADS].concat().chars().collect();
+    for _ in 0..1000 {
+        let mut text: Vec<char> = base.clone();
+        for _ in 0..rng.gen_range(1..6) {
+            let at = rng.gen_range(0..=text.len());
+            if rng.gen_bool(0.5) {
+                text.splice(at..at, pieces[rng.gen_range(0..pieces.len())].chars());
+            } else {
+                let end = (at + rng.gen_range(0..40)).min(text.len());
+                text.drain(at..end);
+            }
+        }
+        let text: String = text.into_iter().collect();
+        let source = Source::parse(&text);
+        for span in source.commands() {
+            assert!(span.start <= span.end && span.end <= source.line_count(), "{span:?}\n{text}");
+        }
+        for m in mutants(&source) {
+            assert!(m.end() <= source.line_count(), "{m:?}");
+            assert_ne!(m.apply(&text), text, "{m:?}");
+        }
+    }
+}
+
 #[test]
 fn odd_text_never_panics() {
     for text in ["\"unterminated", "$(", "${", "`", "'", "\\", "cat <<EOF", "f() {", "esac )", ")(;;&&", "case", "for"]

@@ -38,8 +38,13 @@
 //!   only through a name built at run time (`"$cmd"`, `eval`) or named inside a here-document is
 //!   taken as dead too: the tool cannot see such calls;
 //! - the line differs only in what the shell discards: `true` (or `:` with literal arguments)
-//!   replaced by `:`, a string argument of `:`, a dup or `/dev/null` redirection of `:`, `true` or
-//!   `false` (which write nothing). A script that defines a function named `true` gets no such claim.
+//!   replaced by `:`, a string argument of `:`, a dup or `/dev/null` redirection dropped from a
+//!   builtin that writes nothing there (`:`, `true`, `false` on any descriptor; `[`, `test`, `read`,
+//!   `shift`, `exit`, `return` on standard output). A script that defines a function of one of
+//!   those names gets no such claim for it.
+//!
+//! A command removed takes its leading assignments with it (`X=1 cmd` → `:`): kept before `:`, a
+//! special builtin, they would outlive the command and change more than the removal.
 //!
 //! What it cannot tell: mutants whose difference no input reaches (a condition always true in
 //! practice), or that only change timing, and mutants that make a loop run forever.

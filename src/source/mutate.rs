@@ -131,6 +131,11 @@ fn with_blanks(text: &str, start: usize, end: usize) -> (usize, usize) {
     (s, end)
 }
 
+/// Builtins that never write to their standard output (`[`'s complaints go to its standard error).
+fn quiet_stdout(name: Option<&str>) -> bool {
+    matches!(name, Some(":" | "true" | "false" | "[" | "test" | "read" | "shift" | "exit" | "return"))
+}
+
 fn command_edits(text: &str, cmd: &Command, defines: &dyn Fn(&str) -> bool, edits: &mut Vec<Edit>) {
     let word = |w: &Word| &text[w.start..w.end];
     let name_at = cmd.words.iter().position(|w| !is_assignment(word(w)));
@@ -252,10 +257,14 @@ fn command_edits(text: &str, cmd: &Command, defines: &dyn Fn(&str) -> bool, edit
         if !r.op.starts_with('>') || (cmd.words.is_empty() && cmd.redirs.len() == 1) {
             continue;
         }
-        let target =
-            text[r.start..r.end].trim_start_matches(|c: char| c.is_ascii_digit()).trim_start_matches(r.op).trim();
+        let redir = &text[r.start..r.end];
+        let io = &redir[..redir.len() - redir.trim_start_matches(|c: char| c.is_ascii_digit()).len()];
+        let target = redir[io.len()..].trim_start_matches(r.op).trim();
         let discards = r.op == ">&" || target == "/dev/null";
-        let equivalent = (quiet(name) && discards).then(|| "the command writes nothing".to_string());
+        let plain_args = !cmd.words.iter().any(expands);
+        let silent = if io.is_empty() || io == "1" { quiet_stdout(name) } else { quiet(name) };
+        let equivalent = (discards && silent && plain_args && !name.is_some_and(|n| defines(n)))
+            .then(|| "the command writes nothing there".to_string());
         let b = text.as_bytes();
         let mut s = r.start;
         while s > cmd.start && matches!(b[s - 1], b' ' | b'\t') {

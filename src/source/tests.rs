@@ -274,6 +274,13 @@ fn dead_functions_and_invisible_changes_are_equivalent() {
     assert!(why(10, Operator::StringAltered).is_some());
     assert_eq!(all.iter().find(|m| m.line == 8).unwrap().function, None);
     assert_eq!(all.iter().find(|m| m.line == 2).unwrap().function.as_deref(), Some("used"));
+    let quiet = "[ -d x ] >/dev/null 2>&1\ntrue 2>/dev/null\necho >/dev/null\n";
+    let why: Vec<_> = mutants(&Source::parse(quiet))
+        .into_iter()
+        .filter(|m| m.operator == Operator::RedirectionDropped)
+        .map(|m| (m.line, m.equivalent.is_some()))
+        .collect();
+    assert_eq!(why, [(1, true), (1, false), (2, true), (3, false)]);
     // A script's own `true` is no longer the builtin.
     let own = "true() { echo x; }\ntrue\n";
     assert!(mutants(&Source::parse(own)).iter().all(|m| m.line != 2 || m.equivalent.is_none()));

@@ -263,7 +263,7 @@ fn command_edits(text: &str, cmd: &Command, defines: &dyn Fn(&str) -> bool, edit
         let discards = r.op == ">&" || target == "/dev/null";
         let plain_args = !cmd.words.iter().any(expands);
         let silent = if io.is_empty() || io == "1" { quiet_stdout(name) } else { quiet(name) };
-        let equivalent = (discards && silent && plain_args && !name.is_some_and(|n| defines(n)))
+        let equivalent = (discards && silent && plain_args && !name.is_some_and(defines))
             .then(|| "the command writes nothing there".to_string());
         let b = text.as_bytes();
         let mut s = r.start;

@@ -58,19 +58,18 @@ pub struct Planned {
     pub cases: Vec<usize>,
 }
 
-/// Plans each mutant: the held goldens running its line, those running it most often and
-/// costing least first (a golden that drives a line many times asserts much of what it does).
+/// Plans each mutant: the held goldens running its line, the cheapest first (most mutants die
+/// at the first golden that runs them, so the cost of a kill is the cost of that golden; measured
+/// on 200 mutants of weave 0.10.0, cheapest first took 44 s where most runs of the line first took
+/// 57 s). [`Mutator::run`] puts before them the goldens that killed the function's mutants.
 pub fn plan(all: &[Mutant], chosen: &[usize], cov: &Coverage) -> Vec<Planned> {
     chosen
         .iter()
         .map(|&id| {
             let mutant = all[id].clone();
-            let at = cov.source.span_at(mutant.line).map_or(mutant.line, |s| s.start);
-            let mut cases: Vec<usize> = cov.cases_running(mutant.line).into_iter().filter(|&c| cov.cases[c].held).collect();
-            cases.sort_by_key(|&c| {
-                let runs = cov.cases[c].counts.get(&at).copied().unwrap_or(0);
-                (std::cmp::Reverse(runs.min(3)), cov.cases[c].elapsed)
-            });
+            let mut cases: Vec<usize> =
+                cov.cases_running(mutant.line).into_iter().filter(|&c| cov.cases[c].held).collect();
+            cases.sort_by_key(|&c| cov.cases[c].elapsed);
             Planned { id, mutant, cases }
         })
         .collect()
@@ -154,9 +153,12 @@ impl<'a> Mutator<'a> {
         let mut verdict = outcome.verdict;
         if self.judge == Judge::Behaviour {
             verdict.mismatches.retain(|m| m.aspect != Aspect::Trace);
-            let own = self.messages(c)?;
-            for (k, (rec, own)) in outcome.recordings.iter().zip(&own).enumerate() {
-                let messages = rec.trace.to_bytes();
+            let said: Vec<Vec<u8>> = outcome.recordings.iter().map(|r| r.trace.to_bytes()).collect();
+            // The golden's lines that are no trace lines are its messages, unless a traced word
+            // spans lines: where they agree, that is that; else the script's own run decides.
+            let golden = golden_messages(&self.cases[c], self.dialect);
+            let own = if golden.as_ref() == Some(&said) { said.clone() } else { self.messages(c)? };
+            for (k, (messages, own)) in said.into_iter().zip(&own).enumerate() {
                 if messages != *own {
                     verdict.mismatches.push(Mismatch { step: Some(k), aspect: Aspect::Trace, expected: own.clone(), actual: messages });
                     verdict.notes.push("the trace is stderr's messages alone here: the runs were without -x".into());
@@ -204,6 +206,28 @@ impl<'a> Mutator<'a> {
         let _ = std::fs::remove_file(&path);
         Ok(fate)
     }
+}
+
+/// A golden's messages as its trace shows them, each step's: the lines that are not trace
+/// lines, which a traced word holding a newline adds to. `None` where patterns stand in them.
+fn golden_messages(case: &Case, dialect: Dialect) -> Option<Vec<Vec<u8>>> {
+    let case = case.for_dialect(dialect);
+    let mut steps = Vec::new();
+    for step in &case.steps {
+        if crate::compare::patterns::has_patterns(&step.trace) {
+            return None;
+        }
+        let trace = crate::trace::parse_dash(&step.trace, step.invocation.ps4());
+        let mut out = Vec::new();
+        for line in trace.lines.iter().filter(|l| l.kind == crate::trace::Kind::Output) {
+            out.extend_from_slice(&line.bytes);
+            if line.eol {
+                out.push(b'\n');
+            }
+        }
+        steps.push(out);
+    }
+    Some(steps)
 }
 
 /// The score: killed among the mutants that were run, in percent.

@@ -160,8 +160,7 @@ fn write_report(path: &Path, text: &str, mark: &str) -> Result<(), Error> {
             )));
         }
     }
-    std::fs::write(path, text)
-        .map_err(|e| Error::Input(format!("{}:1: cannot write the report: {e}", path.display())))
+    std::fs::write(path, text).map_err(|e| Error::Input(format!("{}:1: cannot write the report: {e}", path.display())))
 }
 
 /// A shell named by path, or by name on the harness's own PATH (the sandbox's holds none).

@@ -52,16 +52,22 @@ pub(super) fn mutate(args: MutateArgs) -> Result<u8, Error> {
     let progress = report::Progress::new(planned.len());
     let mut fates: Vec<Fate> = Vec::with_capacity(planned.len());
     let mut first_error = None;
-    let finished = runner::in_order(&planned, jobs, &stop, |p| mutator.run(p), |i, result| {
-        match result {
-            Ok(fate) => fates.push(fate),
-            Err(e) => {
-                first_error.get_or_insert_with(|| Error::from(e));
-                fates.push(Fate::Unreached);
+    let finished = runner::in_order(
+        &planned,
+        jobs,
+        &stop,
+        |p| mutator.run(p),
+        |i, result| {
+            match result {
+                Ok(fate) => fates.push(fate),
+                Err(e) => {
+                    first_error.get_or_insert_with(|| Error::from(e));
+                    fates.push(Fate::Unreached);
+                }
             }
-        }
-        progress.show(i + 1, &format!("mutant {}", planned[i].id));
-    });
+            progress.show(i + 1, &format!("mutant {}", planned[i].id));
+        },
+    );
     progress.clear();
     interrupted(finished, planned.len(), "mutants")?;
     if let Some(e) = first_error {
@@ -85,7 +91,13 @@ pub(super) fn mutate(args: MutateArgs) -> Result<u8, Error> {
 
 /// The change a mutant makes, on one line.
 fn change(name: &str, p: &Planned) -> String {
-    format!("{name}:{}: {}: `{}` -> `{}`", p.mutant.line, p.mutant.operator.name(), p.mutant.before.trim(), p.mutant.after.trim())
+    format!(
+        "{name}:{}: {}: `{}` -> `{}`",
+        p.mutant.line,
+        p.mutant.operator.name(),
+        p.mutant.before.trim(),
+        p.mutant.after.trim()
+    )
 }
 
 /// The command that runs one mutant again.

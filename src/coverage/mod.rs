@@ -199,7 +199,10 @@ mod tests {
     #[test]
     fn nested_runs_lines_count_with_the_hosts() {
         let call = |trace: &[u8]| Call {
-            nested: Some(Box::new(crate::fake::log::Nested { trace: crate::fake::log::Bytes(trace.to_vec()), calls: vec![] })),
+            nested: Some(Box::new(crate::fake::log::Nested {
+                trace: crate::fake::log::Bytes(trace.to_vec()),
+                calls: vec![],
+            })),
             ..Call::default()
         };
         let rec = Recording {

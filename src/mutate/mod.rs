@@ -160,7 +160,12 @@ impl<'a> Mutator<'a> {
             let own = if golden.as_ref() == Some(&said) { said.clone() } else { self.messages(c)? };
             for (k, (messages, own)) in said.into_iter().zip(&own).enumerate() {
                 if messages != *own {
-                    verdict.mismatches.push(Mismatch { step: Some(k), aspect: Aspect::Trace, expected: own.clone(), actual: messages });
+                    verdict.mismatches.push(Mismatch {
+                        step: Some(k),
+                        aspect: Aspect::Trace,
+                        expected: own.clone(),
+                        actual: messages,
+                    });
                     verdict.notes.push("the trace is stderr's messages alone here: the runs were without -x".into());
                 }
             }

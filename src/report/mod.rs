@@ -3,10 +3,10 @@
 //! A [`Reporter`] takes each case's verdict in the cases' order, then the totals; the human, TAP and
 //! JSON reporters write as they go, JUnit (one document) at the end.
 
+pub mod coverage;
 mod human;
 mod linediff;
 mod machine;
-pub mod coverage;
 pub mod render;
 
 pub use human::{errored, explain_calls, first_difference, human, summary, write_diff};

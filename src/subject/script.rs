@@ -55,7 +55,15 @@ impl Subject for Script {
             let ps4 = String::from_utf8_lossy(&crate::trace::numbered::ps4(inv.ps4())).into_owned();
             numbered.env.retain(|(k, _)| k != "PS4");
             numbered.env.push(("PS4".into(), ps4));
-            return process::run(self.command(inv), &self.name(), self.dialect, self.timeout, &numbered, sandbox, self.keep());
+            return process::run(
+                self.command(inv),
+                &self.name(),
+                self.dialect,
+                self.timeout,
+                &numbered,
+                sandbox,
+                self.keep(),
+            );
         }
         process::run(self.command(inv), &self.name(), self.dialect, self.timeout, inv, sandbox, self.keep())
     }
@@ -97,7 +105,8 @@ impl Script {
     /// in `dialect`, or, when `None`, in the dialect the shell shows it writes.
     pub fn new(path: PathBuf, shell: PathBuf, dialect: Option<Dialect>, timeout: Duration) -> Result<Script, String> {
         let shell = std::path::absolute(&shell).map_err(|e| format!("{}: {e}", shell.display()))?;
-        let mut script = Script { path, shell, dialect: dialect.unwrap_or(Dialect::Dash), timeout, tracing: Tracing::Xtrace };
+        let mut script =
+            Script { path, shell, dialect: dialect.unwrap_or(Dialect::Dash), timeout, tracing: Tracing::Xtrace };
         if dialect.is_none() {
             script.dialect = script.probe()?;
         }

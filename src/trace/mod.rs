@@ -10,9 +10,9 @@
 use std::fmt;
 use std::ops::Range;
 
+pub mod numbered;
 mod parse;
 mod words;
-pub mod numbered;
 
 pub use parse::{parse, parse_dash};
 

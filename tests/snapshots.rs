@@ -71,7 +71,8 @@ fn transcript(args: &[&str]) -> String {
 fn help_of_weavetrace_and_of_each_subcommand() {
     // `weave` (the spec) has no --help: it is the script, which hands `--help` to weaveexec through
     // the host's docker; so there is nothing of its own to snapshot.
-    let subcommands = ["check", "record", "replay", "render", "diff", "docs", "review", "completions", "man"];
+    let subcommands =
+        ["check", "record", "replay", "render", "diff", "coverage", "mutate", "docs", "review", "completions", "man"];
     let all = std::iter::once(None).chain(subcommands.iter().map(Some));
     for sub in all {
         let args: Vec<&str> = sub.into_iter().copied().chain(["--help"]).collect();

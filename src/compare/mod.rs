@@ -53,7 +53,7 @@ pub struct Mismatch {
 }
 
 /// The outcome of one case.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Verdict {
     pub case: String,
     /// A scenario's steps as reports name them (`step 2 (weave hide 10.2.0.1/24)`), by index;

@@ -89,15 +89,14 @@ pub(super) fn mutate(args: MutateArgs) -> Result<u8, Error> {
     })
 }
 
-/// The change a mutant makes, on one line.
+/// The change a mutant makes, on one line (a command over several shows its first, and `…`).
 fn change(name: &str, p: &Planned) -> String {
-    format!(
-        "{name}:{}: {}: `{}` -> `{}`",
-        p.mutant.line,
-        p.mutant.operator.name(),
-        p.mutant.before.trim(),
-        p.mutant.after.trim()
-    )
+    let one = |text: &str| match text.trim().split_once('\n') {
+        Some((first, _)) => format!("{} …", first.trim_end()),
+        None => text.trim().to_string(),
+    };
+    let (m, op) = (&p.mutant, p.mutant.operator.name());
+    format!("{name}:{}: {op}: `{}` -> `{}`", m.line, one(&m.before), one(&m.after))
 }
 
 /// The command that runs one mutant again.

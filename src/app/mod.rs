@@ -101,7 +101,7 @@ fn subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, Error> {
     Ok(Box::new(SpecProcess { bin, arg0: "weave".into(), timeout, dialect }))
 }
 
-/// The script at `path` under `shell`, with its text: what a user names must exist and be text.
+/// The text of the script at `path`: what a user names must exist and be text, not a program.
 fn script_text(path: &Path) -> Result<Vec<u8>, Error> {
     if !path.exists() {
         return Err(Error::Input(format!("{}:1: no such script", path.display())));

@@ -84,8 +84,10 @@ pub(super) fn scan(s: &[u8], q: Quoting) -> Result<Scanned, ParseError> {
             }
             (b'$', Quoting::Bash) if s.get(i + 1) == Some(&b'\'') => ansi_c(s, i, &mut word)?,
             _ if plain(b, q) => {
-                word.push(b);
-                i + 1
+                // The run of bare bytes at once: most of a line is bare.
+                let run = s[i..].iter().take_while(|&&c| plain(c, q)).count();
+                word.extend_from_slice(&s[i..i + run]);
+                i + run
             }
             _ => return Err(unexpected(s, i)),
         };
@@ -97,10 +99,10 @@ fn plain(b: u8, q: Quoting) -> bool {
     match q {
         // busybox's `maybe_single_quote()` leaves `+,-./0-9:@A-Z]^_a-z` alone; `=` comes unquoted only
         // in an assignment's `NAME=`, which it prints raw. Bytes >= 0x80 are quoted.
-        Quoting::Ash => b.is_ascii_alphanumeric() || b"+,-./:@]^_=".contains(&b),
+        Quoting::Ash => ASH_BARE[usize::from(b)] || b == b'=',
         // bash quotes a word holding any of `sh_contains_shell_metas()`' bytes, and one with unprintable
         // bytes as `$'…'`; bytes >= 0x80 stay raw where the locale prints them (UTF-8).
-        Quoting::Bash => b >= 0x80 || (b.is_ascii_graphic() && !b"\"|&;()<>!{}*[?]^`'\\$".contains(&b)),
+        Quoting::Bash => b >= 0x80 || (b.is_ascii_graphic() && !BASH_METAS[usize::from(b)]),
     }
 }
 
@@ -209,6 +211,10 @@ pub(super) fn quote_into(out: &mut Vec<u8>, word: &[u8], q: Quoting, value_of: b
             quoted
         }
         Quoting::Bash => {
+            // Most words hold only bytes bash never quotes for: one pass over a table tells.
+            if !word.is_empty() && word.iter().all(|&b| BASH_BARE[usize::from(b)]) {
+                return false;
+            }
             let metas = contains_metas(word);
             let unprintable = !metas && word_unprintable(word, utf8);
             // `'…'` for a word holding a metacharacter (newlines stay raw in it), `$'…'` for one
@@ -294,6 +300,18 @@ const BASH_METAS: [bool; 256] = {
     while i < metas.len() {
         t[metas[i] as usize] = true;
         i += 1;
+    }
+    t
+};
+
+/// The bytes that leave a bash word bare wherever they stand: printable ASCII but the metas, `~`
+/// and `#`.
+const BASH_BARE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        t[b] = !BASH_METAS[b] && b != b'~' as usize && b != b'#' as usize;
+        b += 1;
     }
     t
 };

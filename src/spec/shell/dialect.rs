@@ -6,18 +6,18 @@
 use super::{builtins, Dialect, Word};
 
 /// bash's mark of nesting: PS4's first character once more per command substitution the line is
-/// in (`++ echo in` inside `$(…)`). dash and ash mark nothing.
-pub(super) fn nesting(dialect: Dialect, ps4: &[u8], substs: u32) -> Word {
-    match (dialect, ps4.first()) {
-        (Dialect::Bash, Some(&c)) => vec![c; substs as usize],
-        _ => Vec::new(),
+/// in (`++ echo in` inside `$(…)`), appended to `line`. dash and ash mark nothing.
+pub(super) fn push_nesting(line: &mut Word, dialect: Dialect, ps4: &[u8], substs: u32) {
+    // Most lines are at top level: no marks, and no call to fill none.
+    if let (Dialect::Bash, Some(&c), 1..) = (dialect, ps4.first(), substs) {
+        line.resize(line.len() + substs as usize, c);
     }
 }
 
 /// Appends one word of a trace line as the dialect writes it; an assignment's name goes raw, its
 /// value quoted by the rules for values.
 pub(super) fn push_word(line: &mut Word, dialect: Dialect, word: &[u8], assignment: bool, utf8: bool) {
-    match word.iter().position(|&b| b == b'=').filter(|_| assignment) {
+    match assignment.then(|| word.iter().position(|&b| b == b'=')).flatten() {
         Some(eq) => {
             line.extend_from_slice(&word[..=eq]);
             crate::trace::push_xtrace_word(line, &word[eq + 1..], dialect, true, utf8);
@@ -322,9 +322,15 @@ mod tests {
 
     #[test]
     fn bash_marks_substitutions_with_ps4s_first_character() {
-        assert_eq!(nesting(Dialect::Bash, b"+ ", 2), b"++");
-        assert_eq!(nesting(Dialect::Bash, b"", 2), b"");
-        assert_eq!(nesting(Dialect::Ash, b"+ ", 2), b"");
-        assert_eq!(nesting(Dialect::Dash, b"+ ", 1), b"");
+        let nesting = |d, ps4: &[u8], n| {
+            let mut line = b"x".to_vec();
+            push_nesting(&mut line, d, ps4, n);
+            line
+        };
+        assert_eq!(nesting(Dialect::Bash, b"+ ", 2), b"x++");
+        assert_eq!(nesting(Dialect::Bash, b"+ ", 0), b"x");
+        assert_eq!(nesting(Dialect::Bash, b"", 2), b"x");
+        assert_eq!(nesting(Dialect::Ash, b"+ ", 2), b"x");
+        assert_eq!(nesting(Dialect::Dash, b"+ ", 1), b"x");
     }
 }

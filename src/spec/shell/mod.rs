@@ -305,8 +305,9 @@ impl<'a> Shell<'a> {
     /// What a trace line starts with: PS4, after bash's marks of the substitutions it is in, with
     /// `room` for the rest; and where PS4 starts.
     fn line_start(&self, room: usize) -> (Word, usize) {
-        let mut line = dialect::nesting(self.dialect, &self.ps4, self.subst_depth);
-        line.reserve(self.ps4.len() + room);
+        let marks = if self.dialect == Dialect::Bash { self.subst_depth as usize } else { 0 };
+        let mut line = Word::with_capacity(marks + self.ps4.len() + room);
+        dialect::push_nesting(&mut line, self.dialect, &self.ps4, self.subst_depth);
         let ps4_at = line.len();
         line.extend_from_slice(&self.ps4);
         (line, ps4_at)

@@ -79,7 +79,9 @@ fn fake_call_vs_exec_floor() {
 /// The in-process spec's cases a second under each shell it can behave as, and each against
 /// dash's (the dialect's cost). The dialects take turns, batch by batch, and each keeps its best
 /// batch: this machine's speed drifts by a third from one minute to the next, which measuring one
-/// dialect after the other would read as the dialects' cost.
+/// dialect after the other would read as the dialects' cost. `SPEED_DIALECT` (a dialect's name),
+/// `SPEED_BATCHES` and `SPEED_ROUNDS` narrow the run, to count its instructions under valgrind
+/// (`valgrind --tool=cachegrind --cache-sim=no`), which the machine's noise does not reach.
 fn spec_in_process(cases: &[Case]) {
     use weavetrace::trace::Dialect;
     let work = tempfile::tempdir().unwrap();
@@ -92,10 +94,14 @@ fn spec_in_process(cases: &[Case]) {
             env
         })
         .collect();
-    let (batches, rounds) = (15, 30);
+    let env_or = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let (batches, rounds) = (env_or("SPEED_BATCHES", 15), env_or("SPEED_ROUNDS", 30));
     let mut took = [Duration::MAX; 3];
     for _ in 0..batches {
         for (k, dialect) in Dialect::ALL.into_iter().enumerate() {
+            if std::env::var("SPEED_DIALECT").is_ok_and(|d| d != dialect.name()) {
+                continue;
+            }
             let spec = InProcessSpec { dialect: Some(dialect), ..InProcessSpec::default() };
             let t = Instant::now();
             for _ in 0..rounds {

@@ -142,7 +142,7 @@ impl From<DialectArg> for crate::trace::Dialect {
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
-    /// The weave script to hold against the spec.
+    /// The weave script to hold against the spec (or, with --against, against the old script).
     #[arg(long, value_name = "FILE")]
     pub script: PathBuf,
     /// The shell for the script.
@@ -151,10 +151,18 @@ pub struct DiffArgs {
     /// How the shell writes its trace (default: recognised from what the shell is).
     #[arg(long, value_enum, value_name = "DIALECT")]
     pub dialect: Option<DialectArg>,
+    /// Hold the script to this other script (the old one) instead of the spec: both run under
+    /// `SHELL -x`, each in its own sandbox over the same world; what the old one does is expected.
+    #[arg(long, value_name = "OLD")]
+    pub against: Option<PathBuf>,
     /// Command lines to run, one shell-quoted line each (leading NAME=value words are environment;
     /// `#` starts a comment).
-    #[arg(long, value_name = "FILE", required_unless_present = "random")]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["random", "goldens"])]
     pub cases: Option<PathBuf>,
+    /// Also run every golden's command line (a scenario's steps one after another), each in its
+    /// case's world: case files, or directories searched for them (default: traces/).
+    #[arg(long, value_name = "PATHS", num_args = 0.., default_missing_value = "traces")]
+    pub goldens: Option<Vec<PathBuf>>,
     /// Also draw this many command lines from a grammar of weave's arguments.
     #[arg(long, value_name = "N")]
     pub random: Option<usize>,

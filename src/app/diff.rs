@@ -3,13 +3,16 @@
 use super::*;
 use crate::compare::FailureKind;
 
+/// How many distinct divergences are shrunk and shown: shrinking runs both sides again and again.
+const MAX_SHRUNK: usize = 8;
+
 pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     // Each draw with the world it runs in, by its index in `worlds`.
     let mut draws: Vec<(crate::diff::Draw, usize)> = Vec::new();
     if let Some(path) = &args.cases {
         draws.extend(crate::diff::read_draws(path)?.into_iter().map(|draw| (draw, 0)));
     }
-    let worlds: Vec<(String, Option<String>, World)> = match &args.world {
+    let mut worlds: Vec<(String, Option<String>, World)> = match &args.world {
         Some(path) => {
             vec![(path.display().to_string(), Some(relative_to(path, Path::new("traces"))), World::load(path)?)]
         }
@@ -27,16 +30,47 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
         let spread = if args.world.is_some() { 1 } else { worlds.len() };
         draws.extend(crate::diff::random_draws(n, args.seed).into_iter().enumerate().map(|(i, d)| (d, i % spread)));
     }
-    if draws.is_empty() {
-        return Err(Error::Input("no command lines to run: give --cases FILE with lines in it, or --random N".into()));
+    if let Some(paths) = &args.goldens {
+        // Each golden's command lines in its own world, named by the case.
+        for path in case::discover(paths)? {
+            let golden = case::load(&path)?;
+            let world_file = golden
+                .world_file
+                .as_ref()
+                .map(|file| relative_to(&path.parent().unwrap_or(Path::new("")).join(file), Path::new("traces")));
+            draws.push((golden.invocations(), worlds.len()));
+            worlds.push((golden.path.display().to_string(), world_file, golden.world));
+        }
     }
-    let script = subject(&SubjectArgs {
+    if draws.is_empty() {
+        return Err(Error::Input(
+            "no command lines to run: give --cases FILE with lines in it, --random N or --goldens".into(),
+        ));
+    }
+    let subject_args = SubjectArgs {
         script: Some(args.script.clone()),
         shell: args.shell.clone(),
         dialect: args.dialect,
         in_process: false,
         timeout: args.timeout,
-    })?;
+    };
+    // The old script first: a bad one is told before anything runs.
+    let timeout = std::time::Duration::from_secs_f64(args.timeout);
+    // The old script is recorded writer by writer: its pipelines' lines are then known.
+    let old = match &args.against {
+        Some(path) => Some(crate::subject::ScriptByWriter(script(path, &subject_args, timeout)?)),
+        None => None,
+    };
+    let mut script = subject(&subject_args)?;
+    if old.is_some() {
+        // Both sides writer by writer: the new one's trace then shows its pipelines' lines as the
+        // old one's do, so a report's diff shows what changed rather than how writes mixed.
+        script = Box::new(crate::subject::ScriptByWriter(self::script(&args.script, &subject_args, timeout)?));
+    }
+    let expected = match &old {
+        Some(old) => crate::diff::Expected::Script(old),
+        None => crate::diff::Expected::Spec,
+    };
     let fake = fake_bin()?;
     let level = args.level.into();
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -52,7 +86,7 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
         &draws,
         jobs,
         &stop,
-        |(draw, w)| crate::diff::differ(&worlds[*w].2, draw, script.as_ref(), &fake, level),
+        |(draw, w)| crate::diff::differ(&worlds[*w].2, draw, expected, script.as_ref(), &fake, level),
         |i, result| {
             let line = crate::diff::draw_line(&draws[i].0);
             match result {
@@ -70,7 +104,7 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
                     progress.clear();
                     let _ = writeln!(out, "diverged  {line}  ({}{escaped}){}", verdict.differing(), place(draws[i].1));
                     let _ = out.flush();
-                    diverged.push(i);
+                    diverged.push((i, report::changes(&verdict).into_iter().map(|c| c.key).collect::<Vec<_>>()));
                 }
                 Err(e) => {
                     harness_error.get_or_insert(Error::from(e));
@@ -88,16 +122,32 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     if let Some(e) = harness_error {
         return Err(e);
     }
-    // Shrink the first few divergences; distinct reproducers only, as one usually explains many.
+    // Each distinct divergence (a change as the report names it, without its values) shrunk once,
+    // from the first draw that shows it, keeping that change while shrinking: one usually
+    // explains many, and a draw's other changes must not hide it.
+    let mut covered: Vec<String> = Vec::new();
     let mut shown: Vec<crate::diff::Draw> = Vec::new();
-    for &i in diverged.iter().take(5) {
-        let (draw, w) = &draws[i];
+    for (i, keys) in &diverged {
+        if shown.len() == MAX_SHRUNK {
+            break;
+        }
+        // A divergence that is no mismatch (an escape) has no change to keep: any will do.
+        let key = match keys.iter().find(|k| !covered.contains(k)) {
+            Some(k) => k.clone(),
+            None if keys.is_empty() && !covered.iter().any(String::is_empty) => String::new(),
+            None => continue,
+        };
+        let (draw, w) = &draws[*i];
         let world = &worlds[*w].2;
-        let small = crate::diff::shrink(world, draw, script.as_ref(), &fake, level)?;
+        let same = |v: &crate::compare::Verdict| key.is_empty() || report::changes(v).iter().any(|c| c.key == key);
+        let small = crate::diff::shrink(world, draw, expected, script.as_ref(), &fake, level, &same)?;
+        let (case, verdict) = crate::diff::differ(world, &small, expected, script.as_ref(), &fake, level)?;
+        let changes = report::changes(&verdict);
+        covered.extend(changes.iter().map(|c| c.key.clone()));
+        covered.push(key.clone());
         if shown.contains(&small) {
             continue;
         }
-        let (case, verdict) = crate::diff::differ(world, &small, script.as_ref(), &fake, level)?;
         let _ = writeln!(
             out,
             "\nshrunk `{}` to `{}`{}:",
@@ -105,11 +155,26 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
             crate::diff::draw_line(&small),
             place(*w)
         );
+        if args.against.is_some() {
+            let _ = writeln!(out, "  what changed:");
+            for change in &changes {
+                let _ = writeln!(out, "    {}", change.text);
+            }
+        }
         let _ = report::human(&mut out, &verdict);
-        let _ = writeln!(out, "\nas a case (what the spec does; the script fails it):\n");
         let case = Case { world_file: worlds[*w].1.clone(), ..case };
-        let _ = out
-            .write_all(&case::write_case(&case, "Found by `weavetrace diff`: the script diverges from the spec here."));
+        let text = match &args.against {
+            Some(old) => {
+                let (old, new) = (old.display(), args.script.display());
+                let _ = writeln!(out, "\nas a case (what {old} does; {new} fails it):\n");
+                case::write_case(&case, &format!("Found by `weavetrace diff`: {new} diverges from {old} here."))
+            }
+            None => {
+                let _ = writeln!(out, "\nas a case (what the spec does; the script fails it):\n");
+                case::write_case(&case, "Found by `weavetrace diff`: the script diverges from the spec here.")
+            }
+        };
+        let _ = out.write_all(&text);
         shown.push(small);
     }
     if let Some(&first) = uncovered.first() {

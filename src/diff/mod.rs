@@ -138,18 +138,50 @@ fn spec_case_in(
     Ok((case, recs))
 }
 
-/// Runs a draw's command lines through the spec and `script`, each side one after another in its
-/// own world; the verdict of the script against the spec, step by step.
+/// What a script is held to: the spec, or another script's runs of the same command lines (the
+/// OLD of `diff --script NEW --against OLD`). That script should be recorded writer by writer
+/// ([`crate::subject::ScriptByWriter`]): its pipelines' lines are then known, as the spec's are,
+/// and the other script's interleavings of them are no divergence.
+#[derive(Clone, Copy)]
+pub enum Expected<'a> {
+    Spec,
+    Script(&'a dyn Subject),
+}
+
+/// The runs of `old` (a script) of a draw's command lines, in a sandbox of its own, as the case a
+/// script must match.
+fn script_case(world: &World, draw: &[Invocation], old: &dyn Subject, fake_bin: &Path) -> Result<Case, SubjectError> {
+    let sandbox = Sandbox::new(world, fake_bin, old.script())?;
+    let recs = old.run_steps(draw, &sandbox)?;
+    let steps = draw.iter().zip(&recs).map(|(inv, rec)| rec.as_step(inv.clone())).collect();
+    let case = Case::of_steps("diff.case".into(), steps, world.clone()).map_err(|e| SubjectError::Spawn {
+        what: "an empty draw".into(),
+        err: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+    })?;
+    Ok(Case { name: draw_line(draw), ..case })
+}
+
+/// Runs a draw's command lines through what is `expected` and `script`, each side one after
+/// another in its own world; the verdict of the script against the expected side, step by step.
 pub fn differ(
     world: &World,
     draw: &[Invocation],
+    expected: Expected<'_>,
     script: &dyn Subject,
     fake_bin: &Path,
     level: Level,
 ) -> Result<(Case, Verdict), SubjectError> {
+    // Each script has a sandbox of its own: the fake weaveexec runs the sandbox's script.
+    let case = match expected {
+        Expected::Script(old) => Some(script_case(world, draw, old, fake_bin)?),
+        Expected::Spec => None,
+    };
     let sandbox = Sandbox::new(world, fake_bin, script.script())?;
-    // The spec behaves as the script's shell does.
-    let (case, _) = spec_case_in(world, draw, &sandbox, script.dialect(world))?;
+    let case = match case {
+        Some(case) => case,
+        // The spec behaves as the script's shell does; it only reads the sandbox.
+        None => spec_case_in(world, draw, &sandbox, script.dialect(world))?.0,
+    };
     let recs = script.run_steps(draw, &sandbox)?;
     let mut verdict = compare_at(&case, &recs, level);
     // Both sides met the same fakes: a call they do not model is a gap in the models, answered
@@ -168,17 +200,21 @@ pub fn has_gaps(verdict: &Verdict) -> bool {
 }
 
 /// Shrinks a diverging draw: drops whole command lines, then in each environment variables and
-/// arguments, then shortens arguments, keeping each change that still diverges, until none does.
+/// arguments, then shortens arguments, keeping each change that still diverges as `same` asks
+/// (the same divergence, not merely some), until none does.
+#[allow(clippy::too_many_arguments)]
 pub fn shrink(
     world: &World,
     draw: &[Invocation],
+    expected: Expected<'_>,
     script: &dyn Subject,
     fake_bin: &Path,
     level: Level,
+    same: &dyn Fn(&Verdict) -> bool,
 ) -> Result<Draw, SubjectError> {
     let diverges = |candidate: &[Invocation]| -> Result<bool, SubjectError> {
-        let (_, verdict) = differ(world, candidate, script, fake_bin, level)?;
-        Ok(!verdict.holds())
+        let (_, verdict) = differ(world, candidate, expected, script, fake_bin, level)?;
+        Ok(!verdict.holds() && same(&verdict))
     };
     let mut best = draw.to_vec();
     loop {
@@ -258,6 +294,24 @@ mod tests {
         assert_eq!(got[1].env, vec![("VERSION".to_string(), "1".to_string())]);
         assert_eq!(got[1].args, vec!["launch", "a b"]);
         assert_eq!(parse_cases("run 'unclosed\n").unwrap_err().0, 1);
+    }
+
+    #[test]
+    fn a_script_recorded_writer_by_writer_holds_another_runs_shuffle_of_its_pipelines() {
+        // The old side's pieces as a socket delivers them, each with its writer: `echo a | grep x`.
+        let writes: Vec<(u32, Vec<u8>)> = [(10, "+ set -e\n"), (12, "+ grep x\n"), (11, "+ echo a\n"), (10, "+ b\n")]
+            .iter()
+            .map(|&(p, s)| (p, s.as_bytes().to_vec()))
+            .collect();
+        let trace = crate::trace::untangle(&writes, crate::trace::Dialect::Dash, b"+ ", |_| {});
+        let (expected, pipes) = (trace.to_bytes(), trace.pipeline_ranges());
+        let holds = |actual: &[u8]| crate::compare::interleave::matches(&expected, &pipes, actual, b"+ ");
+        // Another run's bytes through a pipe: mixed mid-line, or in the other order.
+        assert!(holds(b"+ set -e\n+ + echo agrep\n x\n+ b\n"));
+        assert!(holds(b"+ set -e\n+ grep x\n+ echo a\n+ b\n"));
+        // A changed word, or a line of the shell's own moved, still diverges.
+        assert!(!holds(b"+ set -e\n+ echo b\n+ grep x\n+ b\n"));
+        assert!(!holds(b"+ set -e\n+ echo a\n+ b\n+ grep x\n"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Verdicts for a person: one line per case, a unified diff per mismatch, a closing count.
 
-use crate::case::NESTED_LEAD;
+use super::explain::explain_calls;
 use crate::compare::{patterns, Aspect, Verdict};
 use crate::trace::visible;
 use std::io::Write;
@@ -94,121 +94,6 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> usize {
     n
 }
 
-/// For each call that changed (a line replaced by another in the calls diff), what happened to its
-/// words: moved, added, removed or changed, so that a reader sees at once how a docker call moved.
-pub fn explain_calls(expected: &[u8], actual: &[u8]) -> Vec<String> {
-    let words =
-        |line: &str| units(&shell_words::split(line).unwrap_or_else(|_| line.split(' ').map(String::from).collect()));
-    let diff = super::linediff::line_diff(expected, actual);
-    let mut out = Vec::new();
-    for op in &diff.ops {
-        let similar::DiffOp::Replace { old_index, old_len, new_index, new_len } = *op else { continue };
-        for k in 0..old_len.min(new_len) {
-            let old_line = String::from_utf8_lossy(diff.old[old_index + k]).trim_end().to_string();
-            let new_line = String::from_utf8_lossy(diff.new[new_index + k]).trim_end().to_string();
-            let (old, new) = (words(nested_call(&old_line)), words(nested_call(&new_line)));
-            // Units (whole arguments) that left one place and arrived at another have moved.
-            let mut removed: Vec<usize> = Vec::new();
-            let mut added: Vec<usize> = Vec::new();
-            for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new) {
-                if !matches!(op, similar::DiffOp::Equal { .. }) {
-                    removed.extend(op.old_range());
-                    added.extend(op.new_range());
-                }
-            }
-            let mut moved: Vec<(usize, usize)> = Vec::new();
-            removed.retain(|&o| match added.iter().position(|&n| new[n] == old[o]) {
-                Some(at) => {
-                    moved.push((o, added.remove(at)));
-                    false
-                }
-                None => true,
-            });
-            let mut parts = Vec::new();
-            for run in runs(&moved, |&(o, n), &(po, pn)| o == po + 1 && n == pn + 1) {
-                let text: Vec<&str> = run.iter().map(|&(o, _)| old[o].as_str()).collect();
-                let way = if run[0].1 < run[0].0 { "forward" } else { "back" };
-                parts.push(format!("moved `{}` {way}", text.join(" ")));
-            }
-            for run in runs(&removed, |&o, &p| o == p + 1) {
-                let text: Vec<&str> = run.iter().map(|&o| old[o].as_str()).collect();
-                parts.push(format!("removed `{}`", text.join(" ")));
-            }
-            for run in runs(&added, |&n, &p| n == p + 1) {
-                let text: Vec<&str> = run.iter().map(|&n| new[n].as_str()).collect();
-                parts.push(format!("added `{}`", text.join(" ")));
-            }
-            if !parts.is_empty() {
-                out.push(format!("{}: {}", call_label(&diff.old, old_index + k), parts.join("; ")));
-            }
-        }
-    }
-    out
-}
-
-/// A rendered call's words, without the lead of a call made inside a container.
-fn nested_call(line: &str) -> &str {
-    let mut rest = line;
-    while let Some(inner) = rest.strip_prefix(NESTED_LEAD) {
-        rest = inner;
-    }
-    rest
-}
-
-/// How a report names the call on line `at` of a rendered calls section: `call N` counting the
-/// calls (their stdin lines are not calls), and `call N > M` for the M-th call made inside the
-/// container call N started.
-fn call_label(lines: &[&[u8]], at: usize) -> String {
-    let (mut outer, mut inner) = (0, 0);
-    for line in lines.iter().take(at + 1) {
-        let text = String::from_utf8_lossy(line);
-        match (text.starts_with(NESTED_LEAD), nested_call(&text).starts_with("  ")) {
-            (_, true) => {}
-            (true, false) => inner += 1,
-            (false, false) => (outer, inner) = (outer + 1, 0),
-        }
-    }
-    match lines.get(at).is_some_and(|l| l.starts_with(NESTED_LEAD.as_bytes())) {
-        true => format!("call {outer} > {inner}"),
-        false => format!("call {outer}"),
-    }
-}
-
-/// Splits `items` into runs of neighbours: `follows(item, previous)` says whether an item continues
-/// the run of the one before it.
-fn runs<T: Copy>(items: &[T], follows: impl Fn(&T, &T) -> bool) -> Vec<Vec<T>> {
-    let mut out: Vec<Vec<T>> = Vec::new();
-    for item in items {
-        match out.last_mut() {
-            Some(run) if follows(item, run.last().expect("runs are never empty")) => run.push(*item),
-            _ => out.push(vec![*item]),
-        }
-    }
-    out
-}
-
-/// A call's words grouped into arguments: a docker flag that takes a value keeps the word after it
-/// (`-e VERSION`, `-v a:b`, `--local attach`), so that a diff moves whole arguments.
-fn units(words: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        let w = &words[i];
-        let takes_value = crate::fake::docker::run_flag_takes_value(w.as_bytes());
-        match words.get(i + 1) {
-            Some(next) if takes_value && !next.starts_with('-') => {
-                out.push(format!("{w} {next}"));
-                i += 2;
-            }
-            _ => {
-                out.push(w.clone());
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
 /// A case that could not be run.
 pub fn errored(out: &mut dyn Write, name: &str, message: &str) -> std::io::Result<()> {
     writeln!(out, "ERROR {name}\n  {message}")
@@ -228,28 +113,6 @@ pub fn summary(out: &mut dyn Write, totals: super::Totals) -> std::io::Result<()
 mod tests {
     use super::*;
     use crate::compare::Mismatch;
-
-    #[test]
-    fn a_changed_call_is_explained_word_by_word() {
-        let old = b"docker -v\ndocker run --rm -v a:b -e X --privileged --net=host img --local launch\n";
-        let new = b"docker -v\ndocker run --rm --privileged --net=host -v a:b -e X -e DEBUG img --local launch\n";
-        let got = explain_calls(old, new);
-        assert_eq!(got.len(), 1, "{got:?}");
-        assert!(got[0].starts_with("call 2: "), "{got:?}");
-        // Moving one block forward is moving the other back: either tells the story.
-        assert!(
-            got[0].contains("moved `--privileged --net=host` forward") || got[0].contains("moved `-v a:b -e X` back"),
-            "{got:?}"
-        );
-        assert!(got[0].contains("added `-e DEBUG`"), "{got:?}");
-    }
-
-    #[test]
-    fn a_call_inside_weaveexec_is_named_by_the_call_that_started_it() {
-        let old = b"docker -v\n  stdin: x\ndocker run img --local attach\n  > id -u\n  >   stdin: y\n  > ip link add mtu 65535\n";
-        let new = b"docker -v\n  stdin: x\ndocker run img --local attach\n  > id -u\n  >   stdin: y\n  > ip link add mtu 1500\n";
-        assert_eq!(explain_calls(old, new), ["call 2 > 2: removed `65535`; added `1500`"]);
-    }
 
     #[test]
     fn a_failing_case_shows_its_diff() {

@@ -4,12 +4,14 @@
 //! JSON reporters write as they go, JUnit (one document) at the end.
 
 pub mod coverage;
+mod explain;
 mod human;
 mod linediff;
 mod machine;
 pub mod render;
 
-pub use human::{errored, explain_calls, first_difference, human, summary, write_diff};
+pub use explain::{changes, explain_calls, Change};
+pub use human::{errored, first_difference, human, summary, write_diff};
 pub use machine::{Json, Junit, Tap};
 
 use crate::compare::Verdict;

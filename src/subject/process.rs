@@ -96,6 +96,83 @@ pub fn run_merged(
     })
 }
 
+/// Like [`run`], but stderr is a socket that tells which process wrote each piece (SCM_CREDENTIALS
+/// on a `SOCK_SEQPACKET` pair: one message per `write`, with its writer's pid): the pieces of
+/// concurrent writers, which a pipe mixes, are put back each writer's in one run
+/// ([`crate::trace::untangle`]), and the trace knows which lines each wrote, as the spec's does.
+pub fn run_by_writer(
+    mut cmd: Command,
+    what: &str,
+    dialect: Dialect,
+    timeout: Duration,
+    inv: &Invocation,
+    sandbox: &Sandbox,
+    keep: &[PathBuf],
+) -> Result<Recording, SubjectError> {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    let spawn_error = |err: std::io::Error| SubjectError::Spawn { what: what.to_string(), err };
+    let (reader, writer) =
+        rustix::net::socketpair(AddressFamily::UNIX, SocketType::SEQPACKET, SocketFlags::CLOEXEC, None)
+            .map_err(|e| spawn_error(e.into()))?;
+    rustix::net::sockopt::set_socket_passcred(&reader, true).map_err(|e| spawn_error(e.into()))?;
+    // Room for a long trace line in one message (a `write` longer than the buffer fails).
+    let _ = rustix::net::sockopt::set_socket_send_buffer_size(&writer, 1 << 20);
+    let inner = prepare(&mut cmd, inv, sandbox, keep);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::from(writer));
+    let child = spawn(&mut cmd).map_err(spawn_error)?;
+    let pid = inner.unwrap_or(child.id());
+    drop(cmd);
+    let collector = std::thread::spawn(move || receive_writes(&reader));
+    let (mut output, timed_out) = wait_with_timeout(child, timeout).map_err(spawn_error)?;
+    let writes = collector.join().unwrap_or_default();
+    own_pid_as_in_process(&mut output.stdout, pid);
+    let status = status_of(&output, timed_out);
+    Ok(Recording {
+        trace: crate::trace::untangle(&writes, dialect, inv.ps4(), |bytes| own_pid_as_in_process(bytes, pid)),
+        stdout: output.stdout,
+        status,
+        calls: sandbox.calls()?,
+        terminal: None,
+        state: sandbox.state()?,
+        lines: Vec::new(),
+    })
+}
+
+/// Every message on `socket` with the pid of the process that sent it, until all writers are gone.
+fn receive_writes(socket: &rustix::fd::OwnedFd) -> Vec<(u32, Vec<u8>)> {
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+    let mut writes = Vec::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut space = [0u8; rustix::cmsg_space!(ScmCredentials(1))];
+    loop {
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let got = rustix::net::recvmsg(
+            socket,
+            &mut [std::io::IoSliceMut::new(&mut buf)],
+            &mut control,
+            RecvFlags::CMSG_CLOEXEC,
+        );
+        let got = match got {
+            Ok(got) => got,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(_) => break,
+        };
+        // No message is empty (a writer's `write` of nothing sends none worth keeping): 0 is the end.
+        if got.bytes == 0 {
+            break;
+        }
+        let pid = control
+            .drain()
+            .find_map(|m| match m {
+                RecvAncillaryMessage::ScmCredentials(cred) => Some(cred.pid.as_raw_nonzero().get() as u32),
+                _ => None,
+            })
+            .unwrap_or(0);
+        writes.push((pid, buf[..got.bytes].to_vec()));
+    }
+    writes
+}
+
 /// The subject's own pid (`$$`) written as the in-process spec's, so that one golden holds for
 /// every run: where it follows `/` or `_` and ends a number (`/proc/$$/ns/net`,
 /// `/tmp/weave_ip_out_$$`), the places the script prints it. Other numbers are left alone.

@@ -90,6 +90,34 @@ impl Subject for Script {
     }
 }
 
+/// A script whose trace is recorded writer by writer ([`process::run_by_writer`]): its pipelines'
+/// lines come out each writer's in one piece and marked, as the spec's do, so that another run
+/// can be held to it with the interleavings of those writers allowed (`diff --against`).
+pub struct ScriptByWriter(pub Script);
+
+impl Subject for ScriptByWriter {
+    fn name(&self) -> String {
+        self.0.name()
+    }
+
+    fn script(&self) -> Option<&Path> {
+        self.0.script()
+    }
+
+    fn dialect(&self, world: &crate::world::World) -> Dialect {
+        self.0.dialect(world)
+    }
+
+    fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
+        let s = &self.0;
+        process::run_by_writer(s.command(inv), &s.name(), s.dialect, s.timeout, inv, sandbox, s.keep())
+    }
+
+    fn run_terminal(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
+        self.0.run_terminal(inv, sandbox)
+    }
+}
+
 /// The byte that marks trace lines in a merged capture.
 const MARK: char = '\u{1}';
 

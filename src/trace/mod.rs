@@ -13,8 +13,10 @@ use std::ops::Range;
 pub mod numbered;
 mod parse;
 mod words;
+mod writers;
 
 pub use parse::{parse, parse_dash};
+pub use writers::untangle;
 
 /// Where a writer of a bash pipeline stands after a physical line that left a `'…'` open: its
 /// next physical line goes on inside that quote.

@@ -104,7 +104,11 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
                     progress.clear();
                     let _ = writeln!(out, "diverged  {line}  ({}{escaped}){}", verdict.differing(), place(draws[i].1));
                     let _ = out.flush();
-                    diverged.push((i, report::changes(&verdict).into_iter().map(|c| c.key).collect::<Vec<_>>()));
+                    diverged.push((
+                        i,
+                        report::changes(&verdict).into_iter().map(|c| c.key).collect::<Vec<_>>(),
+                        verdict,
+                    ));
                 }
                 Err(e) => {
                     harness_error.get_or_insert(Error::from(e));
@@ -127,7 +131,7 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     // explains many, and a draw's other changes must not hide it.
     let mut covered: Vec<String> = Vec::new();
     let mut shown: Vec<crate::diff::Draw> = Vec::new();
-    for (i, keys) in &diverged {
+    for (i, keys, first) in &diverged {
         if shown.len() == MAX_SHRUNK {
             break;
         }
@@ -145,6 +149,17 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
         let changes = report::changes(&verdict);
         covered.extend(changes.iter().map(|c| c.key.clone()));
         covered.push(key.clone());
+        if verdict.holds() {
+            // It diverged once and not again: told with the report of the run that did.
+            let _ = writeln!(
+                out,
+                "\n`{}` diverged once, and not when run again{}: a flaky divergence; the run that did:",
+                crate::diff::draw_line(draw),
+                place(*w)
+            );
+            let _ = report::human(&mut out, first);
+            continue;
+        }
         if shown.contains(&small) {
             continue;
         }

@@ -52,6 +52,8 @@
 mod lex;
 mod mutate;
 #[cfg(test)]
+mod samples;
+#[cfg(test)]
 mod tests;
 
 pub use mutate::mutants;

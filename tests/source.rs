@@ -238,8 +238,9 @@ fn busybox_lines_lie_in_spans(copy: Copy) -> Needs {
         };
         let text: String = spans.iter().flat_map(|s| s.start..=s.end).map(|l| source.line(l)).collect();
         // Commands of one pipeline write their traces at once, so one may show up under another's
-        // line number: a name found on the lines just before, in a pipeline, is read as that.
-        let near: String = (n.saturating_sub(2)..=n).map(|l| source.line(l)).collect();
+        // line number, before or after it (`uname | sed | {` then `read` on the next line): a name
+        // found within two lines of it, in a pipeline, is read as that.
+        let near: String = (n.saturating_sub(2)..=(n + 2).min(source.line_count())).map(|l| source.line(l)).collect();
         let piped = near.contains('|') && near.contains(name);
         let unsure = name.is_empty() || !source.text().contains(name) || expansion_named.is_match(&text);
         let unsure = unsure || piped;

@@ -193,7 +193,8 @@ fn spec_pipelines(rec: &Recording, spec: &Recording) -> Option<Vec<crate::trace:
     let mut at = 0;
     for p in &pipelines {
         let start = *p.writers.first()? - 1;
-        if lines(&old, at..start) != lines(&spec, at..start) || lines(&old, start..p.end) != lines(&spec, start..p.end) {
+        if lines(&old, at..start) != lines(&spec, at..start) || lines(&old, start..p.end) != lines(&spec, start..p.end)
+        {
             return None;
         }
         // Outside the pipelines, line for line.

@@ -65,6 +65,7 @@ pub static FAKES: &[Fake] = &[
         present: always,
         in_netns: true,
     },
+    Fake { name: "nsenter", model: Model::Net(ip::nsenter), net: NetUse::Changes, present: always, in_netns: false },
     Fake {
         name: "iptables",
         model: Model::Net(|cx, net, _, argv| net.iptables(cx.world.host.iptables_w, argv)),

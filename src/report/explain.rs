@@ -80,13 +80,16 @@ pub fn call_changes(expected: &[u8], actual: &[u8]) -> Vec<Change> {
             }
             DiffOp::Replace { .. } => {
                 // The same call, changed: by its name, else by the command it runs (its words
-                // after another host command's).
+                // after another host command's), else by its kind, in order (`docker run` of
+                // another image).
                 let mut free = news.clone();
                 for o in olds {
                     let old = words(&text(&diff.old, o));
                     let same = |n: &usize| name(&old) == name(&words(&text(&diff.new, *n)));
                     let wrapped = |n: &usize| rewrapped(&old, &words(&text(&diff.new, *n))).is_some();
-                    match free.iter().position(same).or_else(|| free.iter().position(wrapped)) {
+                    let kin = |n: &usize| kind(&old) == kind(&words(&text(&diff.new, *n)));
+                    let found = free.iter().position(same).or_else(|| free.iter().position(wrapped));
+                    match found.or_else(|| free.iter().position(kin)) {
                         Some(at) => changed.push((o, free.remove(at))),
                         None => removed.push(o),
                     }
@@ -253,6 +256,11 @@ pub fn name(words: &[String]) -> String {
         |w: &&String| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') && !w.starts_with('-');
     let lead: Vec<&str> = rest.iter().take_while(plain).take(2).map(String::as_str).collect();
     std::iter::once(program).chain(lead).collect::<Vec<_>>().join(" ")
+}
+
+/// A call's kind: its [`name`] without what it runs (`docker run`, not its image).
+fn kind(words: &[String]) -> String {
+    name(words).split(' ').take(2).collect::<Vec<_>>().join(" ")
 }
 
 /// What a call is for, where weave's own calls tell it (one table, by [`name`]).

@@ -357,6 +357,48 @@ fn netns_by_name(fs: &dyn Fs, name: &[u8]) -> Option<u64> {
     std::str::from_utf8(inode).ok()?.parse().ok()
 }
 
+/// Where a path to a namespace (`ip link set X netns /proc/PID/ns/net`, which iproute2 opens as
+/// it is when it holds a `/`, and `nsenter --net=PATH`) leads: the `net:[INODE]` its link names.
+fn netns_by_path(fs: &dyn Fs, path: &[u8]) -> Option<u64> {
+    if !path.contains(&b'/') {
+        return None;
+    }
+    let ns = fs.read_link(path)?;
+    let inode = ns.strip_prefix(b"net:[")?.strip_suffix(b"]")?;
+    std::str::from_utf8(inode).ok()?.parse().ok()
+}
+
+/// `nsenter --net=PATH CMD ...` (util-linux): CMD run in the namespace PATH leads to, as `ip netns
+/// exec` runs it; any other namespace or option is not modeled.
+pub fn nsenter(cx: &IpCtx, net: &mut Net, _inode: u64, argv: &[Vec<u8>]) -> Reply {
+    let mut rest = &argv[1..];
+    let mut path: Option<&[u8]> = None;
+    while let Some((w, more)) = rest.split_first() {
+        match w.as_slice() {
+            b"--" => {
+                rest = more;
+                break;
+            }
+            w if w.starts_with(b"--net=") => path = Some(&w[6..]),
+            w if w.starts_with(b"-") => return Reply::not_modeled_call(argv),
+            _ => break,
+        }
+        rest = more;
+    }
+    let (Some(path), Some(_)) = (path, rest.first()) else { return Reply::not_modeled_call(argv) };
+    let Some(target) = netns_by_path(cx.fs, path).filter(|&t| net.ns(t).is_some()) else {
+        return fail(format!("nsenter: cannot open {}: No such file or directory\n", text(path)), 1);
+    };
+    let inner: Vec<Vec<u8>> = rest.to_vec();
+    // `sh -c` is no fake: only the ARP settings it writes are read from it, as for `ip netns exec`.
+    if inner[0] == b"sh" {
+        return sh_c(net, target, &inner, argv);
+    }
+    (cx.exec)(cx, net, target, &inner).unwrap_or_else(|| {
+        fail(format!("nsenter: failed to execute {}: No such file or directory\n", text(&inner[0])), 1)
+    })
+}
+
 fn link_set(cx: &IpCtx, net: &mut Net, inode: u64, args: &[&[u8]], argv: &[Vec<u8>]) -> Reply {
     let (name, mut rest) = match args {
         [b"dev", name, rest @ ..] => (*name, rest),
@@ -390,13 +432,16 @@ fn link_set(cx: &IpCtx, net: &mut Net, inode: u64, args: &[&[u8]], argv: &[Vec<u
             }
             b"name" => value().and_then(|v| set_name(net, here, ifindex, v)),
             b"netns" => value().and_then(|v| {
-                let target = netns_by_name(cx.fs, v).or_else(|| netns_of_pid(cx, v)).ok_or_else(|| {
-                    if v.iter().all(u8::is_ascii_digit) && !v.is_empty() {
-                        rtnetlink("No such process")
-                    } else {
-                        fail(format!("Error: argument \"{}\" is wrong: Invalid \"netns\" value\n\n", text(v)), 255)
-                    }
-                })?;
+                let target = netns_by_name(cx.fs, v)
+                    .or_else(|| netns_by_path(cx.fs, v))
+                    .or_else(|| netns_of_pid(cx, v))
+                    .ok_or_else(|| {
+                        if v.iter().all(u8::is_ascii_digit) && !v.is_empty() {
+                            rtnetlink("No such process")
+                        } else {
+                            fail(format!("Error: argument \"{}\" is wrong: Invalid \"netns\" value\n\n", text(v)), 255)
+                        }
+                    })?;
                 let moved = move_link(net, here, ifindex, target)?;
                 (here, ifindex) = (target, moved);
                 Ok(())

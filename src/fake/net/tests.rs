@@ -241,3 +241,27 @@ fn materialize_follows_links_and_containers_and_keeps_what_scripts_wrote() {
     assert_eq!(run.ok("docker start c1"), "c1\n");
     assert_eq!(run.fs.read_link(b"/hostproc/40002/ns/net"), Some(b"net:[4026532201]".to_vec()));
 }
+
+#[test]
+fn nsenter_and_a_namespace_path_lead_where_ip_netns_exec_does() {
+    let mut run = Run::new(World::default());
+    run.ok("docker run -d --name=c1 ubuntu");
+    run.ok("ip link add name vethwepl40001 mtu 65535 type veth peer name vethwepg40001 mtu 65535");
+    // iproute2 opens a value with a `/` as the namespace's path (weave 0.11 moves the veth so).
+    run.ok("ip link set vethwepg40001 netns /hostproc/40001/ns/net");
+    let inside = run.ok("nsenter --net=/hostproc/40001/ns/net ip link show vethwepg40001");
+    assert!(inside.contains(": vethwepg40001: <BROADCAST,MULTICAST>"), "{inside}");
+    assert_eq!(run.err("ip link show vethwepg40001").0, 1);
+    run.ok("nsenter --net=/hostproc/40001/ns/net sh -c 'echo 5 >/proc/sys/net/ipv4/neigh/vethwepg40001/base_reachable_time'");
+    assert_eq!(
+        run.err("nsenter --net=/hostproc/9/ns/net ip link"),
+        (1, "nsenter: cannot open /hostproc/9/ns/net: No such file or directory\n".into())
+    );
+    assert_eq!(
+        run.err("ip link set vethwepl40001 netns /hostproc/9/ns/net").1,
+        "Error: argument \"/hostproc/9/ns/net\" is wrong: Invalid \"netns\" value\n\n"
+    );
+    // What util-linux does besides (another namespace, no command) the fake does not guess at.
+    assert_eq!(run.err("nsenter --mount=/hostproc/40001/ns/mnt ls").0, 127);
+    assert_eq!(run.err("nsenter --net=/hostproc/40001/ns/net").0, 127);
+}

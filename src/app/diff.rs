@@ -56,16 +56,17 @@ pub(super) fn diff(args: DiffArgs) -> Result<u8, Error> {
     };
     // The old script first: a bad one is told before anything runs.
     let timeout = std::time::Duration::from_secs_f64(args.timeout);
-    // The old script is recorded writer by writer: its pipelines' lines are then known.
-    let old = match &args.against {
-        Some(path) => Some(crate::subject::ScriptByWriter(script(path, &subject_args, timeout)?)),
-        None => None,
+    // Both scripts are recorded writer by writer: their pipelines' lines are then known, so a
+    // report's diff shows what changed rather than how writes mixed.
+    let by_writer = |path: &Path| -> Result<Script, Error> {
+        let mut script = script_subject(path, &args.shell, args.dialect.map(Into::into), timeout)?;
+        script.tracing = crate::subject::Tracing::ByWriter;
+        Ok(script)
     };
+    let old = args.against.as_deref().map(by_writer).transpose()?;
     let mut script = subject(&subject_args)?;
     if old.is_some() {
-        // Both sides writer by writer: the new one's trace then shows its pipelines' lines as the
-        // old one's do, so a report's diff shows what changed rather than how writes mixed.
-        script = Box::new(crate::subject::ScriptByWriter(self::script(&args.script, &subject_args, timeout)?));
+        script = Box::new(by_writer(&args.script)?);
     }
     let expected = match &old {
         Some(old) => crate::diff::Expected::Script(old),

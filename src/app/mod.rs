@@ -129,11 +129,6 @@ fn script_subject(
     Script::new(path.to_path_buf(), found, dialect, timeout).map_err(Error::Input)
 }
 
-/// The script at `path` under `args.shell`, in `args.dialect`, checked as [`script_subject`] does.
-fn script(path: &Path, args: &SubjectArgs, timeout: Duration) -> Result<Script, Error> {
-    script_subject(path, &args.shell, args.dialect.map(Into::into), timeout)
-}
-
 /// The golden cases under `paths` (files, or directories searched for `*.case`), loaded.
 fn load_cases(paths: &[PathBuf]) -> Result<Vec<Case>, Error> {
     let found = case::discover(paths)?;

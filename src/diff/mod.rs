@@ -140,7 +140,7 @@ fn spec_case_in(
 
 /// What a script is held to: the spec, or another script's runs of the same command lines (the
 /// OLD of `diff --script NEW --against OLD`). That script should be recorded writer by writer
-/// ([`crate::subject::ScriptByWriter`]): its pipelines' lines are then known, as the spec's are,
+/// ([`crate::subject::Tracing::ByWriter`]): its pipelines' lines are then known, as the spec's are,
 /// and the other script's interleavings of them are no divergence.
 #[derive(Clone, Copy)]
 pub enum Expected<'a> {

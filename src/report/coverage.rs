@@ -30,17 +30,21 @@ pub fn table(cov: &Coverage, script: &str) -> String {
     if !never.is_empty() {
         let _ = writeln!(out, "\nnever run by these cases ({}): {}", never.len(), never.join(", "));
     }
+    let _ = writeln!(out, "\n{}", summary(cov, &rows, script));
+    out
+}
+
+/// The totals in one line: lines run, functions reached, by how many cases.
+fn summary(cov: &Coverage, rows: &[FunctionRow], script: &str) -> String {
     let (covered, all) = cov.totals();
     let functions = rows.iter().filter(|r| r.name != TOP_LEVEL && r.lines > 0);
     let reached = functions.clone().filter(|r| r.covered > 0).count();
-    let _ = writeln!(
-        out,
-        "\n{script}: {covered} of {all} lines run ({:.1}%), {reached} of {} functions reached, by {} cases",
+    format!(
+        "{script}: {covered} of {all} lines run ({:.1}%), {reached} of {} functions reached, by {} cases",
         cov.percent(),
         functions.count(),
         cov.cases.len()
-    );
-    out
+    )
 }
 
 fn never_run(rows: &[FunctionRow]) -> impl Iterator<Item = &FunctionRow> {
@@ -68,6 +72,7 @@ pub fn listing(cov: &Coverage) -> String {
 pub fn html(cov: &Coverage, script: &str) -> String {
     let counts = cov.counts();
     let executable = cov.executable();
+    let rows = cov.functions();
     let mut out = format!(
         "{HTML_MARK}\n<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>coverage of {0}</title>\n<style>\
          body{{font-family:sans-serif}} table{{border-collapse:collapse}} td,th{{padding:0 .6em;text-align:right}} \
@@ -75,9 +80,9 @@ pub fn html(cov: &Coverage, script: &str) -> String {
          .n{{color:#888}}</style></head><body>\n<h1>coverage of {0}</h1>\n<p>{1}</p>\n<table>\n\
          <tr><th>function</th><th>line</th><th>lines run</th><th></th><th>cases</th></tr>\n",
         escape_html(script),
-        escape_html(table(cov, script).lines().last().unwrap_or_default())
+        escape_html(&summary(cov, &rows, script))
     );
-    for r in cov.functions().iter().filter(|r| r.lines > 0) {
+    for r in rows.iter().filter(|r| r.lines > 0) {
         let anchor = if r.line == 0 { String::new() } else { format!("<a href=\"#L{0}\">{0}</a>", r.line) };
         let _ = writeln!(
             out,
@@ -110,6 +115,7 @@ pub fn html(cov: &Coverage, script: &str) -> String {
 /// An lcov tracefile: a function record per function, a `DA` per line a command starts on.
 pub fn lcov(cov: &Coverage, script: &str) -> String {
     let counts = cov.counts();
+    let executable = cov.executable();
     let mut out = format!("{LCOV_MARK}\nSF:{script}\n");
     let rows = cov.functions();
     let named: Vec<&FunctionRow> = rows.iter().filter(|r| r.name != TOP_LEVEL).collect();
@@ -118,13 +124,12 @@ pub fn lcov(cov: &Coverage, script: &str) -> String {
     }
     for f in cov.source.functions() {
         // A function's count: how many times its first command ran.
-        let first = cov.executable().into_iter().find(|&l| l > f.start && l <= f.end);
-        let runs = first.and_then(|l| counts.get(&l)).copied().unwrap_or(0);
+        let first = executable.range(f.start + 1..=f.end).next();
+        let runs = first.and_then(|l| counts.get(l)).copied().unwrap_or(0);
         let _ = writeln!(out, "FNDA:{runs},{}", f.name);
     }
     let _ = writeln!(out, "FNF:{}", named.len());
     let _ = writeln!(out, "FNH:{}", named.iter().filter(|r| r.covered > 0).count());
-    let executable = cov.executable();
     for &line in &executable {
         let _ = writeln!(out, "DA:{line},{}", counts.get(&line).copied().unwrap_or(0));
     }

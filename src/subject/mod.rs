@@ -10,7 +10,7 @@ mod script;
 mod spec_process;
 
 pub use in_process::{spec_run, spec_runs, InProcessSpec};
-pub use script::{Script, ScriptByWriter, Tracing};
+pub use script::{Script, Tracing};
 pub use spec_process::SpecProcess;
 
 pub use crate::case::Invocation;

@@ -33,6 +33,18 @@ pub enum Tracing {
     /// No `-x`: stderr is the script's messages alone, exactly (what a comparison that leaves the
     /// trace aside holds; a pipeline's trace lines interleave with them otherwise).
     Off,
+    /// `sh -x`, stderr recorded writer by writer ([`process::run_by_writer`]): its pipelines'
+    /// lines come out each writer's in one piece and marked, as the spec's do, so that another run
+    /// can be held to it with the interleavings of those writers allowed (`diff --against`).
+    ByWriter,
+}
+
+/// `inv` with PS4 set to `ps4`.
+fn with_ps4(inv: &Invocation, ps4: String) -> Invocation {
+    let mut with = inv.clone();
+    with.env.retain(|(k, _)| k != "PS4");
+    with.env.push(("PS4".into(), ps4));
+    with
 }
 
 impl Subject for Script {
@@ -49,31 +61,26 @@ impl Subject for Script {
     }
 
     fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
-        if self.tracing == Tracing::Numbered {
-            sandbox.number_nested_lines()?;
-            let mut numbered = inv.clone();
-            let ps4 = String::from_utf8_lossy(&crate::trace::numbered::ps4(inv.ps4())).into_owned();
-            numbered.env.retain(|(k, _)| k != "PS4");
-            numbered.env.push(("PS4".into(), ps4));
-            return process::run(
-                self.command(inv),
-                &self.name(),
-                self.dialect,
-                self.timeout,
-                &numbered,
-                sandbox,
-                self.keep(),
-            );
+        let (cmd, name) = (self.command(inv), self.name());
+        match self.tracing {
+            Tracing::Numbered => {
+                sandbox.number_nested_lines()?;
+                let ps4 = String::from_utf8_lossy(&crate::trace::numbered::ps4(inv.ps4())).into_owned();
+                process::run(cmd, &name, self.dialect, self.timeout, &with_ps4(inv, ps4), sandbox, self.keep())
+            }
+            Tracing::ByWriter => {
+                process::run_by_writer(cmd, &name, self.dialect, self.timeout, inv, sandbox, self.keep())
+            }
+            Tracing::Xtrace | Tracing::Off => {
+                process::run(cmd, &name, self.dialect, self.timeout, inv, sandbox, self.keep())
+            }
         }
-        process::run(self.command(inv), &self.name(), self.dialect, self.timeout, inv, sandbox, self.keep())
     }
 
     /// Both streams through one pipe, so their order survives; a PS4 led by a byte no script
     /// prints (SOH) tells trace lines from output, and is taken out again.
     fn run_terminal(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
-        let mut marked = inv.clone();
-        marked.env.retain(|(k, _)| k != "PS4");
-        marked.env.push(("PS4".into(), format!("{MARK}+ ")));
+        let marked = with_ps4(inv, format!("{MARK}+ "));
         let mut rec = process::run_merged(
             self.command(inv),
             &self.name(),
@@ -87,34 +94,6 @@ impl Subject for Script {
             bytes.retain(|&b| b != MARK as u8);
         }
         Ok(rec)
-    }
-}
-
-/// A script whose trace is recorded writer by writer ([`process::run_by_writer`]): its pipelines'
-/// lines come out each writer's in one piece and marked, as the spec's do, so that another run
-/// can be held to it with the interleavings of those writers allowed (`diff --against`).
-pub struct ScriptByWriter(pub Script);
-
-impl Subject for ScriptByWriter {
-    fn name(&self) -> String {
-        self.0.name()
-    }
-
-    fn script(&self) -> Option<&Path> {
-        self.0.script()
-    }
-
-    fn dialect(&self, world: &crate::world::World) -> Dialect {
-        self.0.dialect(world)
-    }
-
-    fn run(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
-        let s = &self.0;
-        process::run_by_writer(s.command(inv), &s.name(), s.dialect, s.timeout, inv, sandbox, s.keep())
-    }
-
-    fn run_terminal(&self, inv: &Invocation, sandbox: &Sandbox) -> Result<Recording, SubjectError> {
-        self.0.run_terminal(inv, sandbox)
     }
 }
 
